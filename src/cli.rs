@@ -1,0 +1,43 @@
+//! The clap tree: the one definition that feeds `--help`, the man page and completions.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+use crate::commands::{log, migrate, status};
+
+/// `git workflow`: keep a repository's `.workflow/` folder in its current layout, one
+/// reviewable, revertable commit at a time.
+#[derive(Debug, Parser)]
+#[command(
+    name = "git-workflow",
+    bin_name = "git workflow",
+    version,
+    about = "Migrate, complete and roll back the .workflow/ state of AI-agent workflow systems, one git commit at a time",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Run as if started in <DIR> (like `git -C`); may be given more than once.
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Print one JSON document on stdout instead of the human report.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command; each lives in its own file under `commands/`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what .workflow/ holds, pending migrations, and any interrupted operation.
+    Status(status::Args),
+    /// Run every pending migration, each as its own commit.
+    Migrate(migrate::Args),
+    /// List the operations this tool committed, newest first.
+    Log(log::Args),
+}

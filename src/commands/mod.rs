@@ -1,0 +1,84 @@
+//! One file per command: its `Args` and its `run`, reading like the user's story.
+
+pub mod log;
+pub mod migrate;
+pub mod status;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::formats;
+use crate::plan::Recovery;
+use crate::repo::Repo;
+use crate::report::Out;
+
+/// What every command gets besides its own arguments.
+pub struct Ctx {
+    /// Where the report goes.
+    pub out: Out,
+    /// "Now" as SPEC §2 defines it, already formatted as a timestamp.
+    pub now: String,
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    for dir in &cli.dirs {
+        std::env::set_current_dir(dir).map_err(|e| {
+            crate::error::usage(
+                format!("cannot change to {}: {e}", dir.display()),
+                "check the path given to -C",
+            )
+        })?;
+    }
+    let ctx = Ctx {
+        out: Out::new(cli.json, cli.quiet),
+        now: formats::timestamp(now_seconds()?),
+    };
+    match cli.command {
+        Command::Status(args) => status::run(args, &ctx),
+        Command::Migrate(args) => migrate::run(args, &ctx),
+        Command::Log(args) => log::run(args, &ctx),
+    }
+}
+
+/// The system clock, or `SOURCE_DATE_EPOCH` when set, so that tests and reproducible
+/// builds get the same files twice.
+fn now_seconds() -> Result<i64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(text) => text.trim().parse().map_err(|_| {
+            crate::error::usage(
+                format!("SOURCE_DATE_EPOCH={text:?} is not a number of seconds"),
+                "unset it or set it to seconds since 1970, e.g. SOURCE_DATE_EPOCH=1765886400",
+            )
+        }),
+        Err(_) => Ok(chrono::Utc::now().timestamp()),
+    }
+}
+
+/// Tells the user what finishing an interrupted operation did.
+pub fn report_recovery(ctx: &Ctx, repo: &Repo, recovery: &Option<Recovery>) {
+    let Some(recovery) = recovery else { return };
+    let text = match recovery {
+        Recovery::Finished { commit, paths } => format!(
+            "finished an interrupted operation: commit {} was made, {paths} path(s) of the work tree and index brought up to date",
+            repo.short_id(*commit)
+        ),
+        Recovery::Abandoned { commit } => format!(
+            "an interrupted operation never moved the branch; its commit {} was dropped and nothing changed",
+            repo.short_id(*commit)
+        ),
+        Recovery::Superseded { commit } => format!(
+            "an interrupted operation's commit {} is no longer at the branch tip; its journal was dropped (check `git status`)",
+            repo.short_id(*commit)
+        ),
+    };
+    ctx.out.warn(text);
+}
+
+/// The error for a `--only` name that no migration has.
+pub fn unknown_migration(name: &str) -> anyhow::Error {
+    crate::error::usage(
+        format!("there is no migration called '{name}'"),
+        format!("pick one of: {}", crate::migrations::names()),
+    )
+}

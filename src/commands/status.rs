@@ -1,0 +1,228 @@
+//! `git workflow status`: what `.workflow/` holds, what is pending, what was
+//! interrupted. Reads `HEAD`; finishes an interrupted operation as every command does.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{Ctx, report_recovery};
+use crate::layout;
+use crate::migrations;
+use crate::plan::{Guard, Recovery};
+use crate::repo::{EntryKind, Head, Oid, Repo, Snapshot};
+
+/// Arguments of `status` (none of its own).
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    head: String,
+    workflow: &'static str,
+    dialects: Vec<&'static str>,
+    versions: Vec<VersionReport>,
+    pending: Vec<Pending>,
+    local_changes: Vec<String>,
+    interrupted: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct VersionReport {
+    version: String,
+    flat_task_sessions: usize,
+    folder_task_sessions: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct Pending {
+    migration: &'static str,
+    about: &'static str,
+    items: usize,
+    blocked: usize,
+}
+
+/// Runs `status`.
+pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
+    let repo = Repo::discover()?;
+    let interrupted = match Guard::acquire(&repo) {
+        Ok(guard) => {
+            report_recovery(ctx, &repo, &guard.recovered);
+            guard.recovered.as_ref().map(|r| describe(&repo, r))
+        }
+        Err(busy) => Some(busy.to_string()),
+    };
+    let (head, commit) = head_of(&repo)?;
+    let snapshot = repo.snapshot(commit)?;
+    let workflow = tracking(&repo, &snapshot)?;
+    let report = Report {
+        head,
+        workflow,
+        dialects: dialects(&repo, &snapshot, workflow)?,
+        versions: versions(&snapshot)?,
+        pending: pending(&snapshot, &ctx.now)?,
+        local_changes: local_changes(&repo, workflow)?,
+        interrupted,
+    };
+    print(ctx, &report);
+    ctx.out.json(&report);
+    Ok(())
+}
+
+fn describe(repo: &Repo, recovery: &Recovery) -> String {
+    match recovery {
+        Recovery::Finished { commit, .. } => format!("finished {}", repo.short_id(*commit)),
+        Recovery::Abandoned { commit } => format!("dropped {}", repo.short_id(*commit)),
+        Recovery::Superseded { commit } => format!("superseded {}", repo.short_id(*commit)),
+    }
+}
+
+fn head_of(repo: &Repo) -> Result<(String, Option<Oid>)> {
+    Ok(match repo.head()? {
+        Head::Branch { refname, commit } => (short_ref(&refname), Some(commit)),
+        Head::Detached { commit } => (
+            format!("detached at {}", repo.short_id(commit)),
+            Some(commit),
+        ),
+        Head::Unborn { refname } => (format!("{} (no commits yet)", short_ref(&refname)), None),
+    })
+}
+
+fn short_ref(refname: &str) -> String {
+    refname.trim_start_matches("refs/heads/").to_string()
+}
+
+fn tracking(repo: &Repo, snapshot: &Snapshot<'_>) -> Result<&'static str> {
+    if snapshot.exists(layout::WORKFLOW_DIR) {
+        Ok("tracked")
+    } else if std::fs::symlink_metadata(repo.workdir().join(layout::WORKFLOW_DIR)).is_err() {
+        Ok("absent")
+    } else if repo.is_ignored(layout::WORKFLOW_DIR)? {
+        Ok("ignored")
+    } else {
+        Ok("untracked")
+    }
+}
+
+fn dialects(repo: &Repo, snapshot: &Snapshot<'_>, workflow: &str) -> Result<Vec<&'static str>> {
+    if workflow == "tracked" {
+        let names: Vec<String> = snapshot
+            .list(layout::WORKFLOW_DIR)?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        return Ok(layout::dialects(&names, |n| {
+            let dir = layout::join(&[layout::WORKFLOW_DIR, n]);
+            snapshot.exists(&layout::join(&[&dir, "runs"]))
+                || snapshot.exists(&layout::join(&[&dir, "signals"]))
+        }));
+    }
+    let top = repo.workdir().join(layout::WORKFLOW_DIR);
+    let names: Vec<String> = match std::fs::read_dir(&top) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    Ok(layout::dialects(&names, |n| {
+        top.join(n).join("runs").is_dir() || top.join(n).join("signals").is_dir()
+    }))
+}
+
+fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
+    let mut out = Vec::new();
+    for version in snapshot.list(layout::VERSIONS_DIR)? {
+        if version.kind != EntryKind::Dir {
+            continue;
+        }
+        let sessions = snapshot.list(&layout::task_sessions_dir(&version.name))?;
+        out.push(VersionReport {
+            flat_task_sessions: sessions
+                .iter()
+                .filter(|e| e.kind != EntryKind::Dir && layout::flat_session_id(&e.name).is_some())
+                .count(),
+            folder_task_sessions: sessions.iter().filter(|e| e.kind == EntryKind::Dir).count(),
+            version: version.name,
+        });
+    }
+    Ok(out)
+}
+
+fn pending(snapshot: &Snapshot<'_>, now: &str) -> Result<Vec<Pending>> {
+    let mut out = Vec::new();
+    for migration in migrations::ALL {
+        let outcome = (migration.plan)(snapshot, now)?;
+        if !outcome.is_nothing_to_do() {
+            out.push(Pending {
+                migration: migration.name,
+                about: migration.about,
+                items: outcome.items.len(),
+                blocked: outcome.failures.len(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn local_changes(repo: &Repo, workflow: &str) -> Result<Vec<String>> {
+    if workflow != "tracked" {
+        return Ok(Vec::new());
+    }
+    Ok(repo
+        .local_changes(layout::WORKFLOW_DIR)?
+        .into_iter()
+        .map(|c| format!("{} ({})", c.path, c.state))
+        .collect())
+}
+
+fn print(ctx: &Ctx, r: &Report) {
+    ctx.out.line(format!("On {}", r.head));
+    ctx.out.line(format!(".workflow/: {}", r.workflow));
+    if !r.dialects.is_empty() {
+        ctx.out.line(format!("dialects: {}", r.dialects.join(", ")));
+    }
+    if let Some(latest) = r.versions.last() {
+        ctx.out.line(format!(
+            "versions: {} (latest {})",
+            r.versions.len(),
+            latest.version
+        ));
+        for v in &r.versions {
+            ctx.out.line(format!(
+                "  {}: {} task session(s) in folders, {} flat",
+                v.version, v.folder_task_sessions, v.flat_task_sessions
+            ));
+        }
+    }
+    if r.pending.is_empty() {
+        ctx.out.line("pending migrations: none");
+    } else {
+        ctx.out
+            .line("pending migrations (run `git workflow migrate`):");
+        for p in &r.pending {
+            let blocked = if p.blocked > 0 {
+                format!(", {} blocked", p.blocked)
+            } else {
+                String::new()
+            };
+            ctx.out.line(format!(
+                "  {}: {} item(s){blocked}; {}",
+                p.migration, p.items, p.about
+            ));
+        }
+    }
+    if r.workflow == "untracked" || r.workflow == "ignored" {
+        ctx.out
+            .line("  .workflow/ is not in HEAD: `git workflow migrate --adopt` commits it first");
+    }
+    if !r.local_changes.is_empty() {
+        ctx.out.line(format!(
+            "local changes under .workflow/ ({}):",
+            r.local_changes.len()
+        ));
+        for c in r.local_changes.iter().take(10) {
+            ctx.out.line(format!("  {c}"));
+        }
+    }
+    if let Some(i) = &r.interrupted {
+        ctx.out.line(format!("interrupted operation: {i}"));
+    }
+}

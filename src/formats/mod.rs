@@ -1,0 +1,66 @@
+//! The file formats of `.workflow/`: one file per format, each parsing, editing in
+//! place (keeping bytes, comments and key order) and writing. Only this room knows a
+//! file's syntax.
+
+pub mod operations_log;
+pub mod task_session;
+pub mod task_snapshot;
+
+use anyhow::{Result, bail};
+use serde_yaml::Value;
+
+/// The largest state file we parse (SPEC §7): bigger ones are refused, not read.
+pub const MAX_STATE_FILE: usize = 16 * 1024 * 1024;
+
+/// Renders a moment as SPEC §2 writes timestamps: `YYYY-MM-DDTHH:MM:SS`, UTC.
+pub fn timestamp(unix_seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(unix_seconds, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string()
+}
+
+/// Parses one YAML document, refusing files over [`MAX_STATE_FILE`].
+///
+/// The error says what is wrong without the path: callers put the path in front.
+pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
+    if bytes.len() > MAX_STATE_FILE {
+        bail!(
+            "it is {} bytes, over the {} MiB limit for state files",
+            bytes.len(),
+            MAX_STATE_FILE >> 20
+        );
+    }
+    Ok(serde_yaml::from_slice(bytes)?)
+}
+
+/// The text of a scalar as a person would read it in a log line; `None` for null.
+pub fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Tagged(tagged) => scalar_text(&tagged.value),
+        other => serde_yaml::to_string(other)
+            .ok()
+            .map(|s| s.trim().replace('\n', " ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_without_zone() {
+        assert_eq!(timestamp(1_765_886_400), "2025-12-16T12:00:00");
+    }
+
+    #[test]
+    fn oversized_files_are_not_parsed() {
+        let big = vec![b'a'; MAX_STATE_FILE + 1];
+        let err = parse_yaml(&big).unwrap_err().to_string();
+        assert!(err.contains("16 MiB"), "{err}");
+    }
+}

@@ -1,0 +1,149 @@
+//! `task.yml`: the snapshot of a task definition taken when its session ran (SPEC §3).
+//!
+//! When the definition is a block mapping the metadata is appended as text, so the
+//! author's comments and formatting survive; the result is re-read to prove the append
+//! means what it should, and anything else is re-serialised.
+
+use super::parse_yaml;
+use anyhow::{Result, bail};
+use serde_yaml::{Mapping, Value};
+
+/// The four fields a snapshot adds to the definition, in the order they are written.
+#[derive(Debug, Clone)]
+pub struct SnapshotMeta {
+    /// When the snapshot was taken.
+    pub snapshotted_at: String,
+    /// `tasks/<id>.yml` relative to the version folder, or `None` when it was missing.
+    pub source_path: Option<String>,
+    /// The definition's status, else the session's, else null.
+    pub status_at_snapshot: Value,
+    /// Why this snapshot exists.
+    pub migration_note: String,
+}
+
+impl SnapshotMeta {
+    fn fields(&self) -> [(&'static str, Value); 4] {
+        [
+            ("snapshotted_at", Value::String(self.snapshotted_at.clone())),
+            (
+                "source_path",
+                self.source_path.clone().map_or(Value::Null, Value::String),
+            ),
+            ("status_at_snapshot", self.status_at_snapshot.clone()),
+            ("migration_note", Value::String(self.migration_note.clone())),
+        ]
+    }
+}
+
+/// The definition's bytes followed by the metadata, as text when that is faithful.
+pub fn from_definition(definition: &[u8], meta: &SnapshotMeta) -> Result<Vec<u8>> {
+    let original = match parse_yaml(definition)? {
+        Value::Mapping(map) => map,
+        Value::Null => Mapping::new(),
+        _ => bail!("a task definition must be a YAML mapping"),
+    };
+    let expected = with_meta(original, meta);
+    if let Some(appended) = appended_as_text(definition, meta)
+        && parse_yaml(&appended).ok().as_ref() == Some(&expected)
+    {
+        return Ok(appended);
+    }
+    Ok(serde_yaml::to_string(&expected)?.into_bytes())
+}
+
+/// A snapshot built from the session alone, for a task whose definition is missing.
+pub fn minimal(task: Mapping, meta: &SnapshotMeta) -> Result<Vec<u8>> {
+    Ok(serde_yaml::to_string(&with_meta(task, meta))?.into_bytes())
+}
+
+/// The mapping a snapshot must read back as: the definition with the metadata set.
+fn with_meta(mut map: Mapping, meta: &SnapshotMeta) -> Value {
+    for (key, value) in meta.fields() {
+        map.insert(Value::String(key.into()), value);
+    }
+    Value::Mapping(map)
+}
+
+/// The text append: one `key: value` line per field, in the file's own line ending.
+/// `None` when the text is not UTF-8 (then re-serialising is the honest choice).
+fn appended_as_text(definition: &[u8], meta: &SnapshotMeta) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(definition).ok()?;
+    let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(eol);
+    }
+    for (key, value) in meta.fields() {
+        out.push_str(&format!("{key}: {}{eol}", scalar(&value)?));
+    }
+    Some(out.into_bytes())
+}
+
+/// One scalar in the seed's style: strings single-quoted, everything else as YAML.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(format!("'{}'", s.replace('\'', "''"))),
+        Value::Null => Some("null".into()),
+        Value::Bool(_) | Value::Number(_) => serde_yaml::to_string(value)
+            .ok()
+            .map(|s| s.trim().to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> SnapshotMeta {
+        SnapshotMeta {
+            snapshotted_at: "2025-12-16T12:00:00".into(),
+            source_path: Some("tasks/task_design.yml".into()),
+            status_at_snapshot: Value::String("completed".into()),
+            migration_note: "Created during migration from flat file structure".into(),
+        }
+    }
+
+    #[test]
+    fn block_mappings_keep_their_comments() {
+        let def = b"# the design task\nid: task_design\nstatus: completed # done\n";
+        let out = String::from_utf8(from_definition(def, &meta()).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "# the design task\nid: task_design\nstatus: completed # done\nsnapshotted_at: '2025-12-16T12:00:00'\nsource_path: 'tasks/task_design.yml'\nstatus_at_snapshot: 'completed'\nmigration_note: 'Created during migration from flat file structure'\n"
+        );
+    }
+
+    #[test]
+    fn a_missing_final_newline_and_crlf_are_respected() {
+        let out = from_definition(b"id: a\r\nstatus: x", &meta()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.starts_with("id: a\r\nstatus: x\r\nsnapshotted_at: "),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn flow_mappings_and_existing_keys_are_reserialised() {
+        for def in [
+            &b"{id: a, status: done}"[..],
+            b"id: a\nsnapshotted_at: old\n",
+            b"  id: a\n  b: 1\n",
+        ] {
+            let out = from_definition(def, &meta()).unwrap();
+            let value = parse_yaml(&out).unwrap();
+            assert_eq!(value["id"], Value::String("a".into()));
+            assert_eq!(
+                value["snapshotted_at"],
+                Value::String("2025-12-16T12:00:00".into())
+            );
+        }
+    }
+
+    #[test]
+    fn a_definition_that_is_not_a_mapping_is_refused() {
+        assert!(from_definition(b"- a\n", &meta()).is_err());
+        assert!(from_definition(b"id: [", &meta()).is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! Where things live in `.workflow/`: the one place that knows its paths and decides
+//! whether a name from a file or the command line is safe to use as a path component.
+//!
+//! Every path here is a repository path: relative to the work-tree root, `/`-separated,
+//! exactly as git stores it in a tree.
+
+/// The state folder every dialect keeps inside the repository.
+pub const WORKFLOW_DIR: &str = ".workflow";
+
+/// The folder that holds the versioned task sessions of the guardrail dialect (SPEC §1.1).
+pub const VERSIONS_DIR: &str = ".workflow/versions";
+
+/// The three files a task session folder holds (SPEC §1.1).
+pub const SESSION_FILE: &str = "session.yml";
+/// The snapshot of the task definition at execution time.
+pub const TASK_FILE: &str = "task.yml";
+/// The human-readable log of one task's operations.
+pub const OPERATIONS_LOG: &str = "operations.log";
+
+/// Joins repository path components with `/`.
+pub fn join(parts: &[&str]) -> String {
+    parts.join("/")
+}
+
+/// `.workflow/versions/<version>`.
+pub fn version_dir(version: &str) -> String {
+    join(&[VERSIONS_DIR, version])
+}
+
+/// `.workflow/versions/<version>/task_sessions`.
+pub fn task_sessions_dir(version: &str) -> String {
+    join(&[VERSIONS_DIR, version, "task_sessions"])
+}
+
+/// `.workflow/versions/<version>/tasks`.
+pub fn tasks_dir(version: &str) -> String {
+    join(&[VERSIONS_DIR, version, "tasks"])
+}
+
+/// `.workflow/versions/<version>/task_sessions/<id>`: the new folder layout.
+pub fn task_session_folder(version: &str, id: &str) -> String {
+    join(&[&task_sessions_dir(version), id])
+}
+
+/// The task id a flat task-session file stands for: `<id>.yml` or `<id>.yaml`.
+pub fn flat_session_id(file_name: &str) -> Option<&str> {
+    file_name
+        .strip_suffix(".yml")
+        .or_else(|| file_name.strip_suffix(".yaml"))
+        .filter(|id| !id.is_empty())
+}
+
+/// The two names a task definition may have inside `tasks/`, preferred first.
+pub fn task_definition_names(id: &str) -> [String; 2] {
+    [format!("{id}.yml"), format!("{id}.yaml")]
+}
+
+/// Whether a repository path lies inside `.workflow/` (or is `.workflow` itself).
+pub fn is_under_workflow(path: &str) -> bool {
+    path == WORKFLOW_DIR || path.starts_with(".workflow/")
+}
+
+/// Decides whether `id` may name one folder or file: one path component, not `.` or
+/// `..`, no separators, no NUL or control characters, not empty.
+///
+/// Returns what is wrong with it, for the caller to put next to the path it came from.
+pub fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("the id is empty".into());
+    }
+    if id == "." || id == ".." {
+        return Err(format!("'{id}' would leave its folder"));
+    }
+    if id.contains('/') || id.contains('\\') {
+        return Err(format!("'{id}' contains a path separator"));
+    }
+    if id.chars().any(char::is_control) {
+        return Err(format!("{id:?} contains a control character"));
+    }
+    Ok(())
+}
+
+/// The three `.workflow/` dialects of SPEC §1, as `status` names them.
+pub const GUARDRAIL: &str = "versioned task sessions";
+/// SPEC §1.3.
+pub const CCW: &str = "claude-code-workflow sessions";
+/// SPEC §1.2.
+pub const AGENTRELAY: &str = "agentrelay run state";
+
+/// Which dialects a `.workflow/` holds, from the names directly inside it;
+/// `has_run_state(name)` says whether folder `name` holds `runs/` or `signals/`.
+pub fn dialects(top_level: &[String], has_run_state: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    let any = |pred: &dyn Fn(&str) -> bool| top_level.iter().any(|n| pred(n));
+    let mut found = Vec::new();
+    if any(&|n| matches!(n, "versions" | "index.yml" | "operations.log")) {
+        found.push(GUARDRAIL);
+    }
+    if any(&|n| {
+        n.starts_with("WFS-")
+            || n.starts_with(".active-")
+            || matches!(
+                n,
+                "sessions" | "archives" | ".archives" | "active" | "project.json"
+            )
+    }) {
+        found.push(CCW);
+    }
+    if any(&|n| n == "run_info.json" || has_run_state(n)) {
+        found.push(AGENTRELAY);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flat_session_ids_come_from_yml_and_yaml_only() {
+        assert_eq!(flat_session_id("task_a.yml"), Some("task_a"));
+        assert_eq!(flat_session_id("task_b.yaml"), Some("task_b"));
+        assert_eq!(flat_session_id("notes.txt"), None);
+        assert_eq!(flat_session_id(".yml"), None);
+    }
+
+    #[test]
+    fn ids_that_would_leave_their_folder_are_refused() {
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\0b", "a\nb", "\u{7f}"] {
+            assert!(check_id(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(check_id("task_design").is_ok());
+        assert!(check_id("..hidden").is_ok());
+    }
+
+    #[test]
+    fn workflow_paths_are_recognised_by_component() {
+        assert!(is_under_workflow(".workflow"));
+        assert!(is_under_workflow(".workflow/index.yml"));
+        assert!(!is_under_workflow(".workflowx/a"));
+    }
+
+    #[test]
+    fn dialects_are_told_apart_by_their_paths() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            dialects(&names(&["versions", "index.yml"]), |_| false),
+            vec![GUARDRAIL]
+        );
+        assert_eq!(
+            dialects(&names(&[".active-WFS-x", "WFS-x"]), |_| false),
+            vec![CCW]
+        );
+        assert_eq!(
+            dialects(&names(&["build"]), |n| n == "build"),
+            vec![AGENTRELAY]
+        );
+        assert!(dialects(&names(&["notes.md"]), |_| false).is_empty());
+    }
+}

@@ -1,0 +1,15 @@
+//! git-workflow: owns the `.workflow/` state folder of AI-agent workflow systems and
+//! changes it only through ordinary, reviewable, revertable git commits.
+//!
+//! The layout of this crate is drawn in `DESIGN.md`: commands call the rooms; only
+//! `repo` speaks git2, only `formats` knows file syntax, only `layout` knows paths.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod formats;
+pub mod layout;
+pub mod migrations;
+pub mod plan;
+pub mod repo;
+pub mod report;

@@ -1,0 +1,72 @@
+//! The named, ordered migrations of SPEC §3. Each is a pure planner: given `HEAD`'s
+//! tree and the time, it returns what it would do, item by item, and the [`Plan`].
+
+pub mod adopt;
+pub mod task_session_dirs;
+
+use crate::plan::Plan;
+use crate::repo::Snapshot;
+use anyhow::Result;
+
+/// A migration as the registry lists it.
+pub struct Migration {
+    /// The name `--only` takes and the `Workflow-Migration` trailer carries.
+    pub name: &'static str,
+    /// One line for `status` and `--help`.
+    pub about: &'static str,
+    /// The planner.
+    pub plan: fn(&Snapshot<'_>, &str) -> Result<Outcome>,
+}
+
+/// What a planner found: the items it would migrate, the ones it cannot, the plan.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Items looked at (migrated plus failed).
+    pub processed: usize,
+    /// Items the plan migrates.
+    pub items: Vec<Item>,
+    /// Items that cannot be migrated as they are; any of these refuses the migration.
+    pub failures: Vec<Failure>,
+    /// The plan for the items; empty actions when there is nothing to do.
+    pub plan: Plan,
+}
+
+/// One thing a migration moves.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Item {
+    /// A short name: `v001/task_design`.
+    pub name: String,
+    /// Where it was.
+    pub from: String,
+    /// Where it goes.
+    pub to: String,
+}
+
+/// One thing a migration cannot move, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Failure {
+    /// The path at fault.
+    pub path: String,
+    /// What is wrong and what to do about it.
+    pub reason: String,
+}
+
+impl Outcome {
+    /// Nothing to migrate and nothing in the way.
+    pub fn is_nothing_to_do(&self) -> bool {
+        self.items.is_empty() && self.failures.is_empty()
+    }
+}
+
+/// Every migration, in the order `migrate` runs them.
+pub const ALL: &[Migration] = &[task_session_dirs::MIGRATION];
+
+/// The migration called `name`.
+pub fn find(name: &str) -> Option<&'static Migration> {
+    ALL.iter().find(|m| m.name == name)
+}
+
+/// The names of every migration, for error messages.
+pub fn names() -> String {
+    ALL.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+}

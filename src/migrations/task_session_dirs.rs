@@ -1,0 +1,262 @@
+//! `task-session-dirs` (SPEC §3): every flat `versions/*/task_sessions/<id>.yml` becomes
+//! the folder `<id>/` holding `session.yml` (the same blob), a `task.yml` snapshot of
+//! the task definition, and an `operations.log`.
+
+use super::{Failure, Item, Migration, Outcome};
+use crate::formats::operations_log;
+use crate::formats::task_session::TaskSession;
+use crate::formats::task_snapshot::{self, SnapshotMeta};
+use crate::layout;
+use crate::plan::{Action, Plan};
+use crate::repo::{Entry, EntryKind, Snapshot};
+use anyhow::Result;
+use serde_yaml::{Mapping, Value};
+use std::collections::HashMap;
+
+/// The registry entry.
+pub const MIGRATION: Migration = Migration {
+    name: "task-session-dirs",
+    about: "flat task-session files become folders with session.yml, task.yml, operations.log",
+    plan,
+};
+
+const NOTE: &str = "Created during migration from flat file structure";
+
+/// Plans the migration of every flat task session in every version folder.
+pub fn plan(snapshot: &Snapshot<'_>, now: &str) -> Result<Outcome> {
+    let mut outcome = Outcome {
+        plan: Plan {
+            operation: "migrate".into(),
+            trailers: vec![("Workflow-Migration".into(), MIGRATION.name.into())],
+            ..Plan::default()
+        },
+        ..Outcome::default()
+    };
+    for version in snapshot.list(layout::VERSIONS_DIR)? {
+        if version.kind == EntryKind::Dir {
+            plan_version(snapshot, &version.name, now, &mut outcome)?;
+        }
+    }
+    let n = outcome.items.len();
+    let versions = outcome
+        .items
+        .iter()
+        .map(|i| i.name.split('/').next().unwrap_or(""))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    outcome.plan.subject = format!(
+        "workflow: migrate task sessions to folders ({n} session{})",
+        if n == 1 { "" } else { "s" }
+    );
+    outcome.plan.body_summary =
+        format!("{n} task sessions in {versions} versions moved to folders.");
+    Ok(outcome)
+}
+
+fn plan_version(
+    snapshot: &Snapshot<'_>,
+    version: &str,
+    now: &str,
+    outcome: &mut Outcome,
+) -> Result<()> {
+    let dir = layout::task_sessions_dir(version);
+    let entries = snapshot.list(&dir)?;
+    let clashes = case_clashes(&entries);
+    for entry in &entries {
+        let Some(id) = layout::flat_session_id(&entry.name) else {
+            continue;
+        };
+        if entry.kind == EntryKind::Dir || entry.kind == EntryKind::Submodule {
+            continue;
+        }
+        outcome.processed += 1;
+        let path = layout::join(&[&dir, &entry.name]);
+        match plan_session(snapshot, version, id, entry, &entries, &clashes, now) {
+            Ok(session) => {
+                outcome.plan.body.push(format!(
+                    "{version}/{id}: task_sessions/{} -> task_sessions/{id}/",
+                    entry.name
+                ));
+                outcome.items.push(Item {
+                    name: format!("{version}/{id}"),
+                    from: path,
+                    to: format!("{}/", layout::task_session_folder(version, id)),
+                });
+                outcome.plan.actions.extend(session.actions);
+                outcome.plan.warnings.extend(session.warning);
+            }
+            Err(reason) => outcome.failures.push(Failure { path, reason }),
+        }
+    }
+    Ok(())
+}
+
+/// The actions for one session, and a warning when its definition is missing.
+struct SessionPlan {
+    actions: Vec<Action>,
+    warning: Option<String>,
+}
+
+fn plan_session(
+    snapshot: &Snapshot<'_>,
+    version: &str,
+    id: &str,
+    entry: &Entry,
+    siblings: &[Entry],
+    clashes: &HashMap<String, Vec<String>>,
+    now: &str,
+) -> Result<SessionPlan, String> {
+    let dir = layout::task_sessions_dir(version);
+    let flat = layout::join(&[&dir, &entry.name]);
+    refuse_unsafe_entry(id, entry, siblings, clashes, &dir)?;
+    let bytes = snapshot
+        .read(&flat)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{flat} could not be read from HEAD"))?;
+    let session = TaskSession::parse(&bytes).map_err(|e| {
+        format!(
+            "{flat} does not parse: {e}; fix it and commit, then run `git workflow migrate` again"
+        )
+    })?;
+    let (task_yml, warning) = snapshot_for(snapshot, version, id, &session, now)?;
+    let folder = layout::task_session_folder(version, id);
+    let log = operations_log::migrated(id, now, &session.operations());
+    Ok(SessionPlan {
+        actions: vec![
+            Action::Move {
+                from: flat,
+                to: layout::join(&[&folder, layout::SESSION_FILE]),
+            },
+            Action::Write {
+                path: layout::join(&[&folder, layout::TASK_FILE]),
+                bytes: task_yml,
+                executable: false,
+            },
+            Action::Write {
+                path: layout::join(&[&folder, layout::OPERATIONS_LOG]),
+                bytes: log.into_bytes(),
+                executable: false,
+            },
+        ],
+        warning,
+    })
+}
+
+/// Refuses a flat session whose id is unsafe, that is a link, or whose folder would
+/// collide with something already there (exactly or by case only).
+fn refuse_unsafe_entry(
+    id: &str,
+    entry: &Entry,
+    siblings: &[Entry],
+    clashes: &HashMap<String, Vec<String>>,
+    dir: &str,
+) -> Result<(), String> {
+    layout::check_id(id)
+        .map_err(|why| format!("{dir}/{}: {why}; rename the file by hand", entry.name))?;
+    if entry.kind == EntryKind::Link {
+        return Err(format!(
+            "{dir}/{} is a symbolic link; symlinks under .workflow/ are never followed: replace it with the file it points to",
+            entry.name
+        ));
+    }
+    if siblings.iter().any(|s| s.name == id) {
+        return Err(format!(
+            "both {dir}/{} and the folder {dir}/{id}/ exist; merge them by hand, commit, then run `git workflow migrate` again",
+            entry.name
+        ));
+    }
+    if let Some(names) = clashes.get(&id.to_lowercase())
+        && names.len() > 1
+    {
+        let names: Vec<String> = names.iter().map(|n| format!("{dir}/{n}")).collect();
+        return Err(format!(
+            "{} name the same task session on a case-insensitive file system or twice; keep one, commit, then run `git workflow migrate` again",
+            names.join(" and ")
+        ));
+    }
+    Ok(())
+}
+
+/// Groups a folder's session names (flat files by id, folders by name) by their
+/// lower-cased id, so that two that differ only by case, or `a.yml` beside `a.yaml`,
+/// are found before they collide.
+fn case_clashes(entries: &[Entry]) -> HashMap<String, Vec<String>> {
+    let mut by_id: HashMap<String, Vec<String>> = HashMap::new();
+    for entry in entries {
+        let id = match entry.kind {
+            EntryKind::Dir => Some(entry.name.as_str()),
+            _ => layout::flat_session_id(&entry.name),
+        };
+        if let Some(id) = id {
+            by_id
+                .entry(id.to_lowercase())
+                .or_default()
+                .push(entry.name.clone());
+        }
+    }
+    by_id
+}
+
+/// The bytes of `task.yml` and, when the definition is missing, the warning.
+fn snapshot_for(
+    snapshot: &Snapshot<'_>,
+    version: &str,
+    id: &str,
+    session: &TaskSession,
+    now: &str,
+) -> Result<(Vec<u8>, Option<String>), String> {
+    let tasks = layout::tasks_dir(version);
+    let session_status = session.value("status").cloned().unwrap_or(Value::Null);
+    for name in layout::task_definition_names(id) {
+        let path = layout::join(&[&tasks, &name]);
+        let Some(definition) = snapshot.read(&path).map_err(|e| e.to_string())? else {
+            continue;
+        };
+        let status = definition_status(&definition).unwrap_or(session_status);
+        let meta = SnapshotMeta {
+            snapshotted_at: now.into(),
+            source_path: Some(format!("tasks/{name}")),
+            status_at_snapshot: status,
+            migration_note: NOTE.into(),
+        };
+        let bytes = task_snapshot::from_definition(&definition, &meta).map_err(|e| {
+            format!("{path} does not parse: {e}; fix it and commit, then run `git workflow migrate` again")
+        })?;
+        return Ok((bytes, None));
+    }
+    let meta = SnapshotMeta {
+        snapshotted_at: now.into(),
+        source_path: None,
+        status_at_snapshot: session_status,
+        migration_note: format!("{NOTE}; task definition tasks/{id}.yml was not found"),
+    };
+    let bytes =
+        task_snapshot::minimal(minimal_task(id, session), &meta).map_err(|e| e.to_string())?;
+    let warning = format!(
+        "{tasks}/{id}.yml not found: {version}/{id} gets a minimal task.yml built from its session"
+    );
+    Ok((bytes, Some(warning)))
+}
+
+fn definition_status(definition: &[u8]) -> Option<Value> {
+    match crate::formats::parse_yaml(definition).ok()? {
+        Value::Mapping(map) => map.get("status").filter(|v| !v.is_null()).cloned(),
+        _ => None,
+    }
+}
+
+/// `id`, `type`, `agent`, `status` from the session: all a snapshot can know.
+fn minimal_task(id: &str, session: &TaskSession) -> Mapping {
+    let mut task = Mapping::new();
+    task.insert("id".into(), Value::String(id.into()));
+    for (key, from) in [
+        ("type", "task_type"),
+        ("agent", "agent"),
+        ("status", "status"),
+    ] {
+        if let Some(value) = session.value(from) {
+            task.insert(key.into(), value.clone());
+        }
+    }
+    task
+}

@@ -1,0 +1,439 @@
+//! Plan, Action, and the executor: the one code path that changes a repository.
+//!
+//! Every mutating operation is plan → commit → materialise (DESIGN.md). A planner
+//! returns a [`Plan`]; [`execute`] turns it into a commit built from `HEAD`'s tree,
+//! moves the branch by compare-and-swap, then brings the touched paths of the work tree
+//! and index up to date. A journal in the git dir, written before the branch moves and
+//! removed after materialising, lets [`Guard::acquire`] finish an interrupted run; a
+//! lock file held with an OS lock keeps two runs from interleaving and dies with its
+//! process.
+
+use anyhow::{Context, Result, anyhow};
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::error;
+use crate::layout;
+use crate::repo::{EntryKind, Head, Oid, Repo, TreeEdit};
+
+/// One change a plan makes to the tree, in repository paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Move a file, keeping its blob (git sees a 100 % rename).
+    Move {
+        /// Where it is now.
+        from: String,
+        /// Where it goes.
+        to: String,
+    },
+    /// Create or replace a file with these bytes.
+    Write {
+        /// Where.
+        path: String,
+        /// The whole content.
+        bytes: Vec<u8>,
+        /// Whether it is executable.
+        executable: bool,
+    },
+    /// Delete a file.
+    Delete {
+        /// Which.
+        path: String,
+    },
+}
+
+/// What one operation will do: its commit message and its actions.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// The `Workflow-Operation` trailer value: `migrate`, `adopt`, `complete`, ….
+    pub operation: String,
+    /// The commit subject, `workflow: …`.
+    pub subject: String,
+    /// One line per item, for the body (cut to a count past [`MAX_BODY_LINES`]).
+    pub body: Vec<String>,
+    /// What the body says instead of the lines when there are too many.
+    pub body_summary: String,
+    /// Trailers after `Workflow-Operation`, in order.
+    pub trailers: Vec<(String, String)>,
+    /// The changes, applied in order.
+    pub actions: Vec<Action>,
+    /// Things the user should know that do not stop the plan.
+    pub warnings: Vec<String>,
+}
+
+/// Past this many items a commit body gives a count instead of one line per item.
+pub const MAX_BODY_LINES: usize = 50;
+
+impl Plan {
+    /// The full commit message: subject, body, trailers.
+    pub fn message(&self) -> String {
+        let mut msg = format!("{}\n\n", self.subject);
+        if self.body.len() > MAX_BODY_LINES {
+            msg.push_str(&self.body_summary);
+            msg.push('\n');
+        } else {
+            for line in &self.body {
+                msg.push_str(line);
+                msg.push('\n');
+            }
+        }
+        msg.push_str(&format!("\nWorkflow-Operation: {}\n", self.operation));
+        for (key, value) in &self.trailers {
+            msg.push_str(&format!("{key}: {value}\n"));
+        }
+        msg
+    }
+}
+
+/// The commit an operation starts from and the ref it will move.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// `refs/heads/<branch>`, or `HEAD` when detached.
+    pub refname: String,
+    /// The commit the ref pointed to when planning began.
+    pub commit: Oid,
+}
+
+impl Base {
+    /// The branch name for messages: `main`, or `HEAD` when detached.
+    pub fn branch(&self) -> &str {
+        self.refname
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&self.refname)
+    }
+}
+
+/// What the journal says happened to an operation interrupted before it finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The commit had landed; its paths were brought into the work tree and index now.
+    Finished {
+        /// The interrupted operation's commit.
+        commit: Oid,
+        /// How many paths were written or removed.
+        paths: usize,
+    },
+    /// The branch never moved; the prepared commit was dropped and nothing changed.
+    Abandoned {
+        /// The commit that was never published.
+        commit: Oid,
+    },
+    /// The branch has since moved elsewhere; the journal was dropped and the work
+    /// tree left for the user to inspect.
+    Superseded {
+        /// The interrupted operation's commit.
+        commit: Oid,
+    },
+}
+
+/// Holds the repository lock for one command; dropping it releases the lock.
+pub struct Guard {
+    _lock: fs::File,
+    /// What an earlier, interrupted operation needed and got, if anything.
+    pub recovered: Option<Recovery>,
+}
+
+impl Guard {
+    /// Takes the lock (refusing with "repository busy" when another run holds it) and
+    /// finishes or undoes an interrupted operation left in the journal.
+    pub fn acquire(repo: &Repo) -> Result<Self> {
+        let path = lock_path(repo);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("opening the lock file {}", path.display()))?;
+        if file.try_lock().is_err() {
+            return Err(error::refused(
+                format!(
+                    "repository busy: another git-workflow command holds {}",
+                    path.display()
+                ),
+                "wait for it to finish, then run your command again",
+            ));
+        }
+        let recovered = recover(repo)?;
+        Ok(Self {
+            _lock: file,
+            recovered,
+        })
+    }
+}
+
+/// Refuses, changing nothing, when the repository is not in a state to take an
+/// operation commit: unborn or detached `HEAD`, or a merge/rebase/… in progress.
+pub fn preflight(repo: &Repo, detach_ok: bool) -> Result<Base> {
+    if let Some(what) = repo.operation_in_progress() {
+        return Err(error::refused(
+            format!("{what} is in progress in {}", repo.workdir().display()),
+            "finish it (`git status` says how) or abort it, then run this again",
+        ));
+    }
+    match repo.head()? {
+        Head::Branch { refname, commit } => Ok(Base { refname, commit }),
+        Head::Detached { commit } if detach_ok => Ok(Base {
+            refname: "HEAD".into(),
+            commit,
+        }),
+        Head::Detached { .. } => Err(error::refused(
+            "HEAD is detached: an operation commit would belong to no branch",
+            "check out a branch (`git switch <branch>`), or pass --detach-ok to commit on the detached HEAD",
+        )),
+        Head::Unborn { refname } => Err(error::refused(
+            format!(
+                "{} has no commits yet: an operation commit needs a parent",
+                refname.trim_start_matches("refs/heads/")
+            ),
+            "make a first commit (`git commit --allow-empty -m init`), then run this again",
+        )),
+    }
+}
+
+/// Refuses when anything under `.workflow/` differs from `HEAD`: staged, unstaged or
+/// untracked. An operation builds on `HEAD`, and would otherwise lose that work.
+pub fn require_clean_workflow(repo: &Repo) -> Result<()> {
+    let changes = repo.local_changes(layout::WORKFLOW_DIR)?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut listed: Vec<String> = changes
+        .iter()
+        .take(10)
+        .map(|c| format!("  {} ({})", c.path, c.state))
+        .collect();
+    if changes.len() > 10 {
+        listed.push(format!("  … and {} more", changes.len() - 10));
+    }
+    Err(error::refused(
+        format!(
+            ".workflow/ has {} local change(s) that are not in HEAD:\n{}",
+            changes.len(),
+            listed.join("\n")
+        ),
+        "commit them (`git add .workflow && git commit`) or set them aside (`git stash -u -- .workflow`), then run this again",
+    ))
+}
+
+/// Carries out a plan: commit built from `base`'s tree plus the actions, branch moved
+/// only if it still points at `base`, then the touched paths materialised.
+pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
+    refuse_to_overwrite_untracked(repo, base, plan)?;
+    let base_tree = repo.tree_of(base.commit)?;
+    let edits = tree_edits(repo, base, plan)?;
+    let tree = repo.edit_tree(base_tree, &edits)?;
+    let commit = repo.write_commit(tree, base.commit, &plan.message())?;
+    let journal = Journal {
+        refname: base.refname.clone(),
+        old: base.commit,
+        new: commit,
+    };
+    journal.write(repo)?;
+    fault_point("before-ref");
+    let reflog = format!("git-workflow: {}", plan.subject);
+    if !repo.compare_and_swap(&base.refname, base.commit, commit, &reflog)? {
+        Journal::remove(repo)?;
+        return Err(error::refused(
+            format!(
+                "{} moved while this operation was being planned; nothing was changed",
+                base.branch()
+            ),
+            "run the command again: it will plan from the new commit",
+        ));
+    }
+    fault_point("after-ref");
+    repo.materialise(base.commit, commit)
+        .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
+    fault_point("after-materialise");
+    Journal::remove(repo)?;
+    Ok(commit)
+}
+
+/// The tree edits a plan's actions stand for; a move reuses the source's blob.
+fn tree_edits(repo: &Repo, base: &Base, plan: &Plan) -> Result<Vec<TreeEdit>> {
+    let snapshot = repo.snapshot(Some(base.commit))?;
+    let mut edits = Vec::with_capacity(plan.actions.len() + 8);
+    for action in &plan.actions {
+        match action {
+            Action::Move { from, to } => {
+                let entry = snapshot
+                    .stat(from)
+                    .ok_or_else(|| anyhow!("{from} is not in {}", base.branch()))?;
+                edits.push(TreeEdit::Upsert {
+                    path: to.clone(),
+                    id: entry.id,
+                    executable: entry.kind == EntryKind::Executable,
+                });
+                edits.push(TreeEdit::Remove { path: from.clone() });
+            }
+            Action::Write {
+                path,
+                bytes,
+                executable,
+            } => edits.push(TreeEdit::Upsert {
+                path: path.clone(),
+                id: repo.write_blob(bytes)?,
+                executable: *executable,
+            }),
+            Action::Delete { path } => edits.push(TreeEdit::Remove { path: path.clone() }),
+        }
+    }
+    Ok(edits)
+}
+
+/// A file in the work tree at a path the plan creates, which `HEAD` does not track
+/// (an ignored file), would be overwritten: refuse unless it already holds exactly the
+/// bytes the plan writes there.
+fn refuse_to_overwrite_untracked(repo: &Repo, base: &Base, plan: &Plan) -> Result<()> {
+    let snapshot = repo.snapshot(Some(base.commit))?;
+    for action in &plan.actions {
+        let (path, bytes) = match action {
+            Action::Write { path, bytes, .. } => (path, Some(bytes)),
+            Action::Move { to, .. } => (to, None),
+            Action::Delete { .. } => continue,
+        };
+        if snapshot.exists(path) {
+            continue;
+        }
+        let full = repo.workdir().join(path);
+        let Ok(meta) = fs::symlink_metadata(&full) else {
+            continue;
+        };
+        let same =
+            meta.is_file() && bytes.is_some_and(|b| fs::read(&full).ok().as_ref() == Some(b));
+        if !same {
+            return Err(error::refused(
+                format!(
+                    "{path} exists in the work tree but is not tracked; the operation would overwrite it"
+                ),
+                format!(
+                    "move {path} out of the way (it may be ignored: `git check-ignore -v {path}`), then run this again"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The record of an operation between its commit and the end of materialising.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Journal {
+    refname: String,
+    old: Oid,
+    new: Oid,
+}
+
+impl Journal {
+    fn write(&self, repo: &Repo) -> Result<()> {
+        let path = journal_path(repo);
+        let tmp = path.with_extension("tmp");
+        let text = format!("ref {}\nold {}\nnew {}\n", self.refname, self.old, self.new);
+        let mut file = fs::File::create(&tmp)
+            .with_context(|| format!("writing the journal {}", tmp.display()))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, &path).with_context(|| format!("writing the journal {}", path.display()))
+    }
+
+    fn read(repo: &Repo) -> Result<Option<Self>> {
+        let path = journal_path(repo);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let field = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "the journal {} has no `{key}` line; remove it by hand",
+                        path.display()
+                    )
+                })
+        };
+        Ok(Some(Self {
+            refname: field("ref")?.to_string(),
+            old: Oid::from_str(field("old")?)?,
+            new: Oid::from_str(field("new")?)?,
+        }))
+    }
+
+    fn remove(repo: &Repo) -> Result<()> {
+        match fs::remove_file(journal_path(repo)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Finishes (commit landed) or drops (it did not) an operation left in the journal.
+fn recover(repo: &Repo) -> Result<Option<Recovery>> {
+    let Some(journal) = Journal::read(repo)? else {
+        return Ok(None);
+    };
+    let now = repo.ref_target(&journal.refname)?;
+    let recovery = if now == Some(journal.new) {
+        let paths = repo.materialise(journal.old, journal.new)?;
+        Recovery::Finished {
+            commit: journal.new,
+            paths,
+        }
+    } else if now == Some(journal.old) {
+        Recovery::Abandoned {
+            commit: journal.new,
+        }
+    } else {
+        Recovery::Superseded {
+            commit: journal.new,
+        }
+    };
+    Journal::remove(repo)?;
+    Ok(Some(recovery))
+}
+
+fn lock_path(repo: &Repo) -> PathBuf {
+    repo.git_dir().join("git-workflow.lock")
+}
+
+fn journal_path(repo: &Repo) -> PathBuf {
+    repo.git_dir().join("git-workflow.journal")
+}
+
+/// In test builds, dies on the spot (as `kill -9` would) when `GIT_WORKFLOW_FAULT`
+/// names this point; release builds compile it to nothing.
+fn fault_point(name: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var("GIT_WORKFLOW_FAULT").as_deref() == Ok(name) {
+        std::process::abort();
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = name;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_puts_trailers_last_and_counts_long_bodies() {
+        let mut plan = Plan {
+            operation: "migrate".into(),
+            subject: "workflow: migrate x".into(),
+            body: vec!["a".into(), "b".into()],
+            body_summary: "2 things".into(),
+            trailers: vec![("Workflow-Migration".into(), "x".into())],
+            ..Plan::default()
+        };
+        assert_eq!(
+            plan.message(),
+            "workflow: migrate x\n\na\nb\n\nWorkflow-Operation: migrate\nWorkflow-Migration: x\n"
+        );
+        plan.body = vec!["l".into(); MAX_BODY_LINES + 1];
+        assert!(
+            plan.message()
+                .starts_with("workflow: migrate x\n\n2 things\n\nWorkflow-Operation")
+        );
+    }
+}

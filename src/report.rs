@@ -1,0 +1,89 @@
+//! Human and `--json` output. Every byte a command prints goes through [`Out`], which
+//! knows the output mode and treats a closed pipe (`git workflow log | head`) as the
+//! reader having seen enough, not as an error.
+
+use serde::Serialize;
+use std::cell::Cell;
+use std::io::{self, IsTerminal, Write};
+
+/// How a command's report is printed.
+pub struct Out {
+    json: bool,
+    quiet: bool,
+    closed: Cell<bool>,
+}
+
+impl Out {
+    /// `json`: one JSON document on stdout and nothing else; `quiet`: no report.
+    pub fn new(json: bool, quiet: bool) -> Self {
+        Self {
+            json,
+            quiet,
+            closed: Cell::new(false),
+        }
+    }
+
+    /// Whether the report is JSON (commands then call [`Out::json`] instead of lines).
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// One line of the human report; nothing in `--json` or `--quiet` mode.
+    pub fn line(&self, text: impl AsRef<str>) {
+        if !self.json && !self.quiet {
+            self.write(&format!("{}\n", text.as_ref()));
+        }
+    }
+
+    /// The JSON document, pretty-printed, when in `--json` mode.
+    pub fn json<T: Serialize>(&self, value: &T) {
+        if self.json {
+            let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
+            self.write(&format!("{text}\n"));
+        }
+    }
+
+    /// A warning on stderr (shown in every mode but `--quiet`).
+    pub fn warn(&self, text: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}: {}", paint("warning", Colour::Yellow), text.as_ref());
+        }
+    }
+
+    fn write(&self, text: &str) {
+        if self.closed.get() {
+            return;
+        }
+        let mut stdout = io::stdout().lock();
+        if stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
+            self.closed.set(true);
+        }
+    }
+}
+
+/// The colours this tool uses, sparingly.
+#[derive(Clone, Copy)]
+pub enum Colour {
+    /// Errors.
+    Red,
+    /// Warnings.
+    Yellow,
+}
+
+/// `word` in colour when stderr is a terminal and `NO_COLOR` is not set.
+pub fn paint(word: &str, colour: Colour) -> String {
+    let wants =
+        io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    if !wants {
+        return word.to_string();
+    }
+    let code = match colour {
+        Colour::Red => 31,
+        Colour::Yellow => 33,
+    };
+    format!("\x1b[{code}m{word}\x1b[0m")
+}
