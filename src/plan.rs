@@ -129,7 +129,8 @@ pub enum Recovery {
 
 /// Holds the repository lock for one command; dropping it releases the lock.
 pub struct Guard {
-    _lock: fs::File,
+    lock: fs::File,
+    path: PathBuf,
     /// What an earlier, interrupted operation needed and got, if anything.
     pub recovered: Option<Recovery>,
 }
@@ -145,7 +146,7 @@ impl Guard {
             .write(true)
             .open(&path)
             .with_context(|| format!("opening the lock file {}", path.display()))?;
-        if file.try_lock().is_err() {
+        if file.try_lock().is_err() || !still_at(&file, &path) {
             return Err(error::refused(
                 format!(
                     "repository busy: another git-workflow command holds {}",
@@ -154,11 +155,32 @@ impl Guard {
                 "wait for it to finish, then run your command again",
             ));
         }
-        let recovered = recover(repo)?;
-        Ok(Self {
-            _lock: file,
-            recovered,
-        })
+        let mut guard = Self {
+            lock: file,
+            path,
+            recovered: None,
+        };
+        guard.recovered = recover(repo)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for Guard {
+    /// Removes the lock file before the lock itself goes, so a clean run leaves no
+    /// file behind; a run that dies leaves an unlocked file the next run reuses.
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+        let _ = self.lock.unlock();
+    }
+}
+
+/// Whether the locked file is still the one at `path`: a run that opened the file
+/// just before its holder removed it must not count its stale lock as the lock.
+fn still_at(file: &fs::File, path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(held), Ok(named)) => held.ino() == named.ino() && held.dev() == named.dev(),
+        _ => false,
     }
 }
 

@@ -1,0 +1,9 @@
+//! Integration tests: each a short user story driving the real binary against a real
+//! repository made with the real `git`, in a hermetic environment.
+
+mod discovery;
+mod migrate;
+mod recovery;
+mod refusals;
+mod status_log;
+mod support;
