@@ -243,9 +243,11 @@ pub fn require_clean_workflow(repo: &Repo) -> Result<()> {
 pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     refuse_to_overwrite_untracked(repo, base, plan)?;
     let base_tree = repo.tree_of(base.commit)?;
-    let edits = tree_edits(repo, base, plan)?;
-    let tree = repo.edit_tree(base_tree, &edits)?;
-    let commit = repo.write_commit(tree, base.commit, &plan.message())?;
+    let commit = repo.in_one_pack(|| {
+        let edits = tree_edits(repo, base, plan)?;
+        let tree = repo.edit_tree(base_tree, &edits)?;
+        repo.write_commit(tree, base.commit, &plan.message())
+    })?;
     let journal = Journal {
         refname: base.refname.clone(),
         old: base.commit,
@@ -315,13 +317,13 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: &Base, plan: &Plan) -> Resul
             Action::Move { to, .. } => (to, None),
             Action::Delete { .. } => continue,
         };
-        if snapshot.exists(path) {
-            continue;
-        }
         let full = repo.workdir().join(path);
         let Ok(meta) = fs::symlink_metadata(&full) else {
             continue;
         };
+        if snapshot.exists(path) {
+            continue;
+        }
         let same =
             meta.is_file() && bytes.is_some_and(|b| fs::read(&full).ok().as_ref() == Some(b));
         if !same {

@@ -266,3 +266,29 @@ fn crlf_definitions_and_comments_survive_the_snapshot() {
         "{task:?}"
     );
 }
+
+#[test]
+fn the_new_objects_land_in_one_pack_and_fsck_is_clean() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo.git(&["gc", "-q"]);
+    repo.wf(&["migrate"]).expect(0);
+    let counts = repo.git(&["count-objects", "-v"]);
+    assert!(counts.lines().any(|l| l == "count: 0"), "loose objects written:\n{counts}");
+    let fsck = repo.git_run(&["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(fsck.code, Some(0), "{}", fsck.stderr);
+}
+
+#[test]
+fn a_flat_file_whose_stat_changed_is_written_afresh_not_trusted() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let flat = repo.path().join(format!("{DESIGN}.yml"));
+    let content = std::fs::read(&flat).unwrap();
+    std::fs::remove_file(&flat).unwrap();
+    std::fs::write(&flat, &content).unwrap();
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(std::fs::read(repo.path().join(format!("{DESIGN}/session.yml"))).unwrap(), content);
+    assert!(!flat.exists());
+    assert_eq!(repo.status(), "");
+}

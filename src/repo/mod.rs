@@ -11,12 +11,16 @@ use git2::{
     Delta, DiffOptions, ErrorCode, FileMode, IndexEntry, IndexTime, ObjectType, Repository,
     RepositoryState, Signature, Status, StatusOptions, Time, Tree,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error;
+
+mod pack;
 
 /// An object id (a commit, tree or blob hash).
 pub type Oid = git2::Oid;
@@ -25,6 +29,8 @@ pub type Oid = git2::Oid;
 pub struct Repo {
     git: Repository,
     workdir: PathBuf,
+    next_pack_priority: std::cell::Cell<i32>,
+    new_blobs: RefCell<Option<Vec<Oid>>>,
 }
 
 /// Where `HEAD` points, which decides whether an operation may commit.
@@ -117,9 +123,13 @@ pub struct CommitInfo {
 }
 
 /// A read-only view of one commit's tree: what planners see of the repository.
+///
+/// Folders are looked up once and kept: libgit2 does not cache large trees, and a
+/// `task_sessions/` folder with thousands of entries is read for every file in it.
 pub struct Snapshot<'r> {
     repo: &'r Repository,
     tree: Option<Tree<'r>>,
+    folders: RefCell<HashMap<String, Option<Tree<'r>>>>,
 }
 
 impl Repo {
@@ -142,7 +152,12 @@ impl Repo {
                 "run this inside a clone with a work tree (`git worktree add` or `git clone`)",
             )
         })?;
-        Ok(Self { git, workdir })
+        Ok(Self {
+            git,
+            workdir,
+            next_pack_priority: std::cell::Cell::new(1000),
+            new_blobs: RefCell::new(None),
+        })
     }
 
     /// The top of the work tree.
@@ -234,12 +249,90 @@ impl Repo {
         Ok(Snapshot {
             repo: &self.git,
             tree,
+            folders: RefCell::default(),
         })
+    }
+
+    /// Runs `write`, which makes one commit, with every object it writes (blobs,
+    /// trees, the commit) held in memory, then stores them as one pack of whole
+    /// objects: thousands of new files cost one pack file instead of thousands of
+    /// loose objects, which is most of what `git add` and `git commit` spend.
+    pub fn in_one_pack(&self, write: impl FnOnce() -> Result<Oid>) -> Result<Oid> {
+        let odb = self.git.odb()?;
+        let priority = self.next_pack_priority.get();
+        self.next_pack_priority.set(priority + 1);
+        let mempack = odb.add_new_mempack_backend(priority)?;
+        self.new_blobs.replace(Some(Vec::new()));
+        let result = write().and_then(|commit| {
+            self.store_as_pack(&odb, commit)?;
+            Ok(commit)
+        });
+        self.new_blobs.replace(None);
+        mempack.reset()?;
+        odb.refresh()?;
+        result
+    }
+
+    /// Writes the commit, its new trees and the blobs written for it into one pack.
+    fn store_as_pack(&self, odb: &git2::Odb<'_>, commit: Oid) -> Result<()> {
+        let mut ids = self.new_blobs.borrow().clone().unwrap_or_default();
+        let new = self.git.find_commit(commit)?;
+        let parent_tree = match new.parent_ids().next() {
+            Some(parent) => Some(self.git.find_commit(parent)?.tree_id()),
+            None => None,
+        };
+        self.collect_new_trees(new.tree_id(), parent_tree, &mut ids)?;
+        ids.push(commit);
+        let mut seen = std::collections::HashSet::new();
+        let mut pack = pack::PackBuilder::new();
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let object = odb.read(id)?;
+            let kind = match object.kind() {
+                ObjectType::Commit => pack::Kind::Commit,
+                ObjectType::Tree => pack::Kind::Tree,
+                _ => pack::Kind::Blob,
+            };
+            pack.add(kind, object.data())?;
+        }
+        let mut writer = odb.packwriter()?;
+        writer.write_all(&pack.finish())?;
+        writer.commit()?;
+        Ok(())
+    }
+
+    /// The trees of `new` that differ from `old` at the same path: every tree an
+    /// edit of `old` had to write.
+    fn collect_new_trees(&self, new: Oid, old: Option<Oid>, out: &mut Vec<Oid>) -> Result<()> {
+        if Some(new) == old {
+            return Ok(());
+        }
+        out.push(new);
+        let new_tree = self.git.find_tree(new)?;
+        let old_tree = old.map(|id| self.git.find_tree(id)).transpose()?;
+        for entry in new_tree.iter() {
+            if entry.kind() != Some(ObjectType::Tree) {
+                continue;
+            }
+            let before = old_tree
+                .as_ref()
+                .and_then(|t| t.get_name_bytes(entry.name_bytes()))
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .map(|e| e.id());
+            self.collect_new_trees(entry.id(), before, out)?;
+        }
+        Ok(())
     }
 
     /// Stores bytes as a blob.
     pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
-        Ok(self.git.blob(bytes)?)
+        let id = self.git.blob(bytes)?;
+        if let Some(new) = self.new_blobs.borrow_mut().as_mut() {
+            new.push(id);
+        }
+        Ok(id)
     }
 
     /// A new tree: `base` with the edits applied, touching only the subtrees on their
@@ -311,7 +404,53 @@ impl Repo {
     /// Brings the work tree and the index from commit `old` to commit `new` for the
     /// paths that differ between them, and only those: every other path, staged or
     /// not, is left as it is. Safe to run again after an interruption.
+    ///
+    /// A file that moved keeps its bytes, so it is renamed in the work tree rather than
+    /// deleted and written again, when the index vouches that the file there is still
+    /// the committed one.
     pub fn materialise(&self, old: Oid, new: Oid) -> Result<usize> {
+        let (removed, added) = self.changed_files(old, new)?;
+        let mut index = self.git.index()?;
+        index.read(true)?;
+        let mut renamed_from = std::collections::HashSet::new();
+        let mut to_write = Vec::new();
+        let mut sources: HashMap<Oid, Vec<&ChangedFile>> = HashMap::new();
+        for file in &removed {
+            sources.entry(file.id).or_default().push(file);
+        }
+        for file in &added {
+            let source = sources
+                .get_mut(&file.id)
+                .and_then(|candidates| candidates.pop())
+                .filter(|from| from.executable == file.executable);
+            match source {
+                Some(from) if self.rename_if_clean(&index, from, file)? => {
+                    renamed_from.insert(from.path.as_str());
+                }
+                _ => to_write.push(file),
+            }
+        }
+        for file in &removed {
+            if !renamed_from.contains(file.path.as_str()) {
+                self.remove_from_work_tree(&file.path)?;
+            }
+            index.remove_path(Path::new(&file.path))?;
+        }
+        for file in to_write {
+            let blob = self.git.find_blob(file.id)?;
+            self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
+        }
+        for file in &added {
+            let meta = fs::metadata(self.workdir.join(&file.path))
+                .with_context(|| format!("reading back {}", file.path))?;
+            index.add(&index_entry(&file.path, file.id, file.executable, &meta))?;
+        }
+        index.write().context("writing the index")?;
+        Ok(removed.len() + added.len())
+    }
+
+    /// The files removed and added (a modification is both) between two commits.
+    fn changed_files(&self, old: Oid, new: Oid) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
         let old_tree = self.git.find_commit(old)?.tree()?;
         let new_tree = self.git.find_commit(new)?.tree()?;
         let mut opts = DiffOptions::new();
@@ -319,36 +458,52 @@ impl Repo {
         let diff = self
             .git
             .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))?;
-        let mut removed = Vec::new();
-        let mut written = Vec::new();
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
         for delta in diff.deltas() {
-            match delta.status() {
-                Delta::Deleted => removed.push(delta.old_file()),
-                Delta::Added | Delta::Modified | Delta::Typechange => {
-                    if delta.status() == Delta::Typechange {
-                        removed.push(delta.old_file());
-                    }
-                    written.push(delta.new_file());
-                }
-                _ => {}
+            let status = delta.status();
+            if matches!(status, Delta::Deleted | Delta::Modified | Delta::Typechange) {
+                removed.push(ChangedFile::from(&delta.old_file())?);
+            }
+            if matches!(status, Delta::Added | Delta::Modified | Delta::Typechange) {
+                added.push(ChangedFile::from(&delta.new_file())?);
             }
         }
-        let mut index = self.git.index()?;
-        index.read(true)?;
-        for file in &removed {
-            let path = diff_path(file)?;
-            self.remove_from_work_tree(path)?;
-            index.remove_path(Path::new(path))?;
+        Ok((removed, added))
+    }
+
+    /// Renames `from` to `to` in the work tree when the index says the file at `from`
+    /// is unchanged since it was staged as `from`'s blob and nothing is at `to` yet.
+    fn rename_if_clean(
+        &self,
+        index: &git2::Index,
+        from: &ChangedFile,
+        to: &ChangedFile,
+    ) -> Result<bool> {
+        let source = self.workdir.join(&from.path);
+        let target = self.workdir.join(&to.path);
+        let (Some(staged), Ok(meta)) = (
+            index.get_path(Path::new(&from.path), 0),
+            fs::symlink_metadata(&source),
+        ) else {
+            return Ok(false);
+        };
+        let unchanged = staged.id == from.id
+            && meta.is_file()
+            && staged.file_size == meta.len() as u32
+            && staged.mtime.seconds() == meta.mtime() as i32
+            && staged.mtime.nanoseconds() == meta.mtime_nsec() as u32
+            && staged.ino == meta.ino() as u32;
+        if !unchanged || fs::symlink_metadata(&target).is_ok() {
+            return Ok(false);
         }
-        for file in &written {
-            let path = diff_path(file)?;
-            let executable = file.mode() == FileMode::BlobExecutable;
-            let blob = self.git.find_blob(file.id())?;
-            let meta = self.write_to_work_tree(path, blob.content(), executable)?;
-            index.add(&index_entry(path, file.id(), executable, &meta))?;
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("creating the folder of {}", to.path))?;
         }
-        index.write().context("writing the index")?;
-        Ok(removed.len() + written.len())
+        fs::rename(&source, &target)
+            .with_context(|| format!("moving {} to {}", from.path, to.path))?;
+        self.remove_empty_parents(&source);
+        Ok(true)
     }
 
     /// The commits reachable from `HEAD`, newest first, that carry `trailer_key`.
@@ -420,54 +575,52 @@ impl Repo {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(e).with_context(|| format!("removing {path}")),
         }
-        let mut dir = full.parent();
+        self.remove_empty_parents(&full);
+        Ok(())
+    }
+
+    /// Removes the folders above a removed file that it left empty, as git does.
+    fn remove_empty_parents(&self, removed: &Path) {
+        let mut dir = removed.parent();
         while let Some(d) = dir {
             if d == self.workdir || fs::remove_dir(d).is_err() {
                 break;
             }
             dir = d.parent();
         }
-        Ok(())
     }
 
-    /// Writes a file atomically (temporary file, then rename) and returns its metadata
-    /// for the index entry.
-    fn write_to_work_tree(
-        &self,
-        path: &str,
-        bytes: &[u8],
-        executable: bool,
-    ) -> Result<fs::Metadata> {
+    /// Writes a file in place. A crash part-way leaves the journal behind, and the
+    /// next command writes every touched file again, so no temporary file is needed.
+    fn write_to_work_tree(&self, path: &str, bytes: &[u8], executable: bool) -> Result<()> {
         let full = self.workdir.join(path);
         let parent = full
             .parent()
             .ok_or_else(|| anyhow!("{path} has no folder"))?;
         fs::create_dir_all(parent).with_context(|| format!("creating the folder of {path}"))?;
-        if let Ok(meta) = fs::symlink_metadata(&full)
-            && meta.is_dir()
-        {
-            bail!("{path} is a folder in the work tree, where a file must go");
+        match fs::symlink_metadata(&full) {
+            Ok(meta) if meta.is_dir() => {
+                bail!("{path} is a folder in the work tree, where a file must go")
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                fs::remove_file(&full).with_context(|| format!("replacing the link {path}"))?
+            }
+            _ => {}
         }
-        let tmp = parent.join(format!(
-            ".{}.git-workflow-tmp",
-            full.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-        ));
-        let _ = fs::remove_file(&tmp);
         let mut file = fs::OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
+            .truncate(true)
             .mode(if executable { 0o777 } else { 0o666 })
-            .open(&tmp)
+            .open(&full)
             .with_context(|| format!("writing {path}"))?;
         file.write_all(bytes)
             .with_context(|| format!("writing {path}"))?;
-        drop(file);
-        fs::rename(&tmp, &full).with_context(|| format!("writing {path}"))?;
-        Ok(fs::metadata(&full)?)
+        Ok(())
     }
 }
 
-impl Snapshot<'_> {
+impl<'r> Snapshot<'r> {
     /// Whether there is anything at this path.
     pub fn exists(&self, path: &str) -> bool {
         self.entry(path).is_some()
@@ -497,13 +650,8 @@ impl Snapshot<'_> {
     /// The entries of the folder at `path`, sorted as git sorts them; empty when
     /// there is no such folder. A name that is not UTF-8 is refused with its folder.
     pub fn list(&self, path: &str) -> Result<Vec<Entry>> {
-        let tree = match (&self.tree, path) {
-            (None, _) => return Ok(Vec::new()),
-            (Some(root), "") => root.clone(),
-            (Some(_), _) => match self.entry(path) {
-                Some(e) if e.kind() == Some(ObjectType::Tree) => self.repo.find_tree(e.id())?,
-                _ => return Ok(Vec::new()),
-            },
+        let Some(tree) = self.folder(path) else {
+            return Ok(Vec::new());
         };
         tree.iter()
             .map(|e| {
@@ -525,8 +673,29 @@ impl Snapshot<'_> {
             .collect()
     }
 
-    fn entry(&self, path: &str) -> Option<git2::TreeEntry<'static>> {
-        self.tree.as_ref()?.get_path(Path::new(path)).ok()
+    fn entry(&self, path: &str) -> Option<git2::TreeEntry<'r>> {
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let folder = self.folder(parent)?;
+        let entry = folder.get_name(name)?.to_owned();
+        Some(entry)
+    }
+
+    /// The tree at a folder path, read once per snapshot.
+    fn folder(&self, path: &str) -> Option<Tree<'r>> {
+        if path.is_empty() {
+            return self.tree.clone();
+        }
+        if let Some(cached) = self.folders.borrow().get(path) {
+            return cached.clone();
+        }
+        let tree = self
+            .entry(path)
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .and_then(|e| self.repo.find_tree(e.id()).ok());
+        self.folders
+            .borrow_mut()
+            .insert(path.to_string(), tree.clone());
+        tree
     }
 }
 
@@ -556,10 +725,28 @@ fn describe_status(status: Status) -> &'static str {
     }
 }
 
-fn diff_path<'a>(file: &'a git2::DiffFile<'_>) -> Result<&'a str> {
-    file.path()
-        .and_then(Path::to_str)
-        .ok_or_else(|| anyhow!("a changed path is not UTF-8"))
+/// One side of a changed path, as materialising needs it.
+struct ChangedFile {
+    path: String,
+    id: Oid,
+    executable: bool,
+}
+
+impl ChangedFile {
+    fn from(file: &git2::DiffFile<'_>) -> Result<Self> {
+        let path = file
+            .path()
+            .and_then(Path::to_str)
+            .ok_or_else(|| anyhow!("a changed path is not UTF-8"))?;
+        if file.mode() == FileMode::Link || file.mode() == FileMode::Commit {
+            bail!("{path} is a symbolic link or submodule; this tool never writes those");
+        }
+        Ok(Self {
+            path: path.to_string(),
+            id: file.id(),
+            executable: file.mode() == FileMode::BlobExecutable,
+        })
+    }
 }
 
 fn index_entry(path: &str, id: Oid, executable: bool, meta: &fs::Metadata) -> IndexEntry {
