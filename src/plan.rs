@@ -165,6 +165,16 @@ impl Guard {
     }
 }
 
+/// For commands that only read (`status`, `--dry-run`): finishes an interrupted
+/// operation if the journal names one, taking the lock only then, so that a read
+/// leaves the git dir exactly as it found it.
+pub fn finish_interrupted(repo: &Repo) -> Result<Option<Recovery>> {
+    if !journal_path(repo).exists() {
+        return Ok(None);
+    }
+    Ok(Guard::acquire(repo)?.recovered.clone())
+}
+
 impl Drop for Guard {
     /// Removes the lock file before the lock itself goes, so a clean run leaves no
     /// file behind; a run that dies leaves an unlocked file the next run reuses.

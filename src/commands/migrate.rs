@@ -64,8 +64,16 @@ struct ActionReport {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let selected = select(args.only.as_deref())?;
     let repo = Repo::discover()?;
-    let guard = Guard::acquire(&repo)?;
-    report_recovery(ctx, &repo, &guard.recovered);
+    let guard = if args.dry_run {
+        None
+    } else {
+        Some(Guard::acquire(&repo)?)
+    };
+    let recovered = match &guard {
+        Some(guard) => guard.recovered.clone(),
+        None => plan::finish_interrupted(&repo)?,
+    };
+    report_recovery(ctx, &repo, &recovered);
     let mut base = plan::preflight(&repo, args.detach_ok)?;
     let mut report = Report {
         dry_run: args.dry_run,

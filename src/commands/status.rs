@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Ctx, report_recovery};
 use crate::layout;
 use crate::migrations;
-use crate::plan::{Guard, Recovery};
+use crate::plan::{self, Recovery};
 use crate::repo::{EntryKind, Head, Oid, Repo, Snapshot};
 
 /// Arguments of `status` (none of its own).
@@ -43,10 +43,10 @@ struct Pending {
 /// Runs `status`.
 pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
-    let interrupted = match Guard::acquire(&repo) {
-        Ok(guard) => {
-            report_recovery(ctx, &repo, &guard.recovered);
-            guard.recovered.as_ref().map(|r| describe(&repo, r))
+    let interrupted = match plan::finish_interrupted(&repo) {
+        Ok(recovered) => {
+            report_recovery(ctx, &repo, &recovered);
+            recovered.as_ref().map(|r| describe(&repo, r))
         }
         Err(busy) => Some(busy.to_string()),
     };

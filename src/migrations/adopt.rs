@@ -17,6 +17,13 @@ use std::path::Path;
 /// itself is ignored (adopting it is the point), else those git would not ignore.
 /// Symbolic links and names that are not UTF-8 are refused.
 pub fn plan(repo: &Repo) -> Result<Plan> {
+    let top = repo.workdir().join(layout::WORKFLOW_DIR);
+    if fs::symlink_metadata(&top).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(error::refused(
+            ".workflow is a symbolic link; this tool never follows links under .workflow/",
+            "replace the link with the folder it points to, then run `git workflow migrate --adopt` again",
+        ));
+    }
     let take_ignored = repo.is_ignored(layout::WORKFLOW_DIR)?;
     let mut actions = Vec::new();
     collect(repo, layout::WORKFLOW_DIR, take_ignored, &mut actions)?;

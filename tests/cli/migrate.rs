@@ -11,7 +11,19 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();
     let before = repo.fingerprint();
+    let git_dir_mtime = || {
+        std::fs::metadata(repo.path().join(".git"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let git_dir_before = git_dir_mtime();
     let run = repo.wf(&["migrate", "--dry-run"]).expect(0);
+    assert_eq!(
+        git_dir_mtime(),
+        git_dir_before,
+        "a dry run created or removed a file in .git"
+    );
     assert!(
         run.stdout
             .contains(&format!("rename  {DESIGN}.yml -> {DESIGN}/session.yml"))
@@ -274,7 +286,10 @@ fn the_new_objects_land_in_one_pack_and_fsck_is_clean() {
     repo.git(&["gc", "-q"]);
     repo.wf(&["migrate"]).expect(0);
     let counts = repo.git(&["count-objects", "-v"]);
-    assert!(counts.lines().any(|l| l == "count: 0"), "loose objects written:\n{counts}");
+    assert!(
+        counts.lines().any(|l| l == "count: 0"),
+        "loose objects written:\n{counts}"
+    );
     let fsck = repo.git_run(&["fsck", "--strict", "--no-dangling"]);
     assert_eq!(fsck.code, Some(0), "{}", fsck.stderr);
 }
@@ -288,7 +303,10 @@ fn a_flat_file_whose_stat_changed_is_written_afresh_not_trusted() {
     std::fs::remove_file(&flat).unwrap();
     std::fs::write(&flat, &content).unwrap();
     repo.wf(&["migrate"]).expect(0);
-    assert_eq!(std::fs::read(repo.path().join(format!("{DESIGN}/session.yml"))).unwrap(), content);
+    assert_eq!(
+        std::fs::read(repo.path().join(format!("{DESIGN}/session.yml"))).unwrap(),
+        content
+    );
     assert!(!flat.exists());
     assert_eq!(repo.status(), "");
 }

@@ -145,6 +145,26 @@ fn adopt_refuses_symlinks_under_workflow() {
 }
 
 #[test]
+fn adopt_refuses_a_workflow_folder_that_is_a_symlink() {
+    let repo = TestRepo::with_commit();
+    let elsewhere = repo.scratch().join("elsewhere");
+    fs::create_dir_all(elsewhere.join("versions/v001/task_sessions")).unwrap();
+    fs::write(
+        elsewhere.join("versions/v001/task_sessions/t.yml"),
+        "task_id: t\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&elsewhere, repo.path().join(".workflow")).unwrap();
+    refuses(
+        &repo,
+        &["migrate", "--adopt"],
+        1,
+        &[".workflow is a symbolic link"],
+    );
+    assert!(elsewhere.join("versions/v001/task_sessions/t.yml").exists());
+}
+
+#[test]
 fn a_merge_in_progress_is_refused() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();
