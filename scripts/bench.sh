@@ -36,7 +36,7 @@ git -C "$work/ref" diff --name-only --diff-filter=A HEAD~1 HEAD >"$work/new.txt"
 (cd "$work/ref" && tar cf "$work/new.tar" -T "$work/new.txt")
 rm -rf "$work/ref"
 
-: >"$work/ours" ; : >"$work/plain_files" ; : >"$work/plain_git"
+: >"$work/ours" ; : >"$work/plain_files" ; : >"$work/plain_git" ; : >"$work/rollback" ; : >"$work/revert"
 for round in $(seq 1 "$rounds"); do
     copy "$work/a"; copy "$work/b"; sync
     run_ours() {
@@ -53,10 +53,23 @@ for round in $(seq 1 "$rounds"); do
     [ "$(git -C "$work/a" rev-parse 'HEAD^{tree}')" = "$(git -C "$work/b" rev-parse 'HEAD^{tree}')" ] \
         || { echo "bench: the two sides made different trees" >&2; exit 1; }
     [ -z "$(git -C "$work/a" status --porcelain)" ] || { echo "bench: our work tree is not clean" >&2; exit 1; }
+    # Rollback of that migration against `git revert` of it, on identical copies.
+    rm -rf "$work/b"; cp -a "$work/a" "$work/b"; git -C "$work/b" update-index -q --refresh; sync
+    run_rollback() {
+        local t0; t0=$(now); (cd "$work/a" && "$bin" rollback -q); ms "$t0" "$(now)" >>"$work/rollback"
+    }
+    run_revert() {
+        local t0; t0=$(now); git -C "$work/b" revert --no-edit HEAD >/dev/null; ms "$t0" "$(now)" >>"$work/revert"
+    }
+    if (( round % 2 )); then run_revert; run_rollback; else run_rollback; run_revert; fi
+    [ "$(git -C "$work/a" rev-parse 'HEAD^{tree}')" = "$(git -C "$work/b" rev-parse 'HEAD^{tree}')" ] \
+        || { echo "bench: rollback and git revert made different trees" >&2; exit 1; }
     rm -rf "$work/a" "$work/b"
 done
 
 ours=$(median <"$work/ours"); files_ms=$(median <"$work/plain_files"); git_ms=$(median <"$work/plain_git")
 total=$((files_ms + git_ms))
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+rollback=$(median <"$work/rollback"); revert=$(median <"$work/revert")
 echo "| migrate, $files files + $sessions flat sessions | ours ${ours} ms | plain tools ${files_ms} ms + git add/commit ${git_ms} ms = ${total} ms | **$(ratio "$ours" "$total")×** (vs git add/commit alone: $(ratio "$ours" "$git_ms")×) | median of $rounds |"
+echo "| rollback of that migration | ours ${rollback} ms | \`git revert --no-edit\` ${revert} ms | **$(ratio "$rollback" "$revert")×** | median of $rounds |"

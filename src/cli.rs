@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use crate::commands::{log, migrate, status};
+use crate::commands::{log, migrate, rollback, status};
 
 /// `git workflow`: keep a repository's `.workflow/` folder in its current layout, one
 /// reviewable, revertable commit at a time.
@@ -38,6 +38,8 @@ pub enum Command {
     Status(status::Args),
     /// Run every pending migration, each as its own commit.
     Migrate(migrate::Args),
+    /// Undo one operation commit with a commit that reverts it exactly.
+    Rollback(rollback::Args),
     /// List the operations this tool committed, newest first.
     Log(log::Args),
 }

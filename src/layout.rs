@@ -7,6 +7,9 @@
 /// The state folder every dialect keeps inside the repository.
 pub const WORKFLOW_DIR: &str = ".workflow";
 
+/// `.workflow/` as a pathspec: the folder and everything under it.
+pub const WORKFLOW_PATHSPEC: &str = ".workflow/";
+
 /// The folder that holds the versioned task sessions of the guardrail dialect (SPEC §1.1).
 pub const VERSIONS_DIR: &str = ".workflow/versions";
 

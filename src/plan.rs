@@ -36,6 +36,15 @@ pub enum Action {
         /// Whether it is executable.
         executable: bool,
     },
+    /// Put a blob that is already stored back at a path (what a revert does).
+    Restore {
+        /// Where.
+        path: String,
+        /// The blob.
+        id: Oid,
+        /// Whether it is executable.
+        executable: bool,
+    },
     /// Delete a file.
     Delete {
         /// Which.
@@ -226,7 +235,12 @@ pub fn preflight(repo: &Repo, detach_ok: bool) -> Result<Base> {
 /// Refuses when anything under `.workflow/` differs from `HEAD`: staged, unstaged or
 /// untracked. An operation builds on `HEAD`, and would otherwise lose that work.
 pub fn require_clean_workflow(repo: &Repo) -> Result<()> {
-    let changes = repo.local_changes(layout::WORKFLOW_DIR)?;
+    require_clean(repo, &[layout::WORKFLOW_PATHSPEC])
+}
+
+/// Refuses when any of these paths (folders end in `/`) has a local change.
+pub fn require_clean(repo: &Repo, paths: &[&str]) -> Result<()> {
+    let changes = repo.local_changes(paths)?;
     if changes.is_empty() {
         return Ok(());
     }
@@ -238,13 +252,16 @@ pub fn require_clean_workflow(repo: &Repo) -> Result<()> {
     if changes.len() > 10 {
         listed.push(format!("  … and {} more", changes.len() - 10));
     }
+    let spec = paths.join(" ");
     Err(error::refused(
         format!(
-            ".workflow/ has {} local change(s) that are not in HEAD:\n{}",
+            "{} local change(s) that are not in HEAD would be overwritten:\n{}",
             changes.len(),
             listed.join("\n")
         ),
-        "commit them (`git add .workflow && git commit`) or set them aside (`git stash -u -- .workflow`), then run this again",
+        format!(
+            "commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
+        ),
     ))
 }
 
@@ -310,6 +327,15 @@ fn tree_edits(repo: &Repo, base: &Base, plan: &Plan) -> Result<Vec<TreeEdit>> {
                 id: repo.write_blob(bytes)?,
                 executable: *executable,
             }),
+            Action::Restore {
+                path,
+                id,
+                executable,
+            } => edits.push(TreeEdit::Upsert {
+                path: path.clone(),
+                id: *id,
+                executable: *executable,
+            }),
             Action::Delete { path } => edits.push(TreeEdit::Remove { path: path.clone() }),
         }
     }
@@ -318,24 +344,26 @@ fn tree_edits(repo: &Repo, base: &Base, plan: &Plan) -> Result<Vec<TreeEdit>> {
 
 /// A file in the work tree at a path the plan creates, which `HEAD` does not track
 /// (an ignored file), would be overwritten: refuse unless it already holds exactly the
-/// bytes the plan writes there.
+/// blob the plan puts there.
 fn refuse_to_overwrite_untracked(repo: &Repo, base: &Base, plan: &Plan) -> Result<()> {
     let snapshot = repo.snapshot(Some(base.commit))?;
     for action in &plan.actions {
-        let (path, bytes) = match action {
-            Action::Write { path, bytes, .. } => (path, Some(bytes)),
-            Action::Move { to, .. } => (to, None),
+        let (path, expected) = match action {
+            Action::Write { path, bytes, .. } => (path, repo.blob_id(bytes)?),
+            Action::Restore { path, id, .. } => (path, *id),
+            Action::Move { from, to } => match snapshot.stat(from) {
+                Some(entry) => (to, entry.id),
+                None => continue,
+            },
             Action::Delete { .. } => continue,
         };
-        let full = repo.workdir().join(path);
-        let Ok(meta) = fs::symlink_metadata(&full) else {
+        let Ok(meta) = fs::symlink_metadata(repo.workdir().join(path)) else {
             continue;
         };
         if snapshot.exists(path) {
             continue;
         }
-        let same =
-            meta.is_file() && bytes.is_some_and(|b| fs::read(&full).ok().as_ref() == Some(b));
+        let same = meta.is_file() && repo.blob_id_of_file(path).ok() == Some(expected);
         if !same {
             return Err(error::refused(
                 format!(

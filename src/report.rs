@@ -3,6 +3,8 @@
 //! reader having seen enough, not as an error.
 
 use serde::Serialize;
+
+use crate::plan::Action;
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 
@@ -43,6 +45,16 @@ impl Out {
         }
     }
 
+    /// A plan's actions, one indented line each: `rename  a -> b`, `create  c`, ….
+    pub fn actions(&self, actions: &[ActionLine]) {
+        for a in actions {
+            match &a.from {
+                Some(from) => self.line(format!("  {:<7} {from} -> {}", a.action, a.path)),
+                None => self.line(format!("  {:<7} {}", a.action, a.path)),
+            }
+        }
+    }
+
     /// A warning on stderr (shown in every mode but `--quiet`).
     pub fn warn(&self, text: impl AsRef<str>) {
         if !self.quiet {
@@ -63,6 +75,38 @@ impl Out {
             self.closed.set(true);
         }
     }
+}
+
+/// One action of a plan as reports show it, and as `--json` names its fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionLine {
+    /// `rename`, `create`, `restore` or `delete`.
+    pub action: &'static str,
+    /// The path it leaves a file at (or removes).
+    pub path: String,
+    /// For a rename, where the file was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+}
+
+/// How a plan's actions are reported.
+pub fn action_lines(actions: &[Action]) -> Vec<ActionLine> {
+    actions
+        .iter()
+        .map(|action| {
+            let (verb, path, from) = match action {
+                Action::Move { from, to } => ("rename", to, Some(from.clone())),
+                Action::Write { path, .. } => ("create", path, None),
+                Action::Restore { path, .. } => ("restore", path, None),
+                Action::Delete { path } => ("delete", path, None),
+            };
+            ActionLine {
+                action: verb,
+                path: path.clone(),
+                from,
+            }
+        })
+        .collect()
 }
 
 /// The colours this tool uses, sparingly.

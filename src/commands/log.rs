@@ -3,10 +3,10 @@
 
 use anyhow::Result;
 use serde::Serialize;
-use std::collections::HashMap;
 
 use super::Ctx;
 use crate::formats;
+use crate::history;
 use crate::repo::Repo;
 
 /// Arguments of `log`.
@@ -24,38 +24,24 @@ struct Entry {
     operation: String,
     subject: String,
     trailers: Vec<(String, String)>,
+    reverts: Option<String>,
     rolled_back_by: Option<String>,
 }
-
-const OPERATION: &str = "Workflow-Operation";
-const REVERTS: &str = "Workflow-Reverts";
 
 /// Runs `log`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
-    let commits = repo.commits_with_trailer(OPERATION)?;
-    let reverted_by: HashMap<String, String> = commits
-        .iter()
-        .filter_map(|c| {
-            let target = c.trailers.iter().find(|(k, _)| k == REVERTS)?;
-            Some((target.1.clone(), c.id.to_string()))
-        })
-        .collect();
-    let entries: Vec<Entry> = commits
+    let entries: Vec<Entry> = history::read(&repo)?
         .into_iter()
         .take(args.max_count.unwrap_or(usize::MAX))
-        .map(|c| Entry {
-            rolled_back_by: reverted_by.get(&c.id.to_string()).cloned(),
-            commit: c.id.to_string(),
-            date: formats::timestamp(c.time),
-            operation: c
-                .trailers
-                .iter()
-                .find(|(k, _)| k == OPERATION)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
-            subject: c.subject,
-            trailers: c.trailers,
+        .map(|op| Entry {
+            commit: op.id.to_string(),
+            date: formats::timestamp(op.time),
+            operation: op.operation,
+            subject: op.subject,
+            trailers: op.trailers,
+            reverts: op.reverts.map(|id| id.to_string()),
+            rolled_back_by: op.rolled_back_by.map(|id| id.to_string()),
         })
         .collect();
     if entries.is_empty() {
@@ -63,14 +49,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             .line("no operations yet: `git workflow migrate` makes the first");
     }
     for e in &entries {
-        let short = &e.commit[..e.commit.len().min(7)];
         let mark = match &e.rolled_back_by {
-            Some(by) => format!("  (rolled back by {})", &by[..by.len().min(7)]),
+            Some(by) => format!("  (rolled back by {})", &by[..7]),
             None => String::new(),
         };
         ctx.out.line(format!(
-            "{short} {} {:<9} {}{mark}",
-            e.date, e.operation, e.subject
+            "{} {} {:<9} {}{mark}",
+            &e.commit[..7],
+            e.date,
+            e.operation,
+            e.subject
         ));
     }
     ctx.out.json(&entries);

@@ -8,8 +8,9 @@ use super::{Ctx, report_recovery, unknown_migration};
 use crate::error;
 use crate::layout;
 use crate::migrations::{self, Failure, Item, Migration, Outcome, adopt};
-use crate::plan::{self, Action, Base, Guard, Plan};
+use crate::plan::{self, Base, Guard, Plan};
 use crate::repo::Repo;
+use crate::report::{self, ActionLine};
 
 /// Arguments of `migrate`.
 #[derive(Debug, clap::Args)]
@@ -46,18 +47,10 @@ struct Step {
     migrated: usize,
     failed: usize,
     items: Vec<Item>,
-    actions: Vec<ActionReport>,
+    actions: Vec<ActionLine>,
     failures: Vec<Failure>,
     warnings: Vec<String>,
     commit: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct ActionReport {
-    action: &'static str,
-    path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    from: Option<String>,
 }
 
 /// Runs `migrate`.
@@ -192,7 +185,7 @@ fn run_adopt(repo: &Repo, base: &mut Base, dry_run: bool, ctx: &Ctx) -> Result<S
             "adopt: would commit .workflow/ as it is ({} files)",
             plan.actions.len()
         ));
-        print_actions(ctx, &step.actions);
+        ctx.out.actions(&step.actions);
         return Ok(step);
     }
     let commit = plan::execute(repo, base, &plan)?;
@@ -254,7 +247,7 @@ fn show_plan(
             migration.name,
             outcome.items.len()
         ));
-        print_actions(ctx, &step.actions);
+        ctx.out.actions(&step.actions);
     }
     for failure in &outcome.failures {
         eprintln!("error: cannot migrate {}: {}", failure.path, failure.reason);
@@ -310,41 +303,10 @@ fn step_for(name: &str, plan: &Plan, processed: usize) -> Step {
         migrated: 0,
         failed: 0,
         items: Vec::new(),
-        actions: plan.actions.iter().map(action_report).collect(),
+        actions: report::action_lines(&plan.actions),
         failures: Vec::new(),
         warnings: plan.warnings.clone(),
         commit: None,
-    }
-}
-
-fn action_report(action: &Action) -> ActionReport {
-    match action {
-        Action::Move { from, to } => ActionReport {
-            action: "rename",
-            path: to.clone(),
-            from: Some(from.clone()),
-        },
-        Action::Write { path, .. } => ActionReport {
-            action: "create",
-            path: path.clone(),
-            from: None,
-        },
-        Action::Delete { path } => ActionReport {
-            action: "delete",
-            path: path.clone(),
-            from: None,
-        },
-    }
-}
-
-fn print_actions(ctx: &Ctx, actions: &[ActionReport]) {
-    for a in actions {
-        match &a.from {
-            Some(from) => ctx
-                .out
-                .line(format!("  {}  {from} -> {}", a.action, a.path)),
-            None => ctx.out.line(format!("  {}  {}", a.action, a.path)),
-        }
     }
 }
 

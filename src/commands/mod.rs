@@ -2,6 +2,7 @@
 
 pub mod log;
 pub mod migrate;
+pub mod rollback;
 pub mod status;
 
 use anyhow::Result;
@@ -37,6 +38,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Status(args) => status::run(args, &ctx),
         Command::Migrate(args) => migrate::run(args, &ctx),
+        Command::Rollback(args) => rollback::run(args, &ctx),
         Command::Log(args) => log::run(args, &ctx),
     }
 }

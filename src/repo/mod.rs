@@ -114,6 +114,8 @@ pub enum TreeEdit {
 pub struct CommitInfo {
     /// Its hash.
     pub id: Oid,
+    /// Its parents, first parent first.
+    pub parents: Vec<Oid>,
     /// Committer time, seconds since the epoch.
     pub time: i64,
     /// The first line of its message.
@@ -207,12 +209,14 @@ impl Repo {
         }
     }
 
-    /// Every staged, unstaged or untracked change under `folder`, as `git status`
-    /// lists them (ignored files are not changes).
-    pub fn local_changes(&self, folder: &str) -> Result<Vec<LocalChange>> {
+    /// Every staged, unstaged or untracked change under these paths (folders end in
+    /// `/`), as `git status` lists them (ignored files are not changes).
+    pub fn local_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
         let mut opts = StatusOptions::new();
-        opts.pathspec(format!("{folder}/"))
-            .include_untracked(true)
+        for path in paths {
+            opts.pathspec(path);
+        }
+        opts.include_untracked(true)
             .recurse_untracked_dirs(true)
             .include_ignored(false)
             .exclude_submodules(true)
@@ -220,7 +224,7 @@ impl Repo {
         let statuses = self
             .git
             .statuses(Some(&mut opts))
-            .with_context(|| format!("reading the status of {folder}/"))?;
+            .with_context(|| format!("reading the status of {}", paths.join(" ")))?;
         Ok(statuses
             .iter()
             .map(|s| LocalChange {
@@ -450,7 +454,11 @@ impl Repo {
     }
 
     /// The files removed and added (a modification is both) between two commits.
-    fn changed_files(&self, old: Oid, new: Oid) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
+    pub fn changed_files(
+        &self,
+        old: Oid,
+        new: Oid,
+    ) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
         let old_tree = self.git.find_commit(old)?.tree()?;
         let new_tree = self.git.find_commit(new)?.tree()?;
         let mut opts = DiffOptions::new();
@@ -522,15 +530,93 @@ impl Repo {
             }
             let trailers = trailers(&message);
             if trailers.iter().any(|(k, _)| k == trailer_key) {
-                found.push(CommitInfo {
-                    id: commit.id(),
-                    time: commit.committer().when().seconds(),
-                    subject: message.lines().next().unwrap_or("").to_string(),
-                    trailers,
-                });
+                found.push(commit_info(&commit, message, trailers));
             }
         }
         Ok(found)
+    }
+
+    /// The commit a revision names (`1a2b3c4`, `HEAD~2`, a branch), refused clearly
+    /// when it names none.
+    pub fn resolve_commit(&self, rev: &str) -> Result<Oid> {
+        self.git
+            .revparse_single(rev)
+            .and_then(|object| object.peel_to_commit())
+            .map(|commit| commit.id())
+            .map_err(|_| {
+                error::refused(
+                    format!("'{rev}' does not name a commit in this repository"),
+                    "name the operation by its hash, as `git workflow log` lists it",
+                )
+            })
+    }
+
+    /// A commit's hash, parents, time, subject and trailers.
+    pub fn commit(&self, id: Oid) -> Result<CommitInfo> {
+        let commit = self.git.find_commit(id)?;
+        let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+        let trailers = trailers(&message);
+        Ok(commit_info(&commit, message, trailers))
+    }
+
+    /// Whether `ancestor` is `descendant` or in its history.
+    pub fn is_ancestor(&self, ancestor: Oid, descendant: Oid) -> Result<bool> {
+        Ok(ancestor == descendant || self.git.graph_descendant_of(descendant, ancestor)?)
+    }
+
+    /// The commits after `since` up to `HEAD`, newest first, that changed any of
+    /// `paths`, each with the paths among them it changed.
+    pub fn commits_touching(
+        &self,
+        since: Oid,
+        paths: &[String],
+    ) -> Result<Vec<(CommitInfo, Vec<String>)>> {
+        let mut walk = self.git.revwalk()?;
+        walk.push_head()?;
+        walk.hide(since)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        let mut found = Vec::new();
+        for id in walk {
+            let commit = self.git.find_commit(id?)?;
+            let parent_tree = match commit.parent_ids().next() {
+                Some(parent) => Some(self.git.find_commit(parent)?.tree()?),
+                None => None,
+            };
+            let mut opts = DiffOptions::new();
+            opts.disable_pathspec_match(true);
+            for path in paths {
+                opts.pathspec(path);
+            }
+            let diff = self.git.diff_tree_to_tree(
+                parent_tree.as_ref(),
+                Some(&commit.tree()?),
+                Some(&mut opts),
+            )?;
+            let touched: Vec<String> = diff
+                .deltas()
+                .filter_map(|d| {
+                    d.new_file()
+                        .path()
+                        .or(d.old_file().path())?
+                        .to_str()
+                        .map(str::to_string)
+                })
+                .collect();
+            if !touched.is_empty() {
+                found.push((self.commit(commit.id())?, touched));
+            }
+        }
+        Ok(found)
+    }
+
+    /// The blob id these bytes would have, without storing them.
+    pub fn blob_id(&self, bytes: &[u8]) -> Result<Oid> {
+        Ok(Oid::hash_object(ObjectType::Blob, bytes)?)
+    }
+
+    /// The blob id of a work-tree file as it is on disk, unfiltered.
+    pub fn blob_id_of_file(&self, path: &str) -> Result<Oid> {
+        Ok(Oid::hash_file(ObjectType::Blob, self.workdir.join(path))?)
     }
 
     /// The abbreviated hash git would print for a commit.
@@ -699,6 +785,20 @@ impl<'r> Snapshot<'r> {
     }
 }
 
+fn commit_info(
+    commit: &git2::Commit<'_>,
+    message: String,
+    trailers: Vec<(String, String)>,
+) -> CommitInfo {
+    CommitInfo {
+        id: commit.id(),
+        parents: commit.parent_ids().collect(),
+        time: commit.committer().when().seconds(),
+        subject: message.lines().next().unwrap_or("").to_string(),
+        trailers,
+    }
+}
+
 fn entry_kind(mode: i32) -> EntryKind {
     match mode {
         0o040000 => EntryKind::Dir,
@@ -725,11 +825,15 @@ fn describe_status(status: Status) -> &'static str {
     }
 }
 
-/// One side of a changed path, as materialising needs it.
-struct ChangedFile {
-    path: String,
-    id: Oid,
-    executable: bool,
+/// One side of a changed path: the file as it was before, or as it is after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedFile {
+    /// The repository path.
+    pub path: String,
+    /// Its blob.
+    pub id: Oid,
+    /// Whether it is executable.
+    pub executable: bool,
 }
 
 impl ChangedFile {

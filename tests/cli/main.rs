@@ -3,7 +3,9 @@
 
 mod discovery;
 mod migrate;
+mod properties;
 mod recovery;
 mod refusals;
+mod rollback;
 mod status_log;
 mod support;

@@ -65,3 +65,25 @@ fn a_run_killed_before_the_branch_moved_changes_nothing() {
     assert_eq!(repo.rev("HEAD~1"), before);
     assert_eq!(repo.status(), "");
 }
+
+#[test]
+fn a_rollback_killed_after_its_commit_is_finished_by_the_next_command() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let original = repo.rev("HEAD:.workflow");
+    repo.wf(&["migrate"]).expect(0);
+    let run = repo.wf_with(&["rollback"], &[("GIT_WORKFLOW_FAULT", "after-ref")]);
+    assert_eq!(run.code, None, "the run was killed");
+    assert_eq!(repo.rev("HEAD:.workflow"), original, "the commit landed");
+    assert!(repo.exists(FOLDER), "not materialised yet");
+    let log = repo.wf(&["log"]).expect(0);
+    assert!(log.stdout.contains("rollback"));
+    let next = repo.wf(&["rollback", "--dry-run", "HEAD"]).expect(0);
+    assert!(
+        next.stderr.contains("finished an interrupted operation"),
+        "{}",
+        next.stderr
+    );
+    assert_eq!(repo.status(), "");
+    assert!(repo.exists(FLAT) && !repo.exists(FOLDER));
+}

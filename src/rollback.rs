@@ -1,0 +1,155 @@
+//! Rollback's planner (SPEC §5): which operation to undo, and its revert computed in
+//! memory, as a plan the one executor carries out like any other.
+
+use anyhow::Result;
+use std::collections::{BTreeSet, HashMap};
+
+use crate::error;
+use crate::history::{self, Operation};
+use crate::plan::{Action, Plan};
+use crate::repo::{ChangedFile, EntryKind, Oid, Repo};
+
+/// The operation `rollback` undoes: the one `rev` names, or the newest that is not a
+/// rollback and is not rolled back yet. Refused when `rev` names no commit, a commit
+/// outside `HEAD`'s history, a commit this tool did not make, or one already undone.
+pub fn choose<'h>(
+    repo: &Repo,
+    head: Oid,
+    ops: &'h [Operation],
+    rev: Option<&str>,
+) -> Result<&'h Operation> {
+    let Some(rev) = rev else {
+        return ops
+            .iter()
+            .find(|op| !op.is_rollback() && op.rolled_back_by.is_none())
+            .ok_or_else(|| {
+                error::refused(
+                    "nothing to roll back: no operation commit in the history of HEAD is still in effect",
+                    "`git workflow log` lists the operations and what undid them",
+                )
+            });
+    };
+    let id = repo.resolve_commit(rev)?;
+    let short = repo.short_id(id);
+    if !repo.is_ancestor(id, head)? {
+        return Err(error::refused(
+            format!(
+                "{short} is not in the history of HEAD; only what this branch holds can be rolled back here"
+            ),
+            "switch to the branch that holds it, or pick an operation from `git workflow log`",
+        ));
+    }
+    let op = ops.iter().find(|op| op.id == id).ok_or_else(|| {
+        error::refused(
+            format!("{short} is not an operation commit of git-workflow (it has no {} trailer)", history::OPERATION),
+            format!("revert ordinary commits with `git revert {short}`; `git workflow log` lists the operations"),
+        )
+    })?;
+    if let Some(by) = op.rolled_back_by {
+        let by = repo.short_id(by);
+        return Err(error::refused(
+            format!("{short} was already rolled back by {by}"),
+            format!("to apply it again, roll back the rollback: `git workflow rollback {by}`"),
+        ));
+    }
+    if op.parents != 1 {
+        return Err(error::refused(
+            format!(
+                "{short} has {} parents; an operation commit has exactly one",
+                op.parents
+            ),
+            "revert it with git, choosing the mainline: `git revert -m 1 <commit>`",
+        ));
+    }
+    Ok(op)
+}
+
+/// The revert of `target` on top of `head`, or a refusal naming every path a later
+/// commit changed since `target`, and those commits.
+pub fn plan(repo: &Repo, head: Oid, target: &Operation) -> Result<Plan> {
+    let info = repo.commit(target.id)?;
+    let (before, after) = repo.changed_files(info.parents[0], target.id)?;
+    refuse_if_changed_since(repo, head, target, &before, &after)?;
+    let restored: BTreeSet<&str> = before.iter().map(|f| f.path.as_str()).collect();
+    let mut actions: Vec<Action> = before
+        .iter()
+        .map(|f| Action::Restore {
+            path: f.path.clone(),
+            id: f.id,
+            executable: f.executable,
+        })
+        .collect();
+    actions.extend(
+        after
+            .iter()
+            .filter(|f| !restored.contains(f.path.as_str()))
+            .map(|f| Action::Delete {
+                path: f.path.clone(),
+            }),
+    );
+    Ok(Plan {
+        operation: history::ROLLBACK.into(),
+        subject: format!("Revert \"{}\"", target.subject),
+        body: vec![format!("This reverts commit {}.", target.id)],
+        trailers: vec![(history::REVERTS.into(), target.id.to_string())],
+        actions,
+        ..Plan::default()
+    })
+}
+
+/// Every path the operation touched must still be as the operation left it.
+fn refuse_if_changed_since(
+    repo: &Repo,
+    head: Oid,
+    target: &Operation,
+    before: &[ChangedFile],
+    after: &[ChangedFile],
+) -> Result<()> {
+    let now = repo.snapshot(Some(head))?;
+    let paths: BTreeSet<&str> = before
+        .iter()
+        .chain(after)
+        .map(|f| f.path.as_str())
+        .collect();
+    let left_by_operation: HashMap<&str, (Oid, bool)> = after
+        .iter()
+        .map(|f| (f.path.as_str(), (f.id, f.executable)))
+        .collect();
+    let changed: Vec<String> = paths
+        .into_iter()
+        .filter(|path| {
+            let left = left_by_operation.get(path).copied();
+            let current = now
+                .stat(path)
+                .filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Executable))
+                .map(|e| (e.id, e.kind == EntryKind::Executable));
+            left != current
+        })
+        .map(str::to_string)
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut lines: Vec<String> = changed.iter().take(20).map(|p| format!("  {p}")).collect();
+    if changed.len() > 20 {
+        lines.push(format!("  … and {} more", changed.len() - 20));
+    }
+    lines.push("changed by:".into());
+    for (commit, touched) in repo.commits_touching(target.id, &changed)? {
+        lines.push(format!(
+            "  {} {} ({} of those paths)",
+            repo.short_id(commit.id),
+            commit.subject,
+            touched.len()
+        ));
+    }
+    Err(error::refused(
+        format!(
+            "cannot roll back {}: {} path(s) it touched changed after it:\n{}",
+            repo.short_id(target.id),
+            changed.len(),
+            lines.join("\n")
+        ),
+        "revert those later commits first (newest first), or undo the operation by hand with `git revert`",
+    ))
+}
