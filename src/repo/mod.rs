@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error;
 
+mod index;
 mod pack;
 
 /// An object id (a commit, tree or blob hash).
@@ -221,10 +222,9 @@ impl Repo {
             .include_ignored(false)
             .exclude_submodules(true)
             .renames_head_to_index(false);
-        let statuses = self
-            .git
-            .statuses(Some(&mut opts))
-            .with_context(|| format!("reading the status of {}", paths.join(" ")))?;
+        let statuses = self.git.statuses(Some(&mut opts)).map_err(|e| {
+            unreadable_index(e).context(format!("reading the status of {}", paths.join(" ")))
+        })?;
         Ok(statuses
             .iter()
             .map(|s| LocalChange {
@@ -414,8 +414,7 @@ impl Repo {
     /// the committed one.
     pub fn materialise(&self, old: Oid, new: Oid) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
-        let mut index = self.git.index()?;
-        index.read(true)?;
+        let staged = Staged::open(&self.git, &self.index_path())?;
         let mut renamed_from = std::collections::HashSet::new();
         let mut to_write = Vec::new();
         let mut sources: HashMap<Oid, Vec<&ChangedFile>> = HashMap::new();
@@ -428,7 +427,7 @@ impl Repo {
                 .and_then(|candidates| candidates.pop())
                 .filter(|from| from.executable == file.executable);
             match source {
-                Some(from) if self.rename_if_clean(&index, from, file)? => {
+                Some(from) if self.rename_if_clean(&staged, from, file)? => {
                     renamed_from.insert(from.path.as_str());
                 }
                 _ => to_write.push(file),
@@ -438,19 +437,27 @@ impl Repo {
             if !renamed_from.contains(file.path.as_str()) {
                 self.remove_from_work_tree(&file.path)?;
             }
-            index.remove_path(Path::new(&file.path))?;
         }
         for file in to_write {
             let blob = self.git.find_blob(file.id)?;
             self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
         }
+        let mut entries = Vec::with_capacity(added.len());
         for file in &added {
             let meta = fs::metadata(self.workdir.join(&file.path))
                 .with_context(|| format!("reading back {}", file.path))?;
-            index.add(&index_entry(&file.path, file.id, file.executable, &meta))?;
+            entries.push(new_entry(file, &meta));
         }
-        index.write().context("writing the index")?;
+        staged.update(&removed, entries)?;
         Ok(removed.len() + added.len())
+    }
+
+    /// The index file this repository uses: `GIT_INDEX_FILE` when set (as libgit2
+    /// opened it), else the work tree's own `index`.
+    fn index_path(&self) -> PathBuf {
+        std::env::var_os("GIT_INDEX_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.git.path().join("index"))
     }
 
     /// The files removed and added (a modification is both) between two commits.
@@ -483,24 +490,22 @@ impl Repo {
     /// is unchanged since it was staged as `from`'s blob and nothing is at `to` yet.
     fn rename_if_clean(
         &self,
-        index: &git2::Index,
+        staged: &Staged,
         from: &ChangedFile,
         to: &ChangedFile,
     ) -> Result<bool> {
         let source = self.workdir.join(&from.path);
         let target = self.workdir.join(&to.path);
-        let (Some(staged), Ok(meta)) = (
-            index.get_path(Path::new(&from.path), 0),
-            fs::symlink_metadata(&source),
-        ) else {
+        let (Some(stat), Ok(meta)) = (staged.stat(&from.path), fs::symlink_metadata(&source))
+        else {
             return Ok(false);
         };
-        let unchanged = staged.id == from.id
+        let unchanged = stat.id == *from.id.as_bytes()
             && meta.is_file()
-            && staged.file_size == meta.len() as u32
-            && staged.mtime.seconds() == meta.mtime() as i32
-            && staged.mtime.nanoseconds() == meta.mtime_nsec() as u32
-            && staged.ino == meta.ino() as u32;
+            && stat.size == meta.len() as u32
+            && stat.mtime == meta.mtime() as u32
+            && stat.mtime_nsec == meta.mtime_nsec() as u32
+            && stat.ino == meta.ino() as u32;
         if !unchanged || fs::symlink_metadata(&target).is_ok() {
             return Ok(false);
         }
@@ -853,21 +858,102 @@ impl ChangedFile {
     }
 }
 
-fn index_entry(path: &str, id: Oid, executable: bool, meta: &fs::Metadata) -> IndexEntry {
-    IndexEntry {
-        ctime: IndexTime::new(meta.ctime() as i32, meta.ctime_nsec() as u32),
-        mtime: IndexTime::new(meta.mtime() as i32, meta.mtime_nsec() as u32),
+/// The index as materialising updates it: spliced in one pass when its format allows
+/// (see `index.rs`), through libgit2 otherwise.
+enum Staged {
+    Spliced(index::IndexFile),
+    Libgit2(git2::Index),
+}
+
+impl Staged {
+    fn open(git: &Repository, path: &Path) -> Result<Self> {
+        if let Some(file) = index::IndexFile::read(path)? {
+            return Ok(Self::Spliced(file));
+        }
+        let mut index = git.index().map_err(unreadable_index)?;
+        index.read(true).map_err(unreadable_index)?;
+        Ok(Self::Libgit2(index))
+    }
+
+    /// The stage-0 stat data of a path.
+    fn stat(&self, path: &str) -> Option<index::Stat> {
+        match self {
+            Self::Spliced(file) => file.stat(path.as_bytes()),
+            Self::Libgit2(index) => index.get_path(Path::new(path), 0).map(|e| index::Stat {
+                id: e.id.as_bytes().try_into().unwrap_or_default(),
+                size: e.file_size,
+                mtime: e.mtime.seconds() as u32,
+                mtime_nsec: e.mtime.nanoseconds(),
+                ino: e.ino,
+            }),
+        }
+    }
+
+    /// Drops the removed paths, puts in the new entries, writes the index.
+    fn update(self, removed: &[ChangedFile], added: Vec<index::NewEntry>) -> Result<()> {
+        match self {
+            Self::Spliced(file) => {
+                let removed = removed.iter().map(|f| f.path.as_bytes().to_vec()).collect();
+                file.write_spliced(&removed, added)
+            }
+            Self::Libgit2(mut index) => {
+                for file in removed {
+                    index.remove_path(Path::new(&file.path))?;
+                }
+                for entry in &added {
+                    index.add(&git_entry(entry)?)?;
+                }
+                index.write().context("writing the index")
+            }
+        }
+    }
+}
+
+/// libgit2 cannot read a split index; say so with the fix instead of its own words.
+fn unreadable_index(e: git2::Error) -> anyhow::Error {
+    if e.message().contains("mandatory extension") {
+        return error::refused(
+            format!(
+                "the index uses an extension libgit2 cannot read ({})",
+                e.message()
+            ),
+            "turn the split index off with `git update-index --no-split-index` (and `git config core.splitIndex false`), then run this again",
+        );
+    }
+    e.into()
+}
+
+/// The index entry for a file just written or moved into place.
+fn new_entry(file: &ChangedFile, meta: &fs::Metadata) -> index::NewEntry {
+    index::NewEntry {
+        path: file.path.as_bytes().to_vec(),
+        ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
+        mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
         dev: meta.dev() as u32,
         ino: meta.ino() as u32,
-        mode: if executable { 0o100755 } else { 0o100644 },
+        mode: if file.executable { 0o100755 } else { 0o100644 },
         uid: meta.uid(),
         gid: meta.gid(),
-        file_size: meta.len() as u32,
-        id,
-        flags: path.len().min(0xfff) as u16,
-        flags_extended: 0,
-        path: path.as_bytes().to_vec(),
+        size: meta.len() as u32,
+        id: file.id.as_bytes().try_into().unwrap_or_default(),
     }
+}
+
+fn git_entry(entry: &index::NewEntry) -> Result<IndexEntry> {
+    Ok(IndexEntry {
+        ctime: IndexTime::new(entry.ctime.0 as i32, entry.ctime.1),
+        mtime: IndexTime::new(entry.mtime.0 as i32, entry.mtime.1),
+        dev: entry.dev,
+        ino: entry.ino,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        file_size: entry.size,
+        id: Oid::from_bytes(&entry.id)?,
+        flags: entry.path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: entry.path.clone(),
+    })
 }
 
 /// Splits a commit message's trailer block into `(key, value)` pairs.

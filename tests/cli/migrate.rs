@@ -310,3 +310,58 @@ fn a_flat_file_whose_stat_changed_is_written_afresh_not_trusted() {
     assert!(!flat.exists());
     assert_eq!(repo.status(), "");
 }
+
+#[test]
+fn the_index_is_left_exactly_as_git_would_write_it() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo.write("src/lib.rs", "pub fn staged() {}\n");
+    repo.git(&["add", "src/lib.rs"]);
+    repo.wf(&["migrate"]).expect(0);
+    let migrated = repo.rev("HEAD:.workflow");
+    repo.git(&["commit", "-q", "-m", "the staged work"]);
+    assert_eq!(
+        repo.git(&["diff", "--name-only", "HEAD~1", "HEAD"]),
+        "src/lib.rs\n"
+    );
+    assert_eq!(
+        repo.rev("HEAD:.workflow"),
+        migrated,
+        "the cache tree did not bring back the old .workflow/"
+    );
+    assert_eq!(repo.git(&["write-tree"]).trim(), repo.rev("HEAD^{tree}"));
+    let fsck = repo.git_run(&["fsck", "--strict", "--no-dangling"]);
+    assert_eq!(fsck.code, Some(0), "{}", fsck.stderr);
+}
+
+#[test]
+fn an_index_in_version_4_goes_through_libgit2() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo.write("staged.txt", "staged\n");
+    repo.git(&["add", "staged.txt"]);
+    repo.git(&["update-index", "--index-version", "4"]);
+    let original = repo.rev("HEAD:.workflow");
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(repo.status(), "A  staged.txt\n");
+    repo.wf(&["rollback"]).expect(0);
+    assert_eq!(repo.rev("HEAD:.workflow"), original);
+    assert_eq!(repo.status(), "A  staged.txt\n");
+}
+
+#[test]
+fn a_split_index_is_refused_with_the_fix() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo.git(&["update-index", "--split-index"]);
+    let before = repo.rev("HEAD");
+    let run = repo.wf(&["migrate"]).expect(1);
+    assert!(
+        run.stderr.contains("git update-index --no-split-index"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.rev("HEAD"), before);
+    repo.git(&["update-index", "--no-split-index"]);
+    repo.wf(&["migrate"]).expect(0);
+}
