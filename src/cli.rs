@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use crate::commands::{log, migrate, rollback, status};
+use crate::commands::{check, completions, hooks, log, migrate, rollback, status};
 
 /// `git workflow`: keep a repository's `.workflow/` folder in its current layout, one
 /// reviewable, revertable commit at a time.
@@ -42,4 +42,13 @@ pub enum Command {
     Rollback(rollback::Args),
     /// List the operations this tool committed, newest first.
     Log(log::Args),
+    /// Check the layout rules over what is being committed, the tracked tree, or a range.
+    Check(check::Args),
+    /// Install, remove or inspect the pre-commit hook that runs `check --staged`.
+    Hooks(hooks::Args),
+    /// Print shell completions for bash, zsh, fish, elvish or powershell.
+    Completions(completions::Args),
+    /// Print the man page (roff); install.sh puts it where `git workflow --help` finds it.
+    #[command(hide = true)]
+    Man,
 }

@@ -25,11 +25,6 @@ pub fn join(parts: &[&str]) -> String {
     parts.join("/")
 }
 
-/// `.workflow/versions/<version>`.
-pub fn version_dir(version: &str) -> String {
-    join(&[VERSIONS_DIR, version])
-}
-
 /// `.workflow/versions/<version>/task_sessions`.
 pub fn task_sessions_dir(version: &str) -> String {
     join(&[VERSIONS_DIR, version, "task_sessions"])
@@ -81,6 +76,57 @@ pub fn check_id(id: &str) -> Result<(), String> {
         return Err(format!("{id:?} contains a control character"));
     }
     Ok(())
+}
+
+/// The old layouts a path can belong to (SPEC §6.1), which the check rejects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Legacy {
+    /// `.workflow/versions/*/task_sessions/<id>.yml` or `.yaml`.
+    FlatTaskSession,
+    /// `.workflow/.active-*`.
+    ActiveMarker,
+    /// `.workflow/WFS-*`, or anything under it.
+    SessionDir,
+    /// Anything under `.workflow/.archives/`.
+    Archives,
+}
+
+/// Which old layout `path` belongs to, by its shape alone.
+pub fn legacy_kind(path: &str) -> Option<Legacy> {
+    let parts: Vec<&str> = path.split('/').collect();
+    if parts.len() < 2 || parts[0] != WORKFLOW_DIR {
+        return None;
+    }
+    match parts.as_slice() {
+        [_, "versions", _, "task_sessions", file] if flat_session_id(file).is_some() => {
+            Some(Legacy::FlatTaskSession)
+        }
+        [_, marker] if marker.starts_with(".active-") => Some(Legacy::ActiveMarker),
+        [_, dir, ..] if dir.starts_with("WFS-") => Some(Legacy::SessionDir),
+        [_, ".archives", _, ..] => Some(Legacy::Archives),
+        _ => None,
+    }
+}
+
+/// The task-session folder (`.workflow/versions/<v>/task_sessions/<id>`) a path lies
+/// in, if it lies in one.
+pub fn task_session_folder_of(path: &str) -> Option<String> {
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        [WORKFLOW_DIR, "versions", _, "task_sessions", _, _, ..] => Some(parts[..5].join("/")),
+        _ => None,
+    }
+}
+
+/// The three files every task-session folder must hold.
+pub const TASK_SESSION_FILES: [&str; 3] = [SESSION_FILE, TASK_FILE, OPERATIONS_LOG];
+
+/// Whether a path is a state file under `.workflow/` that must parse: YAML or JSON.
+pub fn is_state_file(path: &str) -> bool {
+    path.starts_with(WORKFLOW_PATHSPEC)
+        && [".yml", ".yaml", ".json"]
+            .iter()
+            .any(|ext| path.ends_with(ext))
 }
 
 /// The three `.workflow/` dialects of SPEC §1, as `status` names them.
@@ -158,5 +204,47 @@ mod tests {
             vec![AGENTRELAY]
         );
         assert!(dialects(&names(&["notes.md"]), |_| false).is_empty());
+    }
+
+    #[test]
+    fn old_layout_paths_are_recognised_by_shape() {
+        let kind = legacy_kind;
+        assert_eq!(
+            kind(".workflow/versions/v001/task_sessions/a.yml"),
+            Some(Legacy::FlatTaskSession)
+        );
+        assert_eq!(
+            kind(".workflow/versions/v001/task_sessions/a.yaml"),
+            Some(Legacy::FlatTaskSession)
+        );
+        assert_eq!(
+            kind(".workflow/versions/v001/task_sessions/a/session.yml"),
+            None
+        );
+        assert_eq!(kind(".workflow/.active-WFS-x"), Some(Legacy::ActiveMarker));
+        assert_eq!(
+            kind(".workflow/WFS-x/IMPL_PLAN.md"),
+            Some(Legacy::SessionDir)
+        );
+        assert_eq!(
+            kind(".workflow/.archives/manifest.json"),
+            Some(Legacy::Archives)
+        );
+        assert_eq!(kind(".workflow/sessions/WFS-x/workflow-session.json"), None);
+        assert_eq!(kind("src/.workflow/WFS-x"), None);
+    }
+
+    #[test]
+    fn task_session_folders_are_found_from_any_file_inside() {
+        assert_eq!(
+            task_session_folder_of(".workflow/versions/v1/task_sessions/t/session.yml").as_deref(),
+            Some(".workflow/versions/v1/task_sessions/t")
+        );
+        assert_eq!(
+            task_session_folder_of(".workflow/versions/v1/task_sessions/t.yml"),
+            None
+        );
+        assert!(is_state_file(".workflow/project.json"));
+        assert!(!is_state_file(".workflow/IMPL_PLAN.md"));
     }
 }

@@ -37,6 +37,14 @@ impl Out {
         }
     }
 
+    /// A problem the command was asked to find (a check's violation): shown even
+    /// with `--quiet`, which silences only the report around it; not in `--json`.
+    pub fn problem(&self, text: impl AsRef<str>) {
+        if !self.json {
+            self.write(&format!("{}\n", text.as_ref()));
+        }
+    }
+
     /// The JSON document, pretty-printed, when in `--json` mode.
     pub fn json<T: Serialize>(&self, value: &T) {
         if self.json {

@@ -1,5 +1,8 @@
 //! One file per command: its `Args` and its `run`, reading like the user's story.
 
+pub mod check;
+pub mod completions;
+pub mod hooks;
 pub mod log;
 pub mod migrate;
 pub mod rollback;
@@ -40,6 +43,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Migrate(args) => migrate::run(args, &ctx),
         Command::Rollback(args) => rollback::run(args, &ctx),
         Command::Log(args) => log::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
+        Command::Hooks(args) => hooks::run(args, &ctx),
+        Command::Completions(args) => completions::run(args, &ctx),
+        Command::Man => completions::man(&ctx),
     }
 }
 

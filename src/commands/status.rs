@@ -5,6 +5,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Ctx, report_recovery};
+use crate::hooks::{self, HookState};
 use crate::layout;
 use crate::migrations;
 use crate::plan::{self, Recovery};
@@ -22,6 +23,7 @@ struct Report {
     versions: Vec<VersionReport>,
     pending: Vec<Pending>,
     local_changes: Vec<String>,
+    hook: Option<HookState>,
     interrupted: Option<String>,
 }
 
@@ -60,6 +62,7 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
         versions: versions(&snapshot)?,
         pending: pending(&snapshot, &ctx.now)?,
         local_changes: local_changes(&repo, workflow)?,
+        hook: hooks::hooks_dir(&repo).ok().map(|dir| hooks::state(&dir)),
         interrupted,
     };
     print(ctx, &report);
@@ -222,6 +225,12 @@ fn print(ctx: &Ctx, r: &Report) {
             ctx.out.line(format!("  {c}"));
         }
     }
+    ctx.out.line(match &r.hook {
+        Some(HookState::Ours { .. }) => "pre-commit hook: installed",
+        Some(HookState::Foreign) => "pre-commit hook: not installed (another hook is there; `git workflow hooks install` chains it)",
+        Some(HookState::Absent) => "pre-commit hook: not installed (`git workflow hooks install`)",
+        None => "pre-commit hook: unknown (core.hooksPath is unusable; see `git workflow hooks status`)",
+    });
     if let Some(i) = &r.interrupted {
         ctx.out.line(format!("interrupted operation: {i}"));
     }

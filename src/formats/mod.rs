@@ -34,6 +34,23 @@ pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
     Ok(serde_yaml::from_slice(bytes)?)
 }
 
+/// Whether a state file parses, by its extension: JSON for `.json`, YAML otherwise.
+/// The error says what is wrong and where, for the caller to put after the path.
+pub fn check_syntax(path: &str, bytes: &[u8]) -> Result<()> {
+    if path.ends_with(".json") {
+        if bytes.len() > MAX_STATE_FILE {
+            bail!(
+                "it is over the {} MiB limit for state files",
+                MAX_STATE_FILE >> 20
+            );
+        }
+        serde_json::from_slice::<serde_json::Value>(bytes)?;
+    } else {
+        parse_yaml(bytes)?;
+    }
+    Ok(())
+}
+
 /// The text of a scalar as a person would read it in a log line; `None` for null.
 pub fn scalar_text(value: &Value) -> Option<String> {
     match value {
@@ -62,5 +79,13 @@ mod tests {
         let big = vec![b'a'; MAX_STATE_FILE + 1];
         let err = parse_yaml(&big).unwrap_err().to_string();
         assert!(err.contains("16 MiB"), "{err}");
+    }
+
+    #[test]
+    fn syntax_is_checked_by_extension() {
+        assert!(check_syntax("a.json", b"{\"a\": 1}").is_ok());
+        assert!(check_syntax("a.json", b"{a: 1}").is_err());
+        assert!(check_syntax("a.yml", b"{a: 1}").is_ok());
+        assert!(check_syntax("a.yaml", b"a: [").is_err());
     }
 }

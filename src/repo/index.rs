@@ -159,6 +159,47 @@ impl IndexFile {
     }
 }
 
+/// One entry as the check reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The repository path.
+    pub path: Vec<u8>,
+    /// The blob id.
+    pub id: [u8; HASH_LEN],
+    /// The file mode (`0o100644`, `0o100755`, `0o120000`, `0o160000`).
+    pub mode: u32,
+    /// 0, or 1–3 for the sides of a conflict.
+    pub stage: u16,
+}
+
+impl IndexFile {
+    /// Every entry whose path starts with `prefix`, in index order.
+    pub fn rows_under(&self, prefix: &[u8]) -> Vec<Row> {
+        let start = self
+            .entries
+            .partition_point(|e| &self.bytes[e.path.clone()] < prefix);
+        self.entries[start..]
+            .iter()
+            .take_while(|e| self.bytes[e.path.clone()].starts_with(prefix))
+            .map(|e| {
+                let b = &self.bytes[e.range.clone()];
+                Row {
+                    path: self.bytes[e.path.clone()].to_vec(),
+                    id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
+                    mode: u32::from_be_bytes(b[24..28].try_into().unwrap_or_default()),
+                    stage: e.stage,
+                }
+            })
+            .collect()
+    }
+
+    /// The cache tree, when the index has a readable one.
+    pub fn cache_tree(&self) -> Option<CacheNode> {
+        let (_, range) = self.extensions.iter().find(|(sig, _)| sig == b"TREE")?;
+        read_node(&self.bytes[range.clone()], &mut 0)
+    }
+}
+
 /// Parses the header, every entry and the extensions; `None` for anything this
 /// module does not write back faithfully.
 fn parse(path: &Path, bytes: Vec<u8>) -> Option<IndexFile> {
@@ -250,7 +291,7 @@ fn encode(entry: &NewEntry, out: &mut Vec<u8>) {
 
 /// One folder of the cache tree: its name, entry count (-1 when invalid), its tree id
 /// when valid, and its subfolders in order.
-struct CacheNode {
+pub struct CacheNode {
     name: Vec<u8>,
     entries: i64,
     id: Option<[u8; HASH_LEN]>,
@@ -285,6 +326,20 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]]) -> Vec<u8> {
 }
 
 impl CacheNode {
+    /// The node of the folder at `path` (`a/b`) below this one.
+    pub fn find(&self, path: &str) -> Option<&CacheNode> {
+        path.split('/')
+            .filter(|part| !part.is_empty())
+            .try_fold(self, |node, part| {
+                node.children.iter().find(|c| c.name == part.as_bytes())
+            })
+    }
+
+    /// The folder's tree id, when the cache still vouches for it.
+    pub fn valid_id(&self) -> Option<[u8; HASH_LEN]> {
+        self.id.filter(|_| self.entries >= 0)
+    }
+
     fn invalidate(&mut self) {
         self.entries = -1;
         self.id = None;

@@ -12,7 +12,7 @@ use git2::{
     RepositoryState, Signature, Status, StatusOptions, Time, Tree,
 };
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -123,6 +123,37 @@ pub struct CommitInfo {
     pub subject: String,
     /// Its trailers, in order.
     pub trailers: Vec<(String, String)>,
+}
+
+/// What the index holds under a folder and what differs from `HEAD` there.
+pub struct IndexState {
+    files: BTreeMap<String, (Oid, u32)>,
+    /// The paths that differ from `HEAD` (or every path, without the comparison),
+    /// each with whether it is present in the index.
+    pub changed: Vec<(String, bool)>,
+}
+
+impl IndexState {
+    /// The blob staged at `path`, if any.
+    pub fn blob(&self, path: &str) -> Option<Oid> {
+        self.files.get(path).map(|(id, _)| *id)
+    }
+
+    /// The names of the files staged directly inside `folder`.
+    pub fn files_in(&self, folder: &str) -> Vec<String> {
+        let prefix = format!("{folder}/");
+        self.files
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(&prefix))
+            .map(|p| &p[prefix.len()..])
+            .filter(|rest| !rest.contains('/'))
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// A read-only view of one commit's tree: what planners see of the repository.
@@ -414,7 +445,7 @@ impl Repo {
     /// the committed one.
     pub fn materialise(&self, old: Oid, new: Oid) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
-        let staged = Staged::open(&self.git, &self.index_path())?;
+        let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let mut renamed_from = std::collections::HashSet::new();
         let mut to_write = Vec::new();
         let mut sources: HashMap<Oid, Vec<&ChangedFile>> = HashMap::new();
@@ -466,13 +497,23 @@ impl Repo {
         old: Oid,
         new: Oid,
     ) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
-        let old_tree = self.git.find_commit(old)?.tree()?;
+        self.changed_since(Some(old), new)
+    }
+
+    /// Like [`Repo::changed_files`], where no `old` (a root commit) means everything
+    /// in `new` is added.
+    pub fn changed_since(
+        &self,
+        old: Option<Oid>,
+        new: Oid,
+    ) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
+        let old_tree = old.map(|id| self.git.find_commit(id)?.tree()).transpose()?;
         let new_tree = self.git.find_commit(new)?.tree()?;
         let mut opts = DiffOptions::new();
         opts.ignore_submodules(true);
-        let diff = self
-            .git
-            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))?;
+        let diff =
+            self.git
+                .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut opts))?;
         let (mut removed, mut added) = (Vec::new(), Vec::new());
         for delta in diff.deltas() {
             let status = delta.status();
@@ -490,7 +531,7 @@ impl Repo {
     /// is unchanged since it was staged as `from`'s blob and nothing is at `to` yet.
     fn rename_if_clean(
         &self,
-        staged: &Staged,
+        staged: &IndexUpdate,
         from: &ChangedFile,
         to: &ChangedFile,
     ) -> Result<bool> {
@@ -517,6 +558,205 @@ impl Repo {
             .with_context(|| format!("moving {} to {}", from.path, to.path))?;
         self.remove_empty_parents(&source);
         Ok(true)
+    }
+
+    /// What the index holds under `dir` and, with `against_head`, which of those
+    /// paths differ from `HEAD`: the paths a commit made now would add, change or
+    /// remove there. Folders the index's cache tree vouches for are not read at all.
+    pub fn index_under(&self, dir: &str, against_head: bool) -> Result<IndexState> {
+        let prefix = format!("{dir}/");
+        let (rows, cache) = self.index_rows(&prefix)?;
+        let files: BTreeMap<String, (Oid, u32)> = rows
+            .into_iter()
+            .filter_map(|r| {
+                let path = String::from_utf8(r.path).ok()?;
+                Some((
+                    path,
+                    (
+                        Oid::from_bytes(&r.id).ok()?,
+                        r.mode | (u32::from(r.stage) << 28),
+                    ),
+                ))
+            })
+            .collect();
+        let mut state = IndexState {
+            files,
+            changed: Vec::new(),
+        };
+        if !against_head {
+            state.changed = state.files.keys().map(|p| (p.clone(), true)).collect();
+            return Ok(state);
+        }
+        let head = match self.head()? {
+            Head::Branch { commit, .. } | Head::Detached { commit } => self
+                .git
+                .find_commit(commit)?
+                .tree()?
+                .get_path(Path::new(dir))
+                .ok(),
+            Head::Unborn { .. } => None,
+        };
+        let head = head
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .map(|e| self.git.find_tree(e.id()))
+            .transpose()?;
+        let cache = cache.as_ref().and_then(|root| root.find(dir));
+        let mut changed = Vec::new();
+        self.diff_folder(dir, head.as_ref(), cache, &state.files, &mut changed)?;
+        changed.sort();
+        state.changed = changed;
+        Ok(state)
+    }
+
+    /// The index entries under `prefix`, and the cache tree when the index is one
+    /// this crate reads itself (libgit2 reads the others, without the cache).
+    fn index_rows(&self, prefix: &str) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
+        if let Some(file) = index::IndexFile::read(&self.index_path())? {
+            return Ok((file.rows_under(prefix.as_bytes()), file.cache_tree()));
+        }
+        let mut git_index = self.git.index().map_err(unreadable_index)?;
+        git_index.read(true).map_err(unreadable_index)?;
+        let rows = git_index
+            .iter()
+            .filter(|e| e.path.starts_with(prefix.as_bytes()))
+            .map(|e| index::Row {
+                id: e.id.as_bytes().try_into().unwrap_or_default(),
+                mode: e.mode,
+                stage: (e.flags >> 12) & 0x3,
+                path: e.path,
+            })
+            .collect();
+        Ok((rows, None))
+    }
+
+    /// Compares one folder of `HEAD` with the index entries under it, recursing into
+    /// subfolders unless the cache tree says they match `HEAD`.
+    fn diff_folder(
+        &self,
+        dir: &str,
+        head: Option<&Tree<'_>>,
+        cache: Option<&index::CacheNode>,
+        files: &BTreeMap<String, (Oid, u32)>,
+        changed: &mut Vec<(String, bool)>,
+    ) -> Result<()> {
+        if let (Some(tree), Some(valid)) = (head, cache.and_then(index::CacheNode::valid_id))
+            && tree.id().as_bytes() == valid
+        {
+            return Ok(());
+        }
+        let prefix = format!("{dir}/");
+        let mut head_files: HashMap<String, (Oid, u32)> = HashMap::new();
+        let mut subdirs: BTreeMap<String, Option<Tree<'_>>> = BTreeMap::new();
+        for entry in head.into_iter().flat_map(|t| t.iter()) {
+            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+            if entry.kind() == Some(ObjectType::Tree) {
+                subdirs.insert(name, Some(self.git.find_tree(entry.id())?));
+            } else {
+                head_files.insert(name, (entry.id(), entry.filemode() as u32));
+            }
+        }
+        let below = files.range::<str, _>((
+            std::ops::Bound::Excluded(prefix.as_str()),
+            std::ops::Bound::Unbounded,
+        ));
+        for (path, staged) in below.take_while(|(p, _)| p.starts_with(&prefix)) {
+            let rest = &path[prefix.len()..];
+            match rest.split_once('/') {
+                Some((sub, _)) => {
+                    subdirs.entry(sub.to_string()).or_insert(None);
+                }
+                None => {
+                    if head_files.remove(rest) != Some(*staged) {
+                        changed.push((path.clone(), true));
+                    }
+                }
+            }
+        }
+        changed.extend(
+            head_files
+                .into_keys()
+                .map(|name| (format!("{prefix}{name}"), false)),
+        );
+        for (name, tree) in &subdirs {
+            let child = cache.and_then(|c| c.find(name));
+            self.diff_folder(
+                &format!("{prefix}{name}"),
+                tree.as_ref(),
+                child,
+                files,
+                changed,
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The bytes of a blob.
+    pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
+        Ok(self.git.find_blob(id)?.content().to_vec())
+    }
+
+    /// Reads a boolean from git config the way git does (`yes`, `on`, `1`, …).
+    pub fn config_bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.git.config()?.get_bool(key) {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(error::refused(
+                format!("git config {key} is not a boolean: {}", e.message()),
+                format!("set it to true or false: `git config {key} false`"),
+            )),
+        }
+    }
+
+    /// Reads a string from git config; `None` when unset.
+    pub fn config_string(&self, key: &str) -> Result<Option<String>> {
+        match self.git.config()?.get_string(key) {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading git config {key}")),
+        }
+    }
+
+    /// The git dir shared by every worktree (where hooks live by default).
+    pub fn common_dir(&self) -> &Path {
+        self.git.commondir()
+    }
+
+    /// The commits `range` names (`A..B`, or `B` alone for everything reachable from
+    /// it that no ref reaches yet, as a pre-receive hook sees a new branch), oldest
+    /// first. An all-zero `A` means the same as `B` alone.
+    pub fn commits_in_range(&self, range: &str) -> Result<Vec<CommitInfo>> {
+        let bad = |why: &str| {
+            error::usage(
+                format!("--range {range}: {why}"),
+                "give A..B (two revisions) or one revision, as `git log` takes them",
+            )
+        };
+        let (from, to) = match range.split_once("..") {
+            Some((from, to)) => (Some(from), to),
+            None => (None, range),
+        };
+        let from = from.filter(|f| !f.is_empty() && !f.bytes().all(|b| b == b'0'));
+        let mut walk = self.git.revwalk()?;
+        if to.bytes().all(|b| b == b'0') {
+            return Ok(Vec::new());
+        }
+        let to = self
+            .git
+            .revparse_single(if to.is_empty() { "HEAD" } else { to })
+            .map_err(|e| bad(e.message()))?;
+        walk.push(to.peel_to_commit().map_err(|e| bad(e.message()))?.id())?;
+        match from {
+            Some(from) => {
+                let from = self
+                    .git
+                    .revparse_single(from)
+                    .map_err(|e| bad(e.message()))?;
+                walk.hide(from.peel_to_commit().map_err(|e| bad(e.message()))?.id())?;
+            }
+            None => walk.hide_glob("refs/*")?,
+        }
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
+        walk.map(|id| self.commit(id?)).collect()
     }
 
     /// The commits reachable from `HEAD`, newest first, that carry `trailer_key`.
@@ -860,12 +1100,12 @@ impl ChangedFile {
 
 /// The index as materialising updates it: spliced in one pass when its format allows
 /// (see `index.rs`), through libgit2 otherwise.
-enum Staged {
+enum IndexUpdate {
     Spliced(index::IndexFile),
     Libgit2(git2::Index),
 }
 
-impl Staged {
+impl IndexUpdate {
     fn open(git: &Repository, path: &Path) -> Result<Self> {
         if let Some(file) = index::IndexFile::read(path)? {
             return Ok(Self::Spliced(file));

@@ -1,0 +1,208 @@
+//! `git workflow check [--staged | --all | --range A..B]`: the layout rules over what
+//! is being committed, the whole tracked tree, or every commit of a push (SPEC §6).
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::error;
+use crate::layout;
+use crate::repo::{IndexState, Repo, Snapshot};
+use crate::rules::{self, Content, Touched, Violation};
+
+/// Arguments of `check`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").args(["staged", "all", "range"])))]
+pub struct Args {
+    /// Check what the next commit would add or change (the default; honours
+    /// GIT_INDEX_FILE, so `git commit -a` and `git commit <paths>` are checked on
+    /// what they really commit).
+    #[arg(long)]
+    pub staged: bool,
+    /// Check every tracked path.
+    #[arg(long)]
+    pub all: bool,
+    /// Check what each commit in A..B adds or changes (CI, pre-receive). A single
+    /// revision means every commit reachable from it that no ref reaches yet.
+    #[arg(long, value_name = "A..B")]
+    pub range: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    mode: &'static str,
+    checked: usize,
+    violations: Vec<Found>,
+}
+
+#[derive(Debug, Serialize)]
+struct Found {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<String>,
+    #[serde(skip)]
+    short: Option<String>,
+    #[serde(flatten)]
+    violation: Violation,
+}
+
+/// Runs `check`.
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let repo = Repo::discover()?;
+    let enabled = enabled_rules(&repo)?;
+    let is_enabled = |id: &str| enabled.contains(&id);
+    let report = match &args.range {
+        Some(range) => check_range(&repo, range, &is_enabled)?,
+        None => check_index(&repo, !args.all, &is_enabled)?,
+    };
+    print(ctx, &report);
+    ctx.out.json(&report);
+    if report.violations.is_empty() {
+        return Ok(());
+    }
+    Err(error::refused(
+        format!(
+            "{} layout problem(s) found (listed above)",
+            report.violations.len()
+        ),
+        "fix each as its `fix:` line says; to commit once without the check: GIT_WORKFLOW_SKIP=1 git commit …",
+    ))
+}
+
+/// The rules not switched off with `git config workflow.check.<id> false`.
+fn enabled_rules(repo: &Repo) -> Result<Vec<&'static str>> {
+    let mut on = Vec::new();
+    for rule in rules::RULES {
+        if repo.config_bool(&format!("workflow.check.{}", rule.id))? != Some(false) {
+            on.push(rule.id);
+        }
+    }
+    Ok(on)
+}
+
+/// `--staged` (paths the next commit adds, changes or removes) or `--all`.
+fn check_index(repo: &Repo, staged: bool, enabled: &dyn Fn(&str) -> bool) -> Result<Report> {
+    let state = repo.index_under(layout::WORKFLOW_DIR, staged)?;
+    let touched: Vec<Touched> = state
+        .changed
+        .iter()
+        .map(|(path, present)| Touched {
+            path: path.clone(),
+            present: *present,
+        })
+        .collect();
+    let content = Staged {
+        repo,
+        state: &state,
+    };
+    let violations = rules::check(&touched, &content, enabled)?;
+    Ok(Report {
+        mode: if staged { "staged" } else { "all" },
+        checked: touched.len(),
+        violations: violations
+            .into_iter()
+            .map(|violation| Found {
+                commit: None,
+                short: None,
+                violation,
+            })
+            .collect(),
+    })
+}
+
+/// `--range`: each commit's own additions, changes and removals, read from it.
+fn check_range(repo: &Repo, range: &str, enabled: &dyn Fn(&str) -> bool) -> Result<Report> {
+    let mut report = Report {
+        mode: "range",
+        checked: 0,
+        violations: Vec::new(),
+    };
+    for commit in repo.commits_in_range(range)? {
+        let (removed, added) = repo.changed_since(commit.parents.first().copied(), commit.id)?;
+        let mut touched: Vec<Touched> = added
+            .iter()
+            .map(|f| Touched {
+                path: f.path.clone(),
+                present: true,
+            })
+            .collect();
+        touched.extend(
+            removed
+                .iter()
+                .filter(|r| !added.iter().any(|a| a.path == r.path))
+                .map(|f| Touched {
+                    path: f.path.clone(),
+                    present: false,
+                }),
+        );
+        touched.retain(|t| layout::is_under_workflow(&t.path));
+        report.checked += touched.len();
+        let snapshot = repo.snapshot(Some(commit.id))?;
+        for violation in rules::check(&touched, &Committed(&snapshot), enabled)? {
+            report.violations.push(Found {
+                commit: Some(commit.id.to_string()),
+                short: Some(repo.short_id(commit.id)),
+                violation,
+            });
+        }
+    }
+    Ok(report)
+}
+
+fn print(ctx: &Ctx, report: &Report) {
+    for found in &report.violations {
+        let at = found
+            .short
+            .as_ref()
+            .map(|s| format!("{s}: "))
+            .unwrap_or_default();
+        ctx.out.problem(format!(
+            "{at}{} [{}]",
+            found.violation.message, found.violation.rule
+        ));
+        ctx.out.problem(format!("  fix: {}", found.violation.fix));
+    }
+    if report.violations.is_empty() && report.mode != "staged" {
+        ctx.out.line(format!(
+            "no layout problems ({} path(s) checked)",
+            report.checked
+        ));
+    }
+}
+
+/// What the index holds, for the rules.
+struct Staged<'a> {
+    repo: &'a Repo,
+    state: &'a IndexState,
+}
+
+impl Content for Staged<'_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        self.state
+            .blob(path)
+            .map(|id| self.repo.read_blob(id))
+            .transpose()
+    }
+
+    fn files_in(&self, folder: &str) -> Result<Vec<String>> {
+        Ok(self.state.files_in(folder))
+    }
+}
+
+/// What one commit holds, for the rules.
+struct Committed<'a, 'r>(&'a Snapshot<'r>);
+
+impl Content for Committed<'_, '_> {
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        self.0.read(path)
+    }
+
+    fn files_in(&self, folder: &str) -> Result<Vec<String>> {
+        Ok(self
+            .0
+            .list(folder)?
+            .into_iter()
+            .filter(|e| e.kind != crate::repo::EntryKind::Dir)
+            .map(|e| e.name)
+            .collect())
+    }
+}

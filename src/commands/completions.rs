@@ -1,0 +1,42 @@
+//! `git workflow completions <shell>` and the man page: both generated from the one
+//! clap definition in `cli.rs`, so they never drift from `--help`.
+
+use anyhow::Result;
+use clap::CommandFactory;
+use std::io::Write;
+
+use super::Ctx;
+use crate::cli::Cli;
+
+/// Arguments of `completions`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The shell to write completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Prints the completion script for a shell on stdout.
+pub fn run(args: Args, _ctx: &Ctx) -> Result<()> {
+    let mut cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "git-workflow", &mut out);
+    emit(&out)
+}
+
+/// Prints the man page, `git-workflow(1)`, in roff on stdout: what `git workflow
+/// --help` shows once `install.sh` has put it where `man` looks.
+pub fn man(_ctx: &Ctx) -> Result<()> {
+    let cmd = Cli::command().name("git-workflow");
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    emit(&out)
+}
+
+fn emit(bytes: &[u8]) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,286 @@
+//! The layout rules of SPEC §6.1, shared by `git workflow check`, the pre-commit hook,
+//! CI and server hooks: each has an id, a message naming the path, and the fix.
+
+use anyhow::Result;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+use crate::formats;
+use crate::layout::{self, Legacy};
+
+/// A rule as `check` lists it and `git config workflow.check.<id>` switches it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    /// The id: `flat-task-session`, ….
+    pub id: &'static str,
+    /// What it rejects, in one line.
+    pub rejects: &'static str,
+}
+
+/// Every rule, in the order violations are reported.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: FLAT,
+        rejects: ".workflow/versions/*/task_sessions/<id>.yml or .yaml",
+    },
+    Rule {
+        id: MARKER,
+        rejects: ".workflow/.active-*",
+    },
+    Rule {
+        id: SESSION_DIR,
+        rejects: ".workflow/WFS-* (anything under it)",
+    },
+    Rule {
+        id: ARCHIVES,
+        rejects: ".workflow/.archives/…",
+    },
+    Rule {
+        id: INCOMPLETE,
+        rejects: "a task_sessions/<id>/ folder lacking session.yml, task.yml or operations.log",
+    },
+    Rule {
+        id: MALFORMED,
+        rejects: "a .yml/.yaml/.json under .workflow/ that does not parse",
+    },
+    Rule {
+        id: INVALID_GRAPH,
+        rejects: "a task-graph file (git config workflow.graphs) that fails graph check",
+    },
+];
+
+const FLAT: &str = "flat-task-session";
+const MARKER: &str = "active-marker";
+const SESSION_DIR: &str = "legacy-session-dir";
+const ARCHIVES: &str = "legacy-archives";
+const INCOMPLETE: &str = "incomplete-task-session";
+const MALFORMED: &str = "malformed-state";
+const INVALID_GRAPH: &str = "invalid-graph";
+
+/// One broken rule at one path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// The path at fault.
+    pub path: String,
+    /// What is wrong, naming the path.
+    pub message: String,
+    /// What to run or do about it.
+    pub fix: String,
+}
+
+/// A path the thing being checked adds, changes or removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touched {
+    /// The repository path.
+    pub path: String,
+    /// False when the path is removed (it still matters to the folder it leaves).
+    pub present: bool,
+}
+
+/// Where the rules read what they need beyond a path: a file's bytes, a folder's files.
+pub trait Content {
+    /// The bytes of a file, if there is one at `path`.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
+    /// The names of the files directly inside `folder`.
+    fn files_in(&self, folder: &str) -> Result<Vec<String>>;
+}
+
+/// Checks the touched paths against every enabled rule; `enabled(id)` says whether a
+/// rule is on. Paths outside `.workflow/` break none of these rules.
+pub fn check(
+    touched: &[Touched],
+    content: &dyn Content,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Violation>> {
+    let mut found = Vec::new();
+    let mut folders = BTreeSet::new();
+    for t in touched {
+        if let Some(folder) = layout::task_session_folder_of(&t.path) {
+            folders.insert(folder);
+        }
+        if !t.present {
+            continue;
+        }
+        if let Some(v) = legacy_path(&t.path).filter(|v| enabled(v.rule)) {
+            found.push(v);
+        }
+        if enabled(MALFORMED)
+            && layout::is_state_file(&t.path)
+            && let Some(v) = malformed(&t.path, content)?
+        {
+            found.push(v);
+        }
+    }
+    if enabled(INCOMPLETE) {
+        for folder in folders {
+            found.extend(incomplete(&folder, content)?);
+        }
+    }
+    Ok(found)
+}
+
+/// The violation a path commits by its shape alone, if any.
+fn legacy_path(path: &str) -> Option<Violation> {
+    let (rule, message, fix) = match layout::legacy_kind(path)? {
+        Legacy::FlatTaskSession => (
+            FLAT,
+            "a flat task-session file, the old layout; sessions are folders: task_sessions/<id>/session.yml",
+            "write the session as a folder (`git workflow task start`), or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
+        ),
+        Legacy::ActiveMarker => (
+            MARKER,
+            "an .active-* marker, the old CCW layout; a session is active because it sits in .workflow/sessions/",
+            "drop the marker (`git rm --cached` it, then delete it); `git workflow migrate` removes committed ones",
+        ),
+        Legacy::SessionDir => (
+            SESSION_DIR,
+            "a session in the old place; CCW sessions live in .workflow/sessions/WFS-*/",
+            "move it under .workflow/sessions/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
+        ),
+        Legacy::Archives => (
+            ARCHIVES,
+            "the old archive folder .workflow/.archives/; archives live in .workflow/archives/",
+            "move it under .workflow/archives/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
+        ),
+    };
+    Some(Violation {
+        rule,
+        path: path.to_string(),
+        message: format!("{path}: {message}"),
+        fix: fix.to_string(),
+    })
+}
+
+fn malformed(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
+    let Some(bytes) = content.read(path)? else {
+        return Ok(None);
+    };
+    Ok(formats::check_syntax(path, &bytes)
+        .err()
+        .map(|e| Violation {
+            rule: MALFORMED,
+            path: path.to_string(),
+            message: format!("{path} does not parse: {e}"),
+            fix: format!("fix the syntax of {path}, or remove it"),
+        }))
+}
+
+fn incomplete(folder: &str, content: &dyn Content) -> Result<Option<Violation>> {
+    let files = content.files_in(folder)?;
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = layout::TASK_SESSION_FILES
+        .into_iter()
+        .filter(|f| !files.iter().any(|have| have == f))
+        .collect();
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Violation {
+        rule: INCOMPLETE,
+        path: format!("{folder}/"),
+        message: format!("{folder}/ is a task session without {}", missing.join(", ")),
+        fix: "a task session folder holds session.yml, task.yml and operations.log: add the missing files (`git workflow task start` writes all three)".into(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    struct Files(BTreeMap<&'static str, &'static str>);
+
+    impl Content for Files {
+        fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+            Ok(self.0.get(path).map(|s| s.as_bytes().to_vec()))
+        }
+        fn files_in(&self, folder: &str) -> Result<Vec<String>> {
+            let prefix = format!("{folder}/");
+            Ok(self
+                .0
+                .keys()
+                .filter_map(|p| p.strip_prefix(&prefix))
+                .filter(|rest| !rest.contains('/'))
+                .map(str::to_string)
+                .collect())
+        }
+    }
+
+    fn touched(paths: &[&str]) -> Vec<Touched> {
+        paths
+            .iter()
+            .map(|p| Touched {
+                path: p.to_string(),
+                present: true,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_rule_names_its_path_and_a_fix() {
+        let files = Files(BTreeMap::from([
+            (".workflow/versions/v1/task_sessions/a.yml", "task_id: a\n"),
+            (".workflow/.active-WFS-x", ""),
+            (".workflow/WFS-x/IMPL_PLAN.md", "# plan\n"),
+            (".workflow/.archives/manifest.json", "[]"),
+            (
+                ".workflow/versions/v1/task_sessions/b/session.yml",
+                "task_id: b\n",
+            ),
+            (".workflow/project.json", "{not json"),
+        ]));
+        let paths: Vec<&str> = files.0.keys().copied().collect();
+        let found = check(&touched(&paths), &files, &|_| true).unwrap();
+        let rules: BTreeSet<&str> = found.iter().map(|v| v.rule).collect();
+        assert_eq!(
+            rules,
+            BTreeSet::from([FLAT, MARKER, SESSION_DIR, ARCHIVES, INCOMPLETE, MALFORMED])
+        );
+        for v in &found {
+            assert!(v.message.contains(v.path.trim_end_matches('/')), "{v:?}");
+            assert!(!v.fix.is_empty());
+        }
+        let incomplete = found.iter().find(|v| v.rule == INCOMPLETE).unwrap();
+        assert!(
+            incomplete
+                .message
+                .contains("without task.yml, operations.log")
+        );
+    }
+
+    #[test]
+    fn disabled_rules_and_paths_outside_workflow_report_nothing() {
+        let files = Files(BTreeMap::from([
+            (".workflow/versions/v1/task_sessions/a.yml", "x: 1\n"),
+            ("src/WFS-x/config.json", "{broken"),
+        ]));
+        let paths: Vec<&str> = files.0.keys().copied().collect();
+        assert!(
+            check(&touched(&paths), &files, &|id| id != FLAT)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn removing_a_file_from_a_session_folder_makes_it_incomplete() {
+        let files = Files(BTreeMap::from([
+            (
+                ".workflow/versions/v1/task_sessions/a/session.yml",
+                "x: 1\n",
+            ),
+            (".workflow/versions/v1/task_sessions/a/task.yml", "x: 1\n"),
+        ]));
+        let gone = vec![Touched {
+            path: ".workflow/versions/v1/task_sessions/a/operations.log".into(),
+            present: false,
+        }];
+        let found = check(&gone, &files, &|_| true).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].rule, INCOMPLETE);
+    }
+}
