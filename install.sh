@@ -1,10 +1,25 @@
 #!/bin/sh
-# Builds git-workflow in release mode and installs it as ${PREFIX:-$HOME/.local}/bin/git-workflow,
-# where git finds it as `git workflow`. Safe to run again: it replaces the binary in place.
+# Builds git-workflow in release mode and installs, under ${PREFIX:-$HOME/.local}:
+#   bin/git-workflow                     (git runs it as `git workflow`)
+#   share/man/man1/git-workflow.1        (what `git workflow --help` opens)
+#   bash, zsh and fish completions
+# With --repo DIR it also installs the pre-commit hook in that repository.
+# Safe to run again: everything is replaced in place.
 set -eu
 
 prefix=${PREFIX:-$HOME/.local}
 here=$(CDPATH= cd -- "$(dirname -- "$0")" && pwd)
+repo=
+
+while [ $# -gt 0 ]; do
+    case $1 in
+        --repo) [ $# -ge 2 ] || { echo "install.sh: --repo needs a folder" >&2; exit 2; }
+                repo=$2; shift 2 ;;
+        --repo=*) repo=${1#--repo=}; shift ;;
+        -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
+        *) echo "install.sh: unknown option $1 (use --repo DIR)" >&2; exit 2 ;;
+    esac
+done
 
 need() {
     if ! command -v "$1" >/dev/null 2>&1; then
@@ -17,15 +32,26 @@ need cargo "install the Rust toolchain (rustup or your package manager), then ru
 
 cd "$here"
 cargo build --release --locked
-mkdir -p "$prefix/bin"
-tmp="$prefix/bin/.git-workflow.$$"
-cp target/release/git-workflow "$tmp"
-chmod 0755 "$tmp"
-mv -f "$tmp" "$prefix/bin/git-workflow"
-echo "installed $prefix/bin/git-workflow ($("$prefix/bin/git-workflow" --version))"
+bin="$prefix/bin/git-workflow"
+put() { # put TARGET: stdin into TARGET, atomically
+    mkdir -p "$(dirname -- "$1")"
+    cat >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
+}
+put "$bin" <target/release/git-workflow
+chmod 0755 "$bin"
+echo "installed $bin ($("$bin" --version))"
+"$bin" man | put "$prefix/share/man/man1/git-workflow.1"
+"$bin" completions bash | put "$prefix/share/bash-completion/completions/git-workflow"
+"$bin" completions zsh | put "$prefix/share/zsh/site-functions/_git-workflow"
+"$bin" completions fish | put "$prefix/share/fish/vendor_completions.d/git-workflow.fish"
+echo "installed the man page and bash, zsh and fish completions under $prefix/share"
 
 case ":${PATH}:" in
     *":$prefix/bin:"*) ;;
     *) echo "note: $prefix/bin is not on your PATH; add it so git finds \`git workflow\`:"
        echo "  export PATH=\"$prefix/bin:\$PATH\"" ;;
 esac
+
+if [ -n "$repo" ]; then
+    "$bin" -C "$repo" hooks install
+fi

@@ -47,7 +47,11 @@ struct Found {
 
 /// Runs `check`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let repo = Repo::discover()?;
+    let repo = if args.range.is_some() {
+        Repo::discover_history()?
+    } else {
+        Repo::discover()?
+    };
     let enabled = enabled_rules(&repo)?;
     let is_enabled = |id: &str| enabled.contains(&id);
     let report = match &args.range {

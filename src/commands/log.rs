@@ -30,7 +30,7 @@ struct Entry {
 
 /// Runs `log`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let repo = Repo::discover()?;
+    let repo = Repo::discover_history()?;
     let entries: Vec<Entry> = history::read(&repo)?
         .into_iter()
         .take(args.max_count.unwrap_or(usize::MAX))

@@ -62,7 +62,8 @@ pub struct NewEntry {
 pub struct IndexFile {
     path: PathBuf,
     bytes: Vec<u8>,
-    entries: Vec<Span>,
+    /// Where each entry starts; its length and path follow from its flags.
+    entries: Vec<u32>,
     extensions: Vec<([u8; 4], Range<usize>)>,
 }
 
@@ -71,6 +72,20 @@ struct Span {
     range: Range<usize>,
     path: Range<usize>,
     stage: u16,
+}
+
+impl IndexFile {
+    fn span(&self, start: u32) -> Span {
+        entry_span(&self.bytes, start as usize).unwrap_or(Span {
+            range: 0..0,
+            path: 0..0,
+            stage: 0,
+        })
+    }
+
+    fn path_at(&self, start: u32) -> &[u8] {
+        &self.bytes[self.span(start).path]
+    }
 }
 
 impl IndexFile {
@@ -89,9 +104,12 @@ impl IndexFile {
     pub fn stat(&self, path: &[u8]) -> Option<Stat> {
         let at = self
             .entries
-            .binary_search_by(|e| (&self.bytes[e.path.clone()], e.stage).cmp(&(path, 0)))
+            .binary_search_by(|&e| {
+                let span = self.span(e);
+                (&self.bytes[span.path], span.stage).cmp(&(path, 0))
+            })
             .ok()?;
-        let b = &self.bytes[self.entries[at].range.clone()];
+        let b = &self.bytes[self.span(self.entries[at]).range];
         let word = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap_or_default());
         Some(Stat {
             mtime: word(8),
@@ -118,7 +136,8 @@ impl IndexFile {
         out.extend_from_slice(&self.bytes[..12]);
         let mut count: u32 = 0;
         let mut new = added.iter().peekable();
-        for entry in &self.entries {
+        for &start in &self.entries {
+            let entry = self.span(start);
             let path = &self.bytes[entry.path.clone()];
             while let Some(next) = new.next_if(|n| n.path.as_slice() < path) {
                 encode(next, &mut out);
@@ -127,7 +146,7 @@ impl IndexFile {
             if removed.contains(path) || replaced.contains(path) {
                 continue;
             }
-            out.extend_from_slice(&self.bytes[entry.range.clone()]);
+            out.extend_from_slice(&self.bytes[entry.range]);
             count += 1;
         }
         for next in new {
@@ -175,11 +194,10 @@ pub struct Row {
 impl IndexFile {
     /// Every entry whose path starts with `prefix`, in index order.
     pub fn rows_under(&self, prefix: &[u8]) -> Vec<Row> {
-        let start = self
-            .entries
-            .partition_point(|e| &self.bytes[e.path.clone()] < prefix);
-        self.entries[start..]
+        let first = self.entries.partition_point(|&e| self.path_at(e) < prefix);
+        self.entries[first..]
             .iter()
+            .map(|&e| self.span(e))
             .take_while(|e| self.bytes[e.path.clone()].starts_with(prefix))
             .map(|e| {
                 let b = &self.bytes[e.range.clone()];
@@ -212,12 +230,15 @@ fn parse(path: &Path, bytes: Vec<u8>) -> Option<IndexFile> {
     }
     let count = u32::from_be_bytes(bytes[8..12].try_into().ok()?) as usize;
     let end = bytes.len() - HASH_LEN;
+    if end > u32::MAX as usize {
+        return None;
+    }
     let mut entries = Vec::with_capacity(count);
     let mut at = 12;
     for _ in 0..count {
         let span = entry_span(&bytes[..end], at)?;
+        entries.push(at as u32);
         at = span.range.end;
-        entries.push(span);
     }
     let mut extensions = Vec::new();
     while at < end {
@@ -245,15 +266,18 @@ fn parse(path: &Path, bytes: Vec<u8>) -> Option<IndexFile> {
     })
 }
 
-/// Where the entry starting at `at` ends, and where its path lies.
+/// Where the entry starting at `at` ends, and where its path lies: the flags give
+/// the path's length (up to 0xFFF; longer paths are found by their NUL).
 fn entry_span(bytes: &[u8], at: usize) -> Option<Span> {
     let flags = u16::from_be_bytes(bytes.get(at + 60..at + 62)?.try_into().ok()?);
     let path_start = at + ENTRY_FIXED + if flags & EXTENDED_FLAG != 0 { 2 } else { 0 };
-    let path_len = bytes.get(path_start..)?.iter().position(|&b| b == 0)?;
-    let unpadded = path_start - at + path_len;
-    let len = (unpadded + 8) & !7;
+    let path_len = match usize::from(flags & 0xfff) {
+        0xfff => bytes.get(path_start..)?.iter().position(|&b| b == 0)?,
+        len => len,
+    };
+    let len = (path_start - at + path_len + 8) & !7;
     let range = at..at + len;
-    if range.end > bytes.len() {
+    if range.end > bytes.len() || bytes.get(path_start + path_len) != Some(&0) {
         return None;
     }
     Some(Span {

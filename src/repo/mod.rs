@@ -171,21 +171,33 @@ impl Repo {
     /// `GIT_INDEX_FILE`, `GIT_CEILING_DIRECTORIES`, from any subfolder, from a linked
     /// worktree. A bare repository, or no repository, is refused.
     pub fn discover() -> Result<Self> {
+        let repo = Self::discover_history()?;
+        if repo.git.is_bare() {
+            return Err(error::refused(
+                format!(
+                    "{} is a bare repository: .workflow/ lives in a work tree",
+                    repo.git.path().display()
+                ),
+                "run this inside a clone with a work tree (`git worktree add` or `git clone`); in a bare repository only `check --range` and `log` work",
+            ));
+        }
+        Ok(repo)
+    }
+
+    /// Opens the repository for commands that read only commits (`check --range`,
+    /// `log`), which also work in a bare repository such as a server's.
+    pub fn discover_history() -> Result<Self> {
+        // Like git, trust the object store: libgit2 otherwise re-hashes every object
+        // it reads and looks up every object a new tree names.
+        git2::opts::strict_hash_verification(false);
+        git2::opts::strict_object_creation(false);
         let git = Repository::open_from_env().map_err(|e| {
             error::refused(
                 format!("not inside a git repository ({})", e.message()),
                 "run this inside a git work tree, or name one with `git workflow -C <dir> …`",
             )
         })?;
-        let workdir = git.workdir().map(Path::to_path_buf).ok_or_else(|| {
-            error::refused(
-                format!(
-                    "{} is a bare repository: .workflow/ lives in a work tree",
-                    git.path().display()
-                ),
-                "run this inside a clone with a work tree (`git worktree add` or `git clone`)",
-            )
-        })?;
+        let workdir = git.workdir().unwrap_or_else(|| git.path()).to_path_buf();
         Ok(Self {
             git,
             workdir,

@@ -1,7 +1,9 @@
 //! Integration tests: each a short user story driving the real binary against a real
 //! repository made with the real `git`, in a hermetic environment.
 
+mod check;
 mod discovery;
+mod hooks;
 mod migrate;
 mod properties;
 mod recovery;
