@@ -9,20 +9,9 @@ set -euo pipefail
 files=${1:-200000}
 sessions=${2:-10000}
 rounds=${3:-3}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --locked -q --manifest-path "$root/Cargo.toml"
-bin=$root/target/release/git-workflow
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/bench_env.sh"
 
-export HOME=$work/home GIT_CONFIG_NOSYSTEM=1 SOURCE_DATE_EPOCH=1765886400
-export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_AUTHOR_DATE='@1765886400 +0000'
-export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com GIT_COMMITTER_DATE='@1765886400 +0000'
-mkdir -p "$HOME"
-
-now() { date +%s%N; }
 ms() { echo $(( ($2 - $1) / 1000000 )); }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 copy() { cp -a "$work/fixture" "$1" && git -C "$1" update-index -q --refresh; }
 
 echo "building a repository with $files files and $sessions flat task sessions…" >&2
@@ -69,7 +58,6 @@ done
 
 ours=$(median <"$work/ours"); files_ms=$(median <"$work/plain_files"); git_ms=$(median <"$work/plain_git")
 total=$((files_ms + git_ms))
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 rollback=$(median <"$work/rollback"); revert=$(median <"$work/revert")
 echo "| migrate, $files files + $sessions flat sessions | ours ${ours} ms | plain tools ${files_ms} ms + git add/commit ${git_ms} ms = ${total} ms | **$(ratio "$ours" "$total")×** (vs git add/commit alone: $(ratio "$ours" "$git_ms")×) | median of $rounds |"
 echo "| rollback of that migration | ours ${rollback} ms | \`git revert --no-edit\` ${revert} ms | **$(ratio "$rollback" "$revert")×** | median of $rounds |"

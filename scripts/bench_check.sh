@@ -9,24 +9,13 @@ set -euo pipefail
 files=${1:-200000}
 sessions=${2:-10000}
 runs=${3:-21}
-root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release --locked -q --manifest-path "$root/Cargo.toml"
-bin=$root/target/release/git-workflow
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export HOME=$work/home GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-
-now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+. "$(dirname "$0")/bench_env.sh"
 
 python3 "$root/scripts/bench_fixture.py" "$work/repo" "$files" "$sessions"
 cd "$work/repo"
 # The fixture's sessions are flat; migrate them so the staged folder below is valid.
 # Right after, the index's cache tree is invalid for .workflow/ (as after any tool
 # that changes the index); the next ordinary commit makes it whole again.
-export GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@e GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@e
 "$bin" migrate -q
 
 measure() { # measure LABEL: alternate the two commands RUNS times

@@ -174,6 +174,19 @@ impl Guard {
     }
 }
 
+impl Guard {
+    /// The lock for a run that may commit, or, for a dry run, no lock at all (unless
+    /// an interrupted operation must be finished first); with what recovery did.
+    pub fn for_run(repo: &Repo, dry_run: bool) -> Result<(Option<Self>, Option<Recovery>)> {
+        if dry_run {
+            return Ok((None, finish_interrupted(repo)?));
+        }
+        let guard = Self::acquire(repo)?;
+        let recovered = guard.recovered.clone();
+        Ok((Some(guard), recovered))
+    }
+}
+
 /// For commands that only read (`status`, `--dry-run`): finishes an interrupted
 /// operation if the journal names one, taking the lock only then, so that a read
 /// leaves the git dir exactly as it found it.

@@ -57,15 +57,7 @@ struct Step {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let selected = select(args.only.as_deref())?;
     let repo = Repo::discover()?;
-    let guard = if args.dry_run {
-        None
-    } else {
-        Some(Guard::acquire(&repo)?)
-    };
-    let recovered = match &guard {
-        Some(guard) => guard.recovered.clone(),
-        None => plan::finish_interrupted(&repo)?,
-    };
+    let (_guard, recovered) = Guard::for_run(&repo, args.dry_run)?;
     report_recovery(ctx, &repo, &recovered);
     let mut base = plan::preflight(&repo, args.detach_ok)?;
     let mut report = Report {

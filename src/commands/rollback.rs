@@ -39,15 +39,7 @@ struct Report {
 /// Runs `rollback`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
-    let guard = if args.dry_run {
-        None
-    } else {
-        Some(Guard::acquire(&repo)?)
-    };
-    let recovered = match &guard {
-        Some(guard) => guard.recovered.clone(),
-        None => plan::finish_interrupted(&repo)?,
-    };
+    let (_guard, recovered) = Guard::for_run(&repo, args.dry_run)?;
     report_recovery(ctx, &repo, &recovered);
     let base = plan::preflight(&repo, args.detach_ok)?;
     let ops = history::read(&repo)?;
