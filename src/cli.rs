@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use crate::commands::{check, completions, hooks, log, migrate, rollback, status};
+use crate::commands::{check, completions, hooks, log, migrate, rollback, session, status};
 
 /// `git workflow`: keep a repository's `.workflow/` folder in its current layout, one
 /// reviewable, revertable commit at a time.
@@ -42,6 +42,8 @@ pub enum Command {
     Rollback(rollback::Args),
     /// List the operations this tool committed, newest first.
     Log(log::Args),
+    /// Start, list and complete Claude-Code-Workflow sessions.
+    Session(session::Args),
     /// Check the layout rules over what is being committed, the tracked tree, or a range.
     Check(check::Args),
     /// Install, remove or inspect the pre-commit hook that runs `check --staged`.

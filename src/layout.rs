@@ -78,6 +78,39 @@ pub fn check_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Where CCW's active sessions live (SPEC §1.3).
+pub const SESSIONS_DIR: &str = ".workflow/sessions";
+/// CCW's next layout for active sessions, read as active too.
+pub const ACTIVE_DIR: &str = ".workflow/active";
+/// Where completed sessions are archived.
+pub const ARCHIVES_DIR: &str = ".workflow/archives";
+/// CCW's old archive folder.
+pub const LEGACY_ARCHIVES_DIR: &str = ".workflow/.archives";
+/// The archive manifest.
+pub const MANIFEST: &str = ".workflow/archives/manifest.json";
+/// The project registry.
+pub const PROJECT_JSON: &str = ".workflow/project.json";
+/// A session's own record.
+pub const SESSION_JSON: &str = "workflow-session.json";
+/// A session's plan, where the feature's title and description come from.
+pub const IMPL_PLAN: &str = "IMPL_PLAN.md";
+/// A session's task folder.
+pub const TASK_DIR: &str = ".task";
+/// CCW's marker of an archival in progress.
+pub const ARCHIVING_MARKER: &str = ".archiving";
+/// CCW's prefix for an active-session marker in the old layout.
+pub const ACTIVE_MARKER_PREFIX: &str = ".active-";
+
+/// The session id for a slug: `WFS-<slug>`.
+pub fn session_id(slug: &str) -> String {
+    format!("WFS-{slug}")
+}
+
+/// Whether a folder name is a CCW session id, safe to use as one path component.
+pub fn is_session_id(name: &str) -> bool {
+    name.starts_with("WFS-") && name.len() > 4 && check_id(name).is_ok()
+}
+
 /// The old layouts a path can belong to (SPEC §6.1), which the check rejects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Legacy {

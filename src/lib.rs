@@ -17,3 +17,4 @@ pub mod repo;
 pub mod report;
 pub mod rollback;
 pub mod rules;
+pub mod sessions;

@@ -69,6 +69,10 @@ pub struct Plan {
     pub actions: Vec<Action>,
     /// Things the user should know that do not stop the plan.
     pub warnings: Vec<String>,
+    /// Work-tree files git does not track whose bytes the commit took (a session's
+    /// uncommitted files, archived elsewhere): removed once the commit is in the
+    /// work tree, if they still hold those bytes.
+    pub consumed: Vec<(Oid, String)>,
 }
 
 /// Past this many items a commit body gives a count instead of one line per item.
@@ -292,6 +296,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
         refname: base.refname.clone(),
         old: base.commit,
         new: commit,
+        consumed: plan.consumed.clone(),
     };
     journal.write(repo)?;
     fault_point("before-ref");
@@ -310,6 +315,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     repo.materialise(base.commit, commit)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     fault_point("after-materialise");
+    repo.remove_consumed(&plan.consumed)?;
     Journal::remove(repo)?;
     Ok(commit)
 }
@@ -397,13 +403,17 @@ struct Journal {
     refname: String,
     old: Oid,
     new: Oid,
+    consumed: Vec<(Oid, String)>,
 }
 
 impl Journal {
     fn write(&self, repo: &Repo) -> Result<()> {
         let path = journal_path(repo);
         let tmp = path.with_extension("tmp");
-        let text = format!("ref {}\nold {}\nnew {}\n", self.refname, self.old, self.new);
+        let mut text = format!("ref {}\nold {}\nnew {}\n", self.refname, self.old, self.new);
+        for (id, path) in &self.consumed {
+            text.push_str(&format!("consumed {id} {path}\n"));
+        }
         let mut file = fs::File::create(&tmp)
             .with_context(|| format!("writing the journal {}", tmp.display()))?;
         file.write_all(text.as_bytes())?;
@@ -428,10 +438,19 @@ impl Journal {
                     )
                 })
         };
+        let consumed = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("consumed "))
+            .filter_map(|rest| {
+                let (id, path) = rest.split_once(' ')?;
+                Some((Oid::from_str(id).ok()?, path.to_string()))
+            })
+            .collect();
         Ok(Some(Self {
             refname: field("ref")?.to_string(),
             old: Oid::from_str(field("old")?)?,
             new: Oid::from_str(field("new")?)?,
+            consumed,
         }))
     }
 
@@ -451,6 +470,7 @@ fn recover(repo: &Repo) -> Result<Option<Recovery>> {
     let now = repo.ref_target(&journal.refname)?;
     let recovery = if now == Some(journal.new) {
         let paths = repo.materialise(journal.old, journal.new)?;
+        repo.remove_consumed(&journal.consumed)?;
         Recovery::Finished {
             commit: journal.new,
             paths,

@@ -6,6 +6,7 @@ pub mod hooks;
 pub mod log;
 pub mod migrate;
 pub mod rollback;
+pub mod session;
 pub mod status;
 
 use anyhow::Result;
@@ -22,6 +23,8 @@ pub struct Ctx {
     pub out: Out,
     /// "Now" as SPEC §2 defines it, already formatted as a timestamp.
     pub now: String,
+    /// The same moment in seconds, for files that write time their own way.
+    pub now_seconds: i64,
 }
 
 /// Runs the parsed command line.
@@ -34,15 +37,18 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         })?;
     }
+    let now = now_seconds()?;
     let ctx = Ctx {
         out: Out::new(cli.json, cli.quiet),
-        now: formats::timestamp(now_seconds()?),
+        now: formats::timestamp(now),
+        now_seconds: now,
     };
     match cli.command {
         Command::Status(args) => status::run(args, &ctx),
         Command::Migrate(args) => migrate::run(args, &ctx),
         Command::Rollback(args) => rollback::run(args, &ctx),
         Command::Log(args) => log::run(args, &ctx),
+        Command::Session(args) => session::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
         Command::Hooks(args) => hooks::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),

@@ -2,6 +2,8 @@
 //! place (keeping bytes, comments and key order) and writing. Only this room knows a
 //! file's syntax.
 
+pub mod ccw;
+pub mod json_edit;
 pub mod operations_log;
 pub mod task_session;
 pub mod task_snapshot;

@@ -125,6 +125,26 @@ pub struct CommitInfo {
     pub trailers: Vec<(String, String)>,
 }
 
+/// A file as it stands in the work tree.
+#[derive(Debug, Clone)]
+pub struct WorkFile {
+    /// The repository path.
+    pub path: String,
+    /// Its bytes, unfiltered.
+    pub bytes: Vec<u8>,
+    /// Whether it is executable.
+    pub executable: bool,
+}
+
+fn symlink_refusal(path: &str) -> anyhow::Error {
+    error::refused(
+        format!(
+            "{path} is a symbolic link; symlinks under .workflow/ are never followed or committed by this tool"
+        ),
+        format!("replace {path} with the file it points to, or remove it, then run this again"),
+    )
+}
+
 /// What the index holds under a folder and what differs from `HEAD` there.
 pub struct IndexState {
     files: BTreeMap<String, (Oid, u32)>,
@@ -275,6 +295,73 @@ impl Repo {
                 state: describe_status(s.status()),
             })
             .collect())
+    }
+
+    /// Every file under `dir` in the work tree, as `git add` would take them: ignored
+    /// files left out unless `take_ignored`. A symbolic link or a name that is not
+    /// UTF-8 is refused with its path: this tool never follows or commits links.
+    pub fn work_tree_files(&self, dir: &str, take_ignored: bool) -> Result<Vec<WorkFile>> {
+        let mut files = Vec::new();
+        if fs::symlink_metadata(self.workdir.join(dir)).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(symlink_refusal(dir));
+        }
+        self.collect_files(dir, take_ignored, &mut files)?;
+        Ok(files)
+    }
+
+    fn collect_files(
+        &self,
+        dir: &str,
+        take_ignored: bool,
+        files: &mut Vec<WorkFile>,
+    ) -> Result<()> {
+        let mut entries: Vec<_> = fs::read_dir(self.workdir.join(dir))
+            .with_context(|| format!("reading {dir}/"))?
+            .collect::<std::io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().into_string().map_err(|raw| {
+                error::refused(
+                    format!(
+                        "{dir}/ holds a name that is not UTF-8: {}",
+                        raw.to_string_lossy()
+                    ),
+                    format!("rename it to a UTF-8 name under {dir}/, then run this again"),
+                )
+            })?;
+            let path = format!("{dir}/{name}");
+            let kind = entry.file_type()?;
+            if kind.is_symlink() {
+                return Err(symlink_refusal(&path));
+            }
+            if !take_ignored && self.is_ignored(&path)? {
+                continue;
+            }
+            if kind.is_dir() {
+                self.collect_files(&path, take_ignored, files)?;
+            } else if kind.is_file() {
+                let full = self.workdir.join(&path);
+                let bytes = fs::read(&full).with_context(|| format!("reading {path}"))?;
+                let executable = entry.metadata()?.mode() & 0o111 != 0;
+                files.push(WorkFile {
+                    path,
+                    bytes,
+                    executable,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes untracked work-tree files whose bytes an operation committed elsewhere,
+    /// each only while it still holds exactly those bytes.
+    pub fn remove_consumed(&self, files: &[(Oid, String)]) -> Result<()> {
+        for (id, path) in files {
+            if self.blob_id_of_file(path).ok() == Some(*id) {
+                self.remove_from_work_tree(path)?;
+            }
+        }
+        Ok(())
     }
 
     /// Whether git would ignore this repository path.
@@ -967,6 +1054,19 @@ impl<'r> Snapshot<'r> {
     /// Whether there is anything at this path.
     pub fn exists(&self, path: &str) -> bool {
         self.entry(path).is_some()
+    }
+
+    /// Every file below the folder at `path`, recursively, as repository paths.
+    pub fn files_under(&self, path: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in self.list(path)? {
+            let child = format!("{path}/{}", entry.name);
+            match entry.kind {
+                EntryKind::Dir => out.extend(self.files_under(&child)?),
+                _ => out.push(child),
+            }
+        }
+        Ok(out)
     }
 
     /// The bytes of the file at `path`, if it is a file.

@@ -1,0 +1,393 @@
+//! The Claude-Code-Workflow files (SPEC §1.3): `workflow-session.json`, task JSON,
+//! `IMPL_PLAN.md`, `archives/manifest.json` and `project.json`. Edits go through
+//! [`JsonText`], so key order, unknown fields and formatting survive.
+
+use anyhow::{Context, Result, bail};
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde_json::{Map, Value, json};
+
+use super::json_edit::JsonText;
+
+/// The longest slug a session or feature id keeps.
+const SLUG_MAX: usize = 50;
+
+/// CCW's slug: every run of characters outside `[A-Za-z0-9]` becomes one `-`, trimmed
+/// of `-`, lower-cased, cut to 50 characters.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-')
+        .to_lowercase()
+        .chars()
+        .take(SLUG_MAX)
+        .collect()
+}
+
+/// A feature id: the title lower-cased, runs of other characters turned into `-`,
+/// cut to 50 (CCW's `toLowerCase().replace(/[^a-z0-9]+/g, '-').substring(0, 50)`).
+pub fn feature_id(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.to_lowercase().chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.chars().take(SLUG_MAX).collect()
+}
+
+/// Writes `now` the way an existing timestamp of the file is written (CCW's
+/// `toISOString()` gives `…:00.000Z`), or as SPEC §2's default when there is none.
+pub fn timestamp_like(example: Option<&str>, now: i64) -> String {
+    let moment = DateTime::<Utc>::from_timestamp(now, 0).unwrap_or_default();
+    match example {
+        Some(e) if e.ends_with('Z') && e.contains('.') => {
+            moment.to_rfc3339_opts(SecondsFormat::Millis, true)
+        }
+        Some(e) if e.ends_with('Z') => moment.to_rfc3339_opts(SecondsFormat::Secs, true),
+        _ => super::timestamp(now),
+    }
+}
+
+/// Reads a timestamp in the forms CCW and this tool write; `None` when it is not one.
+pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(text, f).ok())
+    .map(|n| n.and_utc())
+}
+
+/// A new session's `workflow-session.json`.
+pub fn new_session(id: &str, description: &str, now: &str) -> String {
+    pretty(&json!({
+        "session_id": id,
+        "project": description,
+        "status": "planning",
+        "created_at": now,
+    }))
+}
+
+/// A new `project.json`: the project's name, when it began, nothing built yet.
+pub fn new_project(name: &str, now: &str) -> String {
+    pretty(&json!({
+        "project_name": name,
+        "initialized_at": now,
+        "overview": {},
+        "features": [],
+        "statistics": {"total_features": 0, "total_sessions": 0, "last_updated": now},
+        "_metadata": {"created_by": "git-workflow session start"},
+    }))
+}
+
+fn pretty(value: &Value) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
+}
+
+/// What completing reads from a session's `workflow-session.json`.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFacts {
+    /// `project`, else `description`, else `topic`.
+    pub description: Option<String>,
+    /// The first of `created_at`, `started_at`, `timestamp`.
+    pub started: Option<String>,
+    /// `completed_at` once set.
+    pub completed: String,
+}
+
+/// `workflow-session.json` marked completed: `status`, `completed_at` (an existing one
+/// kept), `archived_at`; every other byte kept. A missing file gets a minimal one.
+pub fn complete_session(text: Option<&str>, id: &str, now: i64) -> Result<(String, SessionFacts)> {
+    let Some(text) = text else {
+        let stamp = super::timestamp(now);
+        let doc = json!({"session_id": id, "status": "completed", "completed_at": stamp, "archived_at": stamp});
+        return Ok((
+            pretty(&doc),
+            SessionFacts {
+                completed: stamp,
+                ..SessionFacts::default()
+            },
+        ));
+    };
+    let mut doc = JsonText::parse(text)?;
+    let value = doc.value()?;
+    let Some(fields) = value.as_object() else {
+        bail!("it is not a JSON object");
+    };
+    let text_of = |key: &str| fields.get(key).and_then(Value::as_str).map(str::to_string);
+    let started = ["created_at", "started_at", "timestamp"]
+        .iter()
+        .find_map(|k| text_of(k));
+    let stamp = timestamp_like(started.as_deref(), now);
+    let completed = text_of("completed_at").unwrap_or_else(|| stamp.clone());
+    doc.set(&["status"], &json!("completed"))?;
+    doc.set(&["completed_at"], &json!(completed))?;
+    doc.set(&["archived_at"], &json!(stamp))?;
+    let facts = SessionFacts {
+        description: ["project", "description", "topic"]
+            .iter()
+            .find_map(|k| text_of(k)),
+        started,
+        completed,
+    };
+    Ok((doc.text().to_string(), facts))
+}
+
+/// The `status` of a task JSON (`.task/IMPL-1.json`), if it has one.
+pub fn task_status(bytes: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    value.get("status")?.as_str().map(str::to_string)
+}
+
+/// The session's status from `workflow-session.json`, if it has one.
+pub fn session_status(bytes: &[u8]) -> Option<String> {
+    task_status(bytes)
+}
+
+/// What `IMPL_PLAN.md` says about the feature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The first `# ` heading, else the session id without `WFS-`.
+    pub title: String,
+    /// The first paragraph after that heading, at most 200 characters.
+    pub description: String,
+    /// Up to five keyword tags.
+    pub tags: Vec<String>,
+}
+
+/// Reads title, description and tags from `IMPL_PLAN.md` (CCW's extraction rules).
+pub fn read_plan(text: Option<&str>, session_id: &str) -> Plan {
+    let text = text.unwrap_or("");
+    let mut lines = text.lines();
+    let title = lines
+        .by_ref()
+        .find_map(|l| l.strip_prefix("# "))
+        .map(|t| t.trim().to_string());
+    let description = match title {
+        Some(_) => lines
+            .skip_while(|l| l.trim().is_empty())
+            .take_while(|l| !l.trim().is_empty())
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .chars()
+            .take(200)
+            .collect::<String>()
+            .trim()
+            .to_string(),
+        None => String::new(),
+    };
+    Plan {
+        title: title.unwrap_or_else(|| session_id.trim_start_matches("WFS-").to_string()),
+        description,
+        tags: tags(text),
+    }
+}
+
+/// CCW's keyword table, in its order; at most five tags.
+fn tags(text: &str) -> Vec<String> {
+    const KEYWORDS: &[(&str, &[&str])] = &[
+        ("auth", &["authentication", "login", "oauth", "jwt"]),
+        ("security", &["security", "encrypt", "hash", "token"]),
+        ("api", &["api", "endpoint", "rest", "graphql"]),
+        ("ui", &["component", "page", "interface", "frontend"]),
+        ("database", &["database", "schema", "migration", "sql"]),
+        ("test", &["test", "testing", "spec", "coverage"]),
+    ];
+    let lower = text.to_lowercase();
+    KEYWORDS
+        .iter()
+        .filter(|(_, words)| words.iter().any(|w| lower.contains(w)))
+        .map(|(tag, _)| tag.to_string())
+        .take(5)
+        .collect()
+}
+
+/// `successes`, `challenges`, `watch_patterns` from a `--lessons` file (YAML or JSON;
+/// JSON is YAML), each a list of strings; missing lists are empty.
+pub fn read_lessons(bytes: &[u8]) -> Result<Value> {
+    let parsed = super::parse_yaml(bytes)?;
+    let mut lessons = Map::new();
+    for key in ["successes", "challenges", "watch_patterns"] {
+        let items: Vec<Value> = match parsed.get(key) {
+            Some(serde_yaml::Value::Sequence(items)) => items
+                .iter()
+                .filter_map(super::scalar_text)
+                .map(Value::String)
+                .collect(),
+            None | Some(serde_yaml::Value::Null) => Vec::new(),
+            Some(_) => bail!("`{key}` must be a list of strings"),
+        };
+        lessons.insert(key.into(), Value::Array(items));
+    }
+    Ok(Value::Object(lessons))
+}
+
+/// `archives/manifest.json` with `entry` appended, in whichever shape the file has
+/// (a top-level array, or `{"archives": [...]}`); a new file is an array.
+pub fn append_manifest(text: Option<&str>, entry: &Value) -> Result<String> {
+    let Some(text) = text else {
+        return Ok(pretty(&Value::Array(vec![entry.clone()])));
+    };
+    let mut doc = JsonText::parse(text)?;
+    match doc.value()? {
+        Value::Array(_) => doc.push(&[], entry)?,
+        Value::Object(map) if map.get("archives").is_some_and(Value::is_array) => {
+            doc.push(&["archives"], entry)?
+        }
+        _ => bail!("it is neither an array nor {{\"archives\": [...]}}"),
+    }
+    Ok(doc.text().to_string())
+}
+
+/// `project.json` with the feature appended and `statistics` brought up to date:
+/// `total_features` counted, `total_sessions` one more, `last_updated` now.
+pub fn add_feature(text: &str, feature: &Value, now: &str) -> Result<String> {
+    let mut doc = JsonText::parse(text)?;
+    let value = doc.value()?;
+    let Some(project) = value.as_object() else {
+        bail!("it is not a JSON object");
+    };
+    let features = match project.get("features") {
+        Some(Value::Array(items)) => {
+            doc.push(&["features"], feature)?;
+            items.len() + 1
+        }
+        None => {
+            doc.set(&["features"], &Value::Array(vec![feature.clone()]))?;
+            1
+        }
+        Some(_) => bail!("`features` is not an array"),
+    };
+    let sessions = project
+        .get("statistics")
+        .and_then(|s| s.get("total_sessions"))
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    match project.get("statistics") {
+        Some(Value::Object(_)) => {
+            doc.set(&["statistics", "total_features"], &json!(features))?;
+            doc.set(&["statistics", "total_sessions"], &json!(sessions + 1))?;
+            doc.set(&["statistics", "last_updated"], &json!(now))?;
+        }
+        _ => doc.set(
+            &["statistics"],
+            &json!({"total_features": features, "total_sessions": sessions + 1, "last_updated": now}),
+        )?,
+    }
+    Ok(doc.text().to_string())
+}
+
+/// Hours between two timestamps, one decimal; 0 when either cannot be read.
+pub fn duration_hours(start: Option<&str>, end: &str) -> f64 {
+    let (Some(start), Some(end)) = (start.and_then(parse_timestamp), parse_timestamp(end)) else {
+        return 0.0;
+    };
+    round1((end - start).num_seconds() as f64 / 3600.0)
+}
+
+/// Rounds to one decimal, as CCW reports rates and durations.
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// Describes a JSON file that does not parse, naming it and the line.
+pub fn malformed(path: &str, err: anyhow::Error) -> anyhow::Error {
+    crate::error::refused(
+        format!("{path} does not parse: {err}; nothing was changed"),
+        format!("fix {path} (the line above says where), commit it, then run this again"),
+    )
+}
+
+/// Reads a required JSON document's text, naming the path when it is not UTF-8.
+pub fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).with_context(|| format!("{path} is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_the_ccw_rule() {
+        assert_eq!(
+            slug("  Add OAuth2 login (Google) & tests!! "),
+            "add-oauth2-login-google-tests"
+        );
+        assert_eq!(slug("x".repeat(80).as_str()).len(), 50);
+        assert_eq!(slug("!!!"), "");
+        assert_eq!(feature_id("User Auth: JWT"), "user-auth-jwt");
+    }
+
+    #[test]
+    fn plans_give_title_first_paragraph_and_tags() {
+        let plan = read_plan(
+            Some(
+                "intro\n# Login with OAuth\n\nAdd an OAuth login page\nwith JWT tokens.\n\n## Tasks\n- write tests\n",
+            ),
+            "WFS-login",
+        );
+        assert_eq!(plan.title, "Login with OAuth");
+        assert_eq!(plan.description, "Add an OAuth login page with JWT tokens.");
+        assert_eq!(plan.tags, vec!["auth", "security", "ui", "test"]);
+        assert_eq!(read_plan(None, "WFS-x").title, "x");
+    }
+
+    #[test]
+    fn completing_keeps_an_existing_completed_at_and_the_time_style() {
+        let text = "{\n  \"session_id\": \"WFS-a\",\n  \"status\": \"active\",\n  \"created_at\": \"2025-11-20T10:00:00.000Z\",\n  \"custom\": [1, 2]\n}\n";
+        let (out, facts) = complete_session(Some(text), "WFS-a", 1_763_640_000).unwrap();
+        assert!(out.contains("\"status\": \"completed\""));
+        assert!(
+            out.contains("\"archived_at\": \"2025-11-20T12:00:00.000Z\""),
+            "{out}"
+        );
+        assert!(out.contains("\"custom\": [1, 2]"));
+        assert_eq!(facts.started.as_deref(), Some("2025-11-20T10:00:00.000Z"));
+        assert_eq!(
+            duration_hours(facts.started.as_deref(), &facts.completed),
+            2.0
+        );
+    }
+
+    #[test]
+    fn manifests_keep_their_shape() {
+        let entry = json!({"session_id": "WFS-b"});
+        let array = append_manifest(Some("[\n  {\"session_id\": \"WFS-a\"}\n]\n"), &entry).unwrap();
+        assert!(serde_json::from_str::<Value>(&array).unwrap().is_array());
+        let wrapped = append_manifest(Some("{\"archives\": []}"), &entry).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&wrapped).unwrap()["archives"][0]["session_id"],
+            "WFS-b"
+        );
+        assert!(append_manifest(Some("{\"other\": 1}"), &entry).is_err());
+        assert!(append_manifest(None, &entry).unwrap().starts_with("[\n"));
+    }
+
+    #[test]
+    fn lessons_are_lists_of_strings() {
+        let lessons =
+            read_lessons(b"successes: [fast]\nwatch_patterns:\n  - flaky tests\n").unwrap();
+        assert_eq!(
+            lessons,
+            json!({"successes": ["fast"], "challenges": [], "watch_patterns": ["flaky tests"]})
+        );
+        assert!(read_lessons(b"successes: yes\n").is_err());
+    }
+}
