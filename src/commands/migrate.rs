@@ -264,8 +264,10 @@ fn carry_out(
     let commit = plan::execute(repo, base, &outcome.plan)?;
     base.commit = commit;
     for item in &outcome.items {
-        ctx.out
-            .line(format!("migrated {} -> {}", item.name, item.to));
+        match item.to.as_str() {
+            "" => ctx.out.line(format!("removed {}", item.from)),
+            to => ctx.out.line(format!("migrated {} -> {to}", item.name)),
+        }
     }
     warn_all(ctx, &outcome.plan.warnings);
     let mut step = step_for(migration.name, &outcome.plan, outcome.processed);

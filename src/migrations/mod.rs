@@ -2,6 +2,7 @@
 //! tree and the time, it returns what it would do, item by item, and the [`Plan`].
 
 pub mod adopt;
+pub mod ccw_sessions_dir;
 pub mod task_session_dirs;
 
 use crate::plan::Plan;
@@ -59,7 +60,7 @@ impl Outcome {
 }
 
 /// Every migration, in the order `migrate` runs them.
-pub const ALL: &[Migration] = &[task_session_dirs::MIGRATION];
+pub const ALL: &[Migration] = &[task_session_dirs::MIGRATION, ccw_sessions_dir::MIGRATION];
 
 /// The migration called `name`.
 pub fn find(name: &str) -> Option<&'static Migration> {

@@ -1,6 +1,7 @@
 //! Integration tests: each a short user story driving the real binary against a real
 //! repository made with the real `git`, in a hermetic environment.
 
+mod ccw;
 mod check;
 mod discovery;
 mod hooks;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Benchmarks `git workflow session complete` with N sessions already archived (N
+# manifest entries, N features in project.json), for N = 1,000 and 10,000, so the
+# growth shows; each figure is the median of RUNS completions of the same session,
+# reset between runs, beside `git status` on the same repository as a floor.
+#
+# Usage: scripts/bench_complete.sh [RUNS]   (default 7)
+set -euo pipefail
+runs=${1:-7}
+. "$(dirname "$0")/bench_env.sh"
+
+fixture() { # fixture DIR N: a CCW repository with N archived sessions and one active
+    git init -q -b main "$1"
+    python3 - "$1" "$2" <<'PY'
+import json, os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+wf = os.path.join(root, ".workflow")
+entries, features = [], []
+for i in range(n):
+    sid = f"WFS-done-{i:05d}"
+    d = os.path.join(wf, "archives", sid)
+    os.makedirs(d)
+    with open(os.path.join(d, "workflow-session.json"), "w") as f:
+        json.dump({"session_id": sid, "status": "completed"}, f)
+    entries.append({"session_id": sid, "description": f"Session {i}", "archived_at": "2025-11-01T00:00:00.000Z",
+                    "archive_path": f".workflow/archives/{sid}",
+                    "metrics": {"task_count": 3, "success_rate": 100.0, "duration_hours": 1.5},
+                    "tags": ["api", "test"], "lessons": {"successes": [], "challenges": [], "watch_patterns": []}})
+    features.append({"id": f"feature-{i}", "title": f"Feature {i}", "status": "completed"})
+with open(os.path.join(wf, "archives", "manifest.json"), "w") as f:
+    f.write(json.dumps({"archives": entries}, indent=2) + "\n")
+with open(os.path.join(wf, "project.json"), "w") as f:
+    f.write(json.dumps({"project_name": "bench", "features": features,
+                        "statistics": {"total_features": n, "total_sessions": n, "last_updated": "2025-11-01"}}, indent=2) + "\n")
+s = os.path.join(wf, "sessions", "WFS-active", ".task")
+os.makedirs(s)
+for t in range(5):
+    with open(os.path.join(s, f"IMPL-{t}.json"), "w") as f:
+        json.dump({"id": f"IMPL-{t}", "status": "completed"}, f)
+with open(os.path.join(wf, "sessions", "WFS-active", "workflow-session.json"), "w") as f:
+    json.dump({"session_id": "WFS-active", "status": "active", "created_at": "2025-11-20T08:00:00.000Z"}, f, indent=2)
+with open(os.path.join(wf, "sessions", "WFS-active", "IMPL_PLAN.md"), "w") as f:
+    f.write("# Active work\n\nAn API endpoint with tests.\n")
+PY
+    git -C "$1" add -A && git -C "$1" commit -q -m fixture
+}
+
+for n in 1000 10000; do
+    fixture "$work/r$n" "$n"
+    base=$(git -C "$work/r$n" rev-parse HEAD)
+    : >"$work/ours"; : >"$work/git"
+    for _ in $(seq 1 "$runs"); do
+        t0=$(now); (cd "$work/r$n" && "$bin" session complete WFS-active -q); t1=$(now)
+        git -C "$work/r$n" status --porcelain >/dev/null; t2=$(now)
+        echo $(( (t1 - t0) / 1000000 )) >>"$work/ours"; echo $(( (t2 - t1) / 1000000 )) >>"$work/git"
+        git -C "$work/r$n" reset -q --hard "$base"
+    done
+    ours=$(median <"$work/ours"); git_ms=$(median <"$work/git")
+    echo "| session complete, $n archived sessions | ours ${ours} ms | git status ${git_ms} ms | $(ratio "$ours" "$git_ms")× | median of $runs |"
+done

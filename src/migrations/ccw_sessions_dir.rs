@@ -1,0 +1,167 @@
+//! `ccw-sessions-dir` (SPEC §3): CCW's old layout to its new one. `.workflow/WFS-*/`
+//! moves into `.workflow/sessions/`, the `.active-*` markers go (a session is active
+//! because it sits in `sessions/`), and `.workflow/.archives/` becomes
+//! `.workflow/archives/`, manifest included. Every file moves as the same blob.
+
+use super::{Failure, Item, Migration, Outcome};
+use crate::layout;
+use crate::plan::{Action, Plan};
+use crate::repo::{EntryKind, Snapshot};
+use anyhow::Result;
+
+/// The registry entry.
+pub const MIGRATION: Migration = Migration {
+    name: "ccw-sessions-dir",
+    about: "CCW sessions move into sessions/, .active-* markers go, .archives/ becomes archives/",
+    plan,
+};
+
+/// Plans the move of every old-layout session, marker and archive.
+pub fn plan(snapshot: &Snapshot<'_>, _now: &str) -> Result<Outcome> {
+    let mut outcome = Outcome {
+        plan: Plan {
+            operation: "migrate".into(),
+            trailers: vec![("Workflow-Migration".into(), MIGRATION.name.into())],
+            ..Plan::default()
+        },
+        ..Outcome::default()
+    };
+    let top = snapshot.list(layout::WORKFLOW_DIR)?;
+    for entry in &top {
+        if entry.name.starts_with("WFS-") && entry.kind == EntryKind::Dir {
+            move_session(snapshot, &entry.name, &mut outcome)?;
+        }
+    }
+    for entry in &top {
+        if let Some(id) = entry.name.strip_prefix(layout::ACTIVE_MARKER_PREFIX) {
+            drop_marker(snapshot, &entry.name, id, &mut outcome);
+        }
+    }
+    if top
+        .iter()
+        .any(|e| e.name == ".archives" && e.kind == EntryKind::Dir)
+    {
+        move_archives(snapshot, &mut outcome)?;
+    }
+    let sessions = outcome
+        .items
+        .iter()
+        .filter(|i| i.name.starts_with("WFS-"))
+        .count();
+    outcome.plan.subject = format!(
+        "workflow: move CCW sessions to sessions/ and archives/ ({sessions} session{})",
+        if sessions == 1 { "" } else { "s" }
+    );
+    outcome.plan.body_summary = format!(
+        "{} items moved to the current CCW layout.",
+        outcome.items.len()
+    );
+    Ok(outcome)
+}
+
+fn move_session(snapshot: &Snapshot<'_>, id: &str, outcome: &mut Outcome) -> Result<()> {
+    outcome.processed += 1;
+    let from = format!("{}/{id}", layout::WORKFLOW_DIR);
+    let to = format!("{}/{id}", layout::SESSIONS_DIR);
+    if let Err(why) = layout::check_id(id) {
+        outcome.failures.push(Failure {
+            path: format!("{from}/"),
+            reason: format!("{why}; rename it by hand"),
+        });
+        return Ok(());
+    }
+    if snapshot.exists(&to) {
+        outcome.failures.push(Failure {
+            path: format!("{from}/"),
+            reason: format!("{to}/ exists too; keep one of the two (merge by hand), commit, then run `git workflow migrate` again"),
+        });
+        return Ok(());
+    }
+    for file in snapshot.files_under(&from)? {
+        let target = format!("{to}{}", &file[from.len()..]);
+        outcome.plan.actions.push(Action::Move {
+            from: file,
+            to: target,
+        });
+    }
+    outcome
+        .plan
+        .body
+        .push(format!("{id}: .workflow/{id}/ -> .workflow/sessions/{id}/"));
+    outcome.items.push(Item {
+        name: id.to_string(),
+        from: format!("{from}/"),
+        to: format!("{to}/"),
+    });
+    Ok(())
+}
+
+/// A marker goes; one that names a session found nowhere is an error naming both.
+fn drop_marker(snapshot: &Snapshot<'_>, marker: &str, id: &str, outcome: &mut Outcome) {
+    outcome.processed += 1;
+    let path = format!("{}/{marker}", layout::WORKFLOW_DIR);
+    let old = format!("{}/{id}", layout::WORKFLOW_DIR);
+    let new = format!("{}/{id}", layout::SESSIONS_DIR);
+    if !snapshot.exists(&old) && !snapshot.exists(&new) {
+        outcome.failures.push(Failure {
+            path: path.clone(),
+            reason: format!(
+                "{path} marks {id} active, but neither {old}/ nor {new}/ exists; delete the marker (`git rm {path}`) or restore the session, then run `git workflow migrate` again"
+            ),
+        });
+        return;
+    }
+    outcome
+        .plan
+        .actions
+        .push(Action::Delete { path: path.clone() });
+    outcome.plan.body.push(format!(
+        "{marker}: removed (active sessions are the ones in sessions/)"
+    ));
+    outcome.items.push(Item {
+        name: marker.to_string(),
+        from: path,
+        to: String::new(),
+    });
+}
+
+fn move_archives(snapshot: &Snapshot<'_>, outcome: &mut Outcome) -> Result<()> {
+    outcome.processed += 1;
+    let mut clashes = Vec::new();
+    let mut moves = Vec::new();
+    for file in snapshot.files_under(layout::LEGACY_ARCHIVES_DIR)? {
+        let target = format!(
+            "{}{}",
+            layout::ARCHIVES_DIR,
+            &file[layout::LEGACY_ARCHIVES_DIR.len()..]
+        );
+        if snapshot.exists(&target) {
+            clashes.push(format!("{file} and {target}"));
+        }
+        moves.push(Action::Move {
+            from: file,
+            to: target,
+        });
+    }
+    if !clashes.is_empty() {
+        outcome.failures.push(Failure {
+            path: format!("{}/", layout::LEGACY_ARCHIVES_DIR),
+            reason: format!(
+                "both archive folders hold the same paths: {}; merge them by hand, commit, then run `git workflow migrate` again",
+                clashes.join(", ")
+            ),
+        });
+        return Ok(());
+    }
+    outcome.plan.actions.extend(moves);
+    outcome
+        .plan
+        .body
+        .push(".archives/ -> archives/ (manifest included)".into());
+    outcome.items.push(Item {
+        name: ".archives".into(),
+        from: format!("{}/", layout::LEGACY_ARCHIVES_DIR),
+        to: format!("{}/", layout::ARCHIVES_DIR),
+    });
+    Ok(())
+}
