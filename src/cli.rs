@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
-use crate::commands::{check, completions, hooks, log, migrate, rollback, session, status};
+use crate::commands::{
+    check, completions, hooks, log, migrate, rollback, session, status, task, version,
+};
 
 /// `git workflow`: keep a repository's `.workflow/` folder in its current layout, one
 /// reviewable, revertable commit at a time.
@@ -13,7 +15,6 @@ use crate::commands::{check, completions, hooks, log, migrate, rollback, session
     bin_name = "git workflow",
     version,
     about = "Migrate, complete and roll back the .workflow/ state of AI-agent workflow systems, one git commit at a time",
-    propagate_version = true,
     max_term_width = 100
 )]
 pub struct Cli {
@@ -44,6 +45,10 @@ pub enum Command {
     Log(log::Args),
     /// Start, list and complete Claude-Code-Workflow sessions.
     Session(session::Args),
+    /// Create versions of the versioned task-session workflow.
+    Version(version::Args),
+    /// Start, show and log task sessions.
+    Task(task::Args),
     /// Check the layout rules over what is being committed, the tracked tree, or a range.
     Check(check::Args),
     /// Install, remove or inspect the pre-commit hook that runs `check --staged`.
@@ -53,4 +58,15 @@ pub enum Command {
     /// Print the man page (roff); install.sh puts it where `git workflow --help` finds it.
     #[command(hide = true)]
     Man,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
 }

@@ -78,6 +78,11 @@ pub fn check_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The guardrail dialect's version index (SPEC §4.4 of the seed).
+pub const INDEX_YML: &str = ".workflow/index.yml";
+/// The global operations log.
+pub const GLOBAL_LOG: &str = ".workflow/operations.log";
+
 /// Where CCW's active sessions live (SPEC §1.3).
 pub const SESSIONS_DIR: &str = ".workflow/sessions";
 /// CCW's next layout for active sessions, read as active too.

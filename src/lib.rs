@@ -18,3 +18,4 @@ pub mod report;
 pub mod rollback;
 pub mod rules;
 pub mod sessions;
+pub mod task_sessions;

@@ -63,6 +63,14 @@ impl Out {
         }
     }
 
+    /// A note on stderr, beside the report rather than in it (which file was read);
+    /// silent with `--quiet`.
+    pub fn note(&self, text: impl AsRef<str>) {
+        if !self.quiet {
+            eprintln!("{}", text.as_ref());
+        }
+    }
+
     /// A warning on stderr (shown in every mode but `--quiet`).
     pub fn warn(&self, text: impl AsRef<str>) {
         if !self.quiet {

@@ -8,6 +8,8 @@ pub mod migrate;
 pub mod rollback;
 pub mod session;
 pub mod status;
+pub mod task;
+pub mod version;
 
 use anyhow::Result;
 
@@ -49,6 +51,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Rollback(args) => rollback::run(args, &ctx),
         Command::Log(args) => log::run(args, &ctx),
         Command::Session(args) => session::run(args, &ctx),
+        Command::Version(args) => version::run(args, &ctx),
+        Command::Task(args) => task::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
         Command::Hooks(args) => hooks::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{Ctx, report_recovery};
 use crate::hooks::{self, HookState};
+use crate::formats::task_session::TaskSession;
 use crate::layout;
 use crate::migrations;
 use crate::plan::{self, Recovery};
@@ -32,6 +33,7 @@ struct VersionReport {
     version: String,
     flat_task_sessions: usize,
     folder_task_sessions: usize,
+    by_status: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -136,15 +138,32 @@ fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
         if version.kind != EntryKind::Dir {
             continue;
         }
-        let sessions = snapshot.list(&layout::task_sessions_dir(&version.name))?;
-        out.push(VersionReport {
-            flat_task_sessions: sessions
-                .iter()
-                .filter(|e| e.kind != EntryKind::Dir && layout::flat_session_id(&e.name).is_some())
-                .count(),
-            folder_task_sessions: sessions.iter().filter(|e| e.kind == EntryKind::Dir).count(),
+        let dir = layout::task_sessions_dir(&version.name);
+        let sessions = snapshot.list(&dir)?;
+        let mut report = VersionReport {
             version: version.name,
-        });
+            flat_task_sessions: 0,
+            folder_task_sessions: 0,
+            by_status: Default::default(),
+        };
+        for entry in sessions {
+            let file = if entry.kind == EntryKind::Dir {
+                report.folder_task_sessions += 1;
+                format!("{dir}/{}/{}", entry.name, layout::SESSION_FILE)
+            } else if layout::flat_session_id(&entry.name).is_some() {
+                report.flat_task_sessions += 1;
+                format!("{dir}/{}", entry.name)
+            } else {
+                continue;
+            };
+            let status = snapshot
+                .read(&file)?
+                .and_then(|b| TaskSession::parse(&b).ok())
+                .and_then(|s| s.text("status"))
+                .unwrap_or_else(|| "unknown".into());
+            *report.by_status.entry(status).or_default() += 1;
+        }
+        out.push(report);
     }
     Ok(out)
 }
@@ -189,9 +208,13 @@ fn print(ctx: &Ctx, r: &Report) {
             latest.version
         ));
         for v in &r.versions {
+            let counts: Vec<String> = v.by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
             ctx.out.line(format!(
-                "  {}: {} task session(s) in folders, {} flat",
-                v.version, v.folder_task_sessions, v.flat_task_sessions
+                "  {}: {} task session(s) in folders, {} flat{}",
+                v.version,
+                v.folder_task_sessions,
+                v.flat_task_sessions,
+                if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) }
             ));
         }
     }

@@ -51,6 +51,62 @@ pub fn entry(op: &Operation) -> String {
     line
 }
 
+/// The line the global `.workflow/operations.log` gets for the same operation:
+/// `[ts] v001/task_api CREATE file: api.ts (app/api/api.ts)`.
+pub fn global_entry(version: &str, task_id: &str, op: &Operation) -> String {
+    let line = entry(op);
+    let first = line.lines().next().unwrap_or("");
+    match first.split_once("] ") {
+        Some((stamp, rest)) => format!("{stamp}] {version}/{task_id} {rest}\n"),
+        None => format!("{first}\n"),
+    }
+}
+
+/// Reads a log back: every entry line with the summary under it; header, comments
+/// and blank lines skipped.
+pub fn parse(text: &str) -> Vec<Operation> {
+    let mut ops: Vec<Operation> = Vec::new();
+    for line in text.lines() {
+        if let Some(summary) = line.strip_prefix("  Summary: ") {
+            if let Some(last) = ops.last_mut() {
+                last.summary = Some(summary.to_string());
+            }
+            continue;
+        }
+        let Some(rest) = line.strip_prefix('[') else {
+            continue;
+        };
+        let Some((stamp, body)) = rest.split_once("] ") else {
+            continue;
+        };
+        ops.push(parse_body(stamp, body));
+    }
+    ops
+}
+
+/// `OPERATION target_type: target_id (path)`, each part optional after the first.
+fn parse_body(stamp: &str, body: &str) -> Operation {
+    let (body, path) = match body.strip_suffix(')').and_then(|b| b.rsplit_once(" (")) {
+        Some((body, path)) => (body, Some(path.to_string())),
+        None => (body, None),
+    };
+    let (operation, target) = body.split_once(' ').unwrap_or((body, ""));
+    let operation = operation.trim_end_matches(':');
+    let (target_type, target_id) = match target.split_once(": ") {
+        Some((kind, id)) => (Some(kind.to_string()), Some(id.to_string())),
+        None if target.is_empty() => (None, None),
+        None => (None, Some(target.to_string())),
+    };
+    Operation {
+        timestamp: Some(stamp.to_string()),
+        operation: Some(operation.to_string()),
+        target_type,
+        target_id,
+        path,
+        summary: None,
+    }
+}
+
 /// The whole log a migrated flat session gets: header, the migration line, and the
 /// session's own operations when it has any.
 pub fn migrated(task_id: &str, now: &str, history: &[Operation]) -> String {
@@ -115,6 +171,23 @@ mod tests {
         let log = migrated("t", "2025-01-01T00:00:00", &[]);
         assert!(!log.contains("Historical"));
         assert!(log.ends_with("MIGRATION: Converted from flat file structure\n"));
+    }
+
+    #[test]
+    fn a_log_reads_back_as_it_was_written() {
+        let ops = [
+            op("2025-12-16T11:00:00", "CREATE", "file", "auth.ts", "app/lib/auth.ts", "Made it"),
+            op("2025-12-16T11:15:00", "UPDATE", "entity", "User", "", ""),
+        ];
+        let mut log = header("t", Origin::Created, "2025-12-16T10:00:00");
+        for o in &ops {
+            log.push_str(&entry(o));
+        }
+        assert_eq!(parse(&log), ops);
+        assert_eq!(
+            global_entry("v001", "task_api", &ops[0]),
+            "[2025-12-16T11:00:00] v001/task_api CREATE file: auth.ts (app/lib/auth.ts)\n"
+        );
     }
 
     #[test]

@@ -17,21 +17,24 @@ pub struct SnapshotMeta {
     pub source_path: Option<String>,
     /// The definition's status, else the session's, else null.
     pub status_at_snapshot: Value,
-    /// Why this snapshot exists.
-    pub migration_note: String,
+    /// Why this snapshot exists, when a migration made it.
+    pub migration_note: Option<String>,
 }
 
 impl SnapshotMeta {
-    fn fields(&self) -> [(&'static str, Value); 4] {
-        [
+    fn fields(&self) -> Vec<(&'static str, Value)> {
+        let mut fields = vec![
             ("snapshotted_at", Value::String(self.snapshotted_at.clone())),
             (
                 "source_path",
                 self.source_path.clone().map_or(Value::Null, Value::String),
             ),
             ("status_at_snapshot", self.status_at_snapshot.clone()),
-            ("migration_note", Value::String(self.migration_note.clone())),
-        ]
+        ];
+        if let Some(note) = &self.migration_note {
+            fields.push(("migration_note", Value::String(note.clone())));
+        }
+        fields
     }
 }
 
@@ -100,7 +103,7 @@ mod tests {
             snapshotted_at: "2025-12-16T12:00:00".into(),
             source_path: Some("tasks/task_design.yml".into()),
             status_at_snapshot: Value::String("completed".into()),
-            migration_note: "Created during migration from flat file structure".into(),
+            migration_note: Some("Created during migration from flat file structure".into()),
         }
     }
 

@@ -217,7 +217,7 @@ fn snapshot_for(
             snapshotted_at: now.into(),
             source_path: Some(format!("tasks/{name}")),
             status_at_snapshot: status,
-            migration_note: NOTE.into(),
+            migration_note: Some(NOTE.into()),
         };
         let bytes = task_snapshot::from_definition(&definition, &meta).map_err(|e| {
             format!("{path} does not parse: {e}; fix it and commit, then run `git workflow migrate` again")
@@ -228,7 +228,7 @@ fn snapshot_for(
         snapshotted_at: now.into(),
         source_path: None,
         status_at_snapshot: session_status,
-        migration_note: format!("{NOTE}; task definition tasks/{id}.yml was not found"),
+        migration_note: Some(format!("{NOTE}; task definition tasks/{id}.yml was not found")),
     };
     let bytes =
         task_snapshot::minimal(minimal_task(id, session), &meta).map_err(|e| e.to_string())?;
