@@ -36,12 +36,20 @@ pub struct CreatedVersion {
 
 /// Creates the next `versions/vNNN/` with its record, `tasks/`, `task_sessions/`, and
 /// its entry in `index.yml`.
-pub fn create_version(repo: &Repo, feature: &str, parent: Option<&str>, now: i64) -> Result<CreatedVersion> {
+pub fn create_version(
+    repo: &Repo,
+    feature: &str,
+    parent: Option<&str>,
+    now: i64,
+) -> Result<CreatedVersion> {
     let _lock = state_lock(repo)?;
     let versions = versions(repo);
     if let Some(parent) = parent.filter(|p| !versions.iter().any(|v| v == p)) {
         return Err(error::refused(
-            format!("--parent {parent}: there is no {}/{parent}/", layout::VERSIONS_DIR),
+            format!(
+                "--parent {parent}: there is no {}/{parent}/",
+                layout::VERSIONS_DIR
+            ),
             "name an existing version (`git workflow status` lists them)",
         ));
     }
@@ -57,12 +65,16 @@ pub fn create_version(repo: &Repo, feature: &str, parent: Option<&str>, now: i64
     let stamp = formats::timestamp(now);
     let session_id = format!("workflow_{}", compact(now));
     fs::create_dir_all(full.join("tasks")).with_context(|| format!("creating {dir}/tasks/"))?;
-    fs::create_dir_all(full.join("task_sessions")).with_context(|| format!("creating {dir}/task_sessions/"))?;
+    fs::create_dir_all(full.join("task_sessions"))
+        .with_context(|| format!("creating {dir}/task_sessions/"))?;
     let record = mapping(&[
         ("version", Value::String(version.clone())),
         ("feature", Value::String(feature.into())),
         ("session_id", Value::String(session_id.clone())),
-        ("parent_version", parent.map_or(Value::Null, |p| Value::String(p.into()))),
+        (
+            "parent_version",
+            parent.map_or(Value::Null, |p| Value::String(p.into())),
+        ),
         ("status", Value::String("pending".into())),
         ("started_at", Value::String(stamp.clone())),
         ("task_sessions", Value::Sequence(Vec::new())),
@@ -84,7 +96,12 @@ fn add_to_index(repo: &Repo, version: &str, feature: &str, stamp: &str) -> Resul
         Ok(bytes) => match parse_yaml(&bytes).map_err(|e| malformed(layout::INDEX_YML, e))? {
             Value::Mapping(map) => map,
             Value::Null => Mapping::new(),
-            _ => return Err(malformed(layout::INDEX_YML, anyhow::anyhow!("it is not a mapping"))),
+            _ => {
+                return Err(malformed(
+                    layout::INDEX_YML,
+                    anyhow::anyhow!("it is not a mapping"),
+                ));
+            }
         },
         Err(_) => Mapping::new(),
     };
@@ -182,9 +199,17 @@ fn refuse_bad_task_id(repo: &Repo, dir: &str, task_id: &str) -> Result<()> {
     })?;
     let full = repo.workdir().join(dir);
     let lower = task_id.to_lowercase();
-    for entry in fs::read_dir(&full).into_iter().flatten().filter_map(|e| e.ok()) {
+    for entry in fs::read_dir(&full)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let id = if entry.path().is_dir() { Some(name.as_str()) } else { layout::flat_session_id(&name) };
+        let id = if entry.path().is_dir() {
+            Some(name.as_str())
+        } else {
+            layout::flat_session_id(&name)
+        };
         let Some(id) = id else { continue };
         if id == task_id || id.to_lowercase() == lower {
             return Err(error::refused(
@@ -198,7 +223,13 @@ fn refuse_bad_task_id(repo: &Repo, dir: &str, task_id: &str) -> Result<()> {
 
 /// `task.yml`: the definition from `tasks/<id>.yml` with the snapshot fields, or a
 /// minimal one built from the session when there is no definition.
-fn snapshot(repo: &Repo, version: &str, task_id: &str, session: &Value, stamp: &str) -> Result<(Vec<u8>, bool)> {
+fn snapshot(
+    repo: &Repo,
+    version: &str,
+    task_id: &str,
+    session: &Value,
+    stamp: &str,
+) -> Result<(Vec<u8>, bool)> {
     let tasks = layout::tasks_dir(version);
     for name in layout::task_definition_names(task_id) {
         let path = format!("{tasks}/{name}");
@@ -225,7 +256,9 @@ fn snapshot(repo: &Repo, version: &str, task_id: &str, session: &Value, stamp: &
         ("agent", field("agent")),
         ("status", field("status")),
     ]);
-    let Value::Mapping(task) = task else { unreachable!("mapping() builds a mapping") };
+    let Value::Mapping(task) = task else {
+        unreachable!("mapping() builds a mapping")
+    };
     let meta = SnapshotMeta {
         snapshotted_at: stamp.into(),
         source_path: None,
@@ -238,7 +271,11 @@ fn snapshot(repo: &Repo, version: &str, task_id: &str, session: &Value, stamp: &
 /// Adds the task session's id to its version record's `task_sessions`, when the
 /// record exists and is a mapping.
 fn record_in_version(repo: &Repo, version: &str, session_id: &str) -> Result<()> {
-    let path = repo.workdir().join(layout::VERSIONS_DIR).join(version).join(layout::SESSION_FILE);
+    let path = repo
+        .workdir()
+        .join(layout::VERSIONS_DIR)
+        .join(version)
+        .join(layout::SESSION_FILE);
     let Ok(bytes) = fs::read(&path) else {
         return Ok(());
     };
@@ -248,7 +285,10 @@ fn record_in_version(repo: &Repo, version: &str, session_id: &str) -> Result<()>
     match record.get_mut("task_sessions") {
         Some(Value::Sequence(ids)) => ids.push(Value::String(session_id.into())),
         _ => {
-            record.insert("task_sessions".into(), Value::Sequence(vec![Value::String(session_id.into())]));
+            record.insert(
+                "task_sessions".into(),
+                Value::Sequence(vec![Value::String(session_id.into())]),
+            );
         }
     }
     write_yaml(&path, &Value::Mapping(record))
@@ -274,7 +314,12 @@ pub struct ShownTask {
 
 /// Loads a task session from its folder, else from the flat file (SPEC §4.1).
 pub fn show_task(repo: &Repo, task_id: &str, version: Option<&str>) -> Result<ShownTask> {
-    layout::check_id(task_id).map_err(|why| error::refused(format!("task id {task_id:?}: {why}"), "use the task's plain id"))?;
+    layout::check_id(task_id).map_err(|why| {
+        error::refused(
+            format!("task id {task_id:?}: {why}"),
+            "use the task's plain id",
+        )
+    })?;
     let version = resolve_version(repo, version)?;
     let dir = layout::task_sessions_dir(&version);
     let folder = format!("{dir}/{task_id}");
@@ -297,7 +342,9 @@ pub fn show_task(repo: &Repo, task_id: &str, version: Option<&str>) -> Result<Sh
     }
     Err(error::refused(
         format!("no task session {task_id} in {dir}/ (neither {task_id}/ nor {task_id}.yml)"),
-        format!("start it with `git workflow task start {task_id} --version {version} --type … --agent …`"),
+        format!(
+            "start it with `git workflow task start {task_id} --version {version} --type … --agent …`"
+        ),
     ))
 }
 
@@ -340,8 +387,18 @@ pub struct Logged {
 /// Appends one entry to the task's `operations.log` and its line to the global
 /// `.workflow/operations.log`, each with a single `O_APPEND` write, so concurrent
 /// writers never interleave or lose lines. A flat session is refused: it has no log.
-pub fn log_task(repo: &Repo, task_id: &str, version: Option<&str>, op: &Operation) -> Result<Logged> {
-    layout::check_id(task_id).map_err(|why| error::refused(format!("task id {task_id:?}: {why}"), "use the task's plain id"))?;
+pub fn log_task(
+    repo: &Repo,
+    task_id: &str,
+    version: Option<&str>,
+    op: &Operation,
+) -> Result<Logged> {
+    layout::check_id(task_id).map_err(|why| {
+        error::refused(
+            format!("task id {task_id:?}: {why}"),
+            "use the task's plain id",
+        )
+    })?;
     let version = resolve_version(repo, version)?;
     let dir = layout::task_sessions_dir(&version);
     let folder = format!("{dir}/{task_id}");
@@ -353,19 +410,25 @@ pub fn log_task(repo: &Repo, task_id: &str, version: Option<&str>, op: &Operatio
             .find(|p| repo.workdir().join(p).is_file());
         return Err(match flat {
             Some(flat) => error::refused(
-                format!("{flat} is a flat task session (the old layout), which has no operations log"),
+                format!(
+                    "{flat} is a flat task session (the old layout), which has no operations log"
+                ),
                 "run `git workflow migrate` to turn it into a folder, then log again",
             ),
             None => error::refused(
                 format!("no task session {task_id} in {dir}/"),
-                format!("start it with `git workflow task start {task_id} --version {version} --type … --agent …`"),
+                format!(
+                    "start it with `git workflow task start {task_id} --version {version} --type … --agent …`"
+                ),
             ),
         });
     }
     let entry = operations_log::entry(op);
-    append(&repo.workdir().join(&task_log), &entry).with_context(|| format!("appending to {task_log}"))?;
+    append(&repo.workdir().join(&task_log), &entry)
+        .with_context(|| format!("appending to {task_log}"))?;
     let global = operations_log::global_entry(&version, task_id, op);
-    append(&repo.workdir().join(layout::GLOBAL_LOG), &global).with_context(|| format!("appending to {}", layout::GLOBAL_LOG))?;
+    append(&repo.workdir().join(layout::GLOBAL_LOG), &global)
+        .with_context(|| format!("appending to {}", layout::GLOBAL_LOG))?;
     Ok(Logged {
         task_log,
         global_log: layout::GLOBAL_LOG.into(),
@@ -375,7 +438,10 @@ pub fn log_task(repo: &Repo, task_id: &str, version: Option<&str>, op: &Operatio
 
 /// One `write` to a file opened for appending: the kernel places it whole at the end.
 fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut file = fs::OpenOptions::new().create(true).append(true).open(path)?;
+    let mut file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
     file.write_all(text.as_bytes())
 }
 
@@ -420,7 +486,8 @@ fn state_lock(repo: &Repo) -> Result<fs::File> {
         .write(true)
         .open(&path)
         .with_context(|| format!("opening {}", path.display()))?;
-    file.lock().with_context(|| format!("locking {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("locking {}", path.display()))?;
     Ok(file)
 }
 
@@ -439,9 +506,14 @@ fn write_yaml(path: &Path, value: &Value) -> Result<()> {
 
 /// `YYYYMMDD_HHMMSS`, for ids.
 fn compact(now: i64) -> String {
-    formats::timestamp(now).replace(['-', ':'], "").replace('T', "_")
+    formats::timestamp(now)
+        .replace(['-', ':'], "")
+        .replace('T', "_")
 }
 
 fn malformed(path: &str, e: anyhow::Error) -> anyhow::Error {
-    error::refused(format!("{path} does not parse: {e}"), format!("fix {path}, then run this again"))
+    error::refused(
+        format!("{path} does not parse: {e}"),
+        format!("fix {path}, then run this again"),
+    )
 }

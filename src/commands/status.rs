@@ -5,8 +5,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Ctx, report_recovery};
-use crate::hooks::{self, HookState};
 use crate::formats::task_session::TaskSession;
+use crate::hooks::{self, HookState};
 use crate::layout;
 use crate::migrations;
 use crate::plan::{self, Recovery};
@@ -208,13 +208,21 @@ fn print(ctx: &Ctx, r: &Report) {
             latest.version
         ));
         for v in &r.versions {
-            let counts: Vec<String> = v.by_status.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            let counts: Vec<String> = v
+                .by_status
+                .iter()
+                .map(|(s, n)| format!("{n} {s}"))
+                .collect();
             ctx.out.line(format!(
                 "  {}: {} task session(s) in folders, {} flat{}",
                 v.version,
                 v.folder_task_sessions,
                 v.flat_task_sessions,
-                if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) }
+                if counts.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", counts.join(", "))
+                }
             ));
         }
     }

@@ -67,12 +67,30 @@ pub enum Action {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
     match args.action {
-        Action::Start { task_id, version, task_type, agent } => {
-            let started = task_sessions::start_task(&repo, &task_id, version.as_deref(), &task_type, &agent, ctx.now_seconds)?;
+        Action::Start {
+            task_id,
+            version,
+            task_type,
+            agent,
+        } => {
+            let started = task_sessions::start_task(
+                &repo,
+                &task_id,
+                version.as_deref(),
+                &task_type,
+                &agent,
+                ctx.now_seconds,
+            )?;
             if !started.definition_found {
-                ctx.out.warn(format!("no task definition for {task_id} in {}: task.yml is a minimal one", started.version));
+                ctx.out.warn(format!(
+                    "no task definition for {task_id} in {}: task.yml is a minimal one",
+                    started.version
+                ));
             }
-            ctx.out.line(format!("started {} in {}", started.session_id, started.path));
+            ctx.out.line(format!(
+                "started {} in {}",
+                started.session_id, started.path
+            ));
             ctx.out.json(&started);
         }
         Action::Show { task_id, version } => {
@@ -87,10 +105,21 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             ctx.out.line(shown.text.trim_end());
             ctx.out.json(&shown);
         }
-        Action::Log { task_id, operation, target_type, target_id, path, summary, version } => {
+        Action::Log {
+            task_id,
+            operation,
+            target_type,
+            target_id,
+            path,
+            summary,
+            version,
+        } => {
             let op = operation_of(&operation, target_type, target_id, path, summary, &ctx.now)?;
             let logged = task_sessions::log_task(&repo, &task_id, version.as_deref(), &op)?;
-            ctx.out.line(format!("logged to {} and {}", logged.task_log, logged.global_log));
+            ctx.out.line(format!(
+                "logged to {} and {}",
+                logged.task_log, logged.global_log
+            ));
             ctx.out.json(&logged);
         }
     }
@@ -106,7 +135,13 @@ fn operation_of(
     summary: Option<String>,
     now: &str,
 ) -> Result<Operation> {
-    let fields = [Some(operation), Some(target_type.as_str()), Some(target_id.as_str()), path.as_deref(), summary.as_deref()];
+    let fields = [
+        Some(operation),
+        Some(target_type.as_str()),
+        Some(target_id.as_str()),
+        path.as_deref(),
+        summary.as_deref(),
+    ];
     if fields.iter().flatten().any(|f| f.contains(['\n', '\r'])) {
         return Err(error::usage(
             "an operation's fields are written on one line and must not contain a line break",

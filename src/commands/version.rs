@@ -31,8 +31,10 @@ pub enum Action {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let Action::Create { feature, parent } = args.action;
     let repo = Repo::discover()?;
-    let created = task_sessions::create_version(&repo, &feature, parent.as_deref(), ctx.now_seconds)?;
-    ctx.out.line(format!("created {} in {}", created.version, created.path));
+    let created =
+        task_sessions::create_version(&repo, &feature, parent.as_deref(), ctx.now_seconds)?;
+    ctx.out
+        .line(format!("created {} in {}", created.version, created.path));
     ctx.out.json(&created);
     Ok(())
 }

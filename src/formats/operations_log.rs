@@ -176,7 +176,14 @@ mod tests {
     #[test]
     fn a_log_reads_back_as_it_was_written() {
         let ops = [
-            op("2025-12-16T11:00:00", "CREATE", "file", "auth.ts", "app/lib/auth.ts", "Made it"),
+            op(
+                "2025-12-16T11:00:00",
+                "CREATE",
+                "file",
+                "auth.ts",
+                "app/lib/auth.ts",
+                "Made it",
+            ),
             op("2025-12-16T11:15:00", "UPDATE", "entity", "User", "", ""),
         ];
         let mut log = header("t", Origin::Created, "2025-12-16T10:00:00");

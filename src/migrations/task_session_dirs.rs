@@ -228,7 +228,9 @@ fn snapshot_for(
         snapshotted_at: now.into(),
         source_path: None,
         status_at_snapshot: session_status,
-        migration_note: Some(format!("{NOTE}; task definition tasks/{id}.yml was not found")),
+        migration_note: Some(format!(
+            "{NOTE}; task definition tasks/{id}.yml was not found"
+        )),
     };
     let bytes =
         task_snapshot::minimal(minimal_task(id, session), &meta).map_err(|e| e.to_string())?;

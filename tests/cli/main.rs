@@ -12,3 +12,4 @@ mod refusals;
 mod rollback;
 mod status_log;
 mod support;
+mod tasks;
