@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::commands::{
-    check, completions, hooks, log, migrate, rollback, session, status, task, version,
+    check, completions, graph, hooks, log, migrate, rollback, session, status, task, version,
 };
 
 /// `git workflow`: keep a repository's `.workflow/` folder in its current layout, one
@@ -51,6 +51,8 @@ pub enum Command {
     Task(task::Args),
     /// Check the layout rules over what is being committed, the tracked tree, or a range.
     Check(check::Args),
+    /// Check agentrelay task-graph files exactly as agentrelay would.
+    Graph(graph::Args),
     /// Install, remove or inspect the pre-commit hook that runs `check --staged`.
     Hooks(hooks::Args),
     /// Print shell completions for bash, zsh, fish, elvish or powershell.

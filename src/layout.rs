@@ -167,6 +167,27 @@ pub fn is_state_file(path: &str) -> bool {
             .any(|ext| path.ends_with(ext))
 }
 
+/// Whether a repository path matches a glob from `git config workflow.graphs`: `*`
+/// and `?` stay inside one path component, `**` crosses any number of them.
+pub fn glob_match(pattern: &str, path: &str) -> bool {
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match p.first() {
+            None => s.is_empty(),
+            Some(b'*') if p.get(1) == Some(&b'*') => {
+                let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
+                (0..=s.len()).any(|i| (i == 0 || s[i - 1] == b'/') && go(rest, &s[i..]))
+                    || go(rest, s)
+            }
+            Some(b'*') => (0..=s.len())
+                .take_while(|&i| i == 0 || s[i - 1] != b'/')
+                .any(|i| go(&p[1..], &s[i..])),
+            Some(b'?') => s.first().is_some_and(|&c| c != b'/') && go(&p[1..], &s[1..]),
+            Some(&c) => s.first() == Some(&c) && go(&p[1..], &s[1..]),
+        }
+    }
+    go(pattern.as_bytes(), path.as_bytes())
+}
+
 /// The three `.workflow/` dialects of SPEC §1, as `status` names them.
 pub const GUARDRAIL: &str = "versioned task sessions";
 /// SPEC §1.3.
@@ -284,5 +305,14 @@ mod tests {
         );
         assert!(is_state_file(".workflow/project.json"));
         assert!(!is_state_file(".workflow/IMPL_PLAN.md"));
+    }
+
+    #[test]
+    fn graph_globs_match_as_git_pathspecs_do() {
+        assert!(glob_match("graphs/**/*.yaml", "graphs/a.yaml"));
+        assert!(glob_match("graphs/**/*.yaml", "graphs/x/y/a.yaml"));
+        assert!(!glob_match("graphs/*.yaml", "graphs/x/a.yaml"));
+        assert!(glob_match("*.y?ml", "a.yaml"));
+        assert!(!glob_match("graphs/*.yaml", "other/a.yaml"));
     }
 }

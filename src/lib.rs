@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod formats;
+pub mod graph;
 pub mod history;
 pub mod hooks;
 pub mod layout;

@@ -88,11 +88,13 @@ pub trait Content {
 }
 
 /// Checks the touched paths against every enabled rule; `enabled(id)` says whether a
-/// rule is on. Paths outside `.workflow/` break none of these rules.
+/// rule is on, `graphs` are the globs of task-graph files. Paths outside `.workflow/`
+/// break only the graph rule.
 pub fn check(
     touched: &[Touched],
     content: &dyn Content,
     enabled: &dyn Fn(&str) -> bool,
+    graphs: &[String],
 ) -> Result<Vec<Violation>> {
     let mut found = Vec::new();
     let mut folders = BTreeSet::new();
@@ -109,6 +111,12 @@ pub fn check(
         if enabled(MALFORMED)
             && layout::is_state_file(&t.path)
             && let Some(v) = malformed(&t.path, content)?
+        {
+            found.push(v);
+        }
+        if enabled(INVALID_GRAPH)
+            && graphs.iter().any(|g| layout::glob_match(g, &t.path))
+            && let Some(v) = invalid_graph(&t.path, content)?
         {
             found.push(v);
         }
@@ -165,6 +173,19 @@ fn malformed(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
             message: format!("{path} does not parse: {e}"),
             fix: format!("fix the syntax of {path}, or remove it"),
         }))
+}
+
+fn invalid_graph(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
+    let Some(bytes) = content.read(path)? else {
+        return Ok(None);
+    };
+    let verdict = crate::graph::check::check(path, &String::from_utf8_lossy(&bytes));
+    Ok(verdict.error.map(|e| Violation {
+        rule: INVALID_GRAPH,
+        path: path.to_string(),
+        message: format!("{path}: {}", e.display()),
+        fix: format!("fix the graph; `git workflow graph check {path}` shows its first error"),
+    }))
 }
 
 fn incomplete(folder: &str, content: &dyn Content) -> Result<Option<Violation>> {
@@ -234,7 +255,7 @@ mod tests {
             (".workflow/project.json", "{not json"),
         ]));
         let paths: Vec<&str> = files.0.keys().copied().collect();
-        let found = check(&touched(&paths), &files, &|_| true).unwrap();
+        let found = check(&touched(&paths), &files, &|_| true, &[]).unwrap();
         let rules: BTreeSet<&str> = found.iter().map(|v| v.rule).collect();
         assert_eq!(
             rules,
@@ -260,7 +281,7 @@ mod tests {
         ]));
         let paths: Vec<&str> = files.0.keys().copied().collect();
         assert!(
-            check(&touched(&paths), &files, &|id| id != FLAT)
+            check(&touched(&paths), &files, &|id| id != FLAT, &[])
                 .unwrap()
                 .is_empty()
         );
@@ -279,7 +300,7 @@ mod tests {
             path: ".workflow/versions/v1/task_sessions/a/operations.log".into(),
             present: false,
         }];
-        let found = check(&gone, &files, &|_| true).unwrap();
+        let found = check(&gone, &files, &|_| true, &[]).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, INCOMPLETE);
     }

@@ -54,9 +54,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     let enabled = enabled_rules(&repo)?;
     let is_enabled = |id: &str| enabled.contains(&id);
+    let graphs = graph_globs(&repo)?;
     let report = match &args.range {
-        Some(range) => check_range(&repo, range, &is_enabled)?,
-        None => check_index(&repo, !args.all, &is_enabled)?,
+        Some(range) => check_range(&repo, range, &is_enabled, &graphs)?,
+        None => check_index(&repo, !args.all, &is_enabled, &graphs)?,
     };
     print(ctx, &report);
     ctx.out.json(&report);
@@ -83,9 +84,34 @@ fn enabled_rules(repo: &Repo) -> Result<Vec<&'static str>> {
     Ok(on)
 }
 
-/// `--staged` (paths the next commit adds, changes or removes) or `--all`.
-fn check_index(repo: &Repo, staged: bool, enabled: &dyn Fn(&str) -> bool) -> Result<Report> {
-    let state = repo.index_under(layout::WORKFLOW_DIR, staged)?;
+/// The task-graph globs of `git config workflow.graphs` (separated by spaces or
+/// commas); none by default.
+fn graph_globs(repo: &Repo) -> Result<Vec<String>> {
+    Ok(repo
+        .config_string("workflow.graphs")?
+        .map(|v| {
+            v.split([' ', ','])
+                .filter(|g| !g.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// `--staged` (paths the next commit adds, changes or removes) or `--all`; the whole
+/// index when graph files are configured, else only `.workflow/`.
+fn check_index(
+    repo: &Repo,
+    staged: bool,
+    enabled: &dyn Fn(&str) -> bool,
+    graphs: &[String],
+) -> Result<Report> {
+    let scope = if graphs.is_empty() {
+        layout::WORKFLOW_DIR
+    } else {
+        ""
+    };
+    let state = repo.index_under(scope, staged)?;
     let touched: Vec<Touched> = state
         .changed
         .iter()
@@ -98,7 +124,7 @@ fn check_index(repo: &Repo, staged: bool, enabled: &dyn Fn(&str) -> bool) -> Res
         repo,
         state: &state,
     };
-    let violations = rules::check(&touched, &content, enabled)?;
+    let violations = rules::check(&touched, &content, enabled, graphs)?;
     Ok(Report {
         mode: if staged { "staged" } else { "all" },
         checked: touched.len(),
@@ -114,7 +140,12 @@ fn check_index(repo: &Repo, staged: bool, enabled: &dyn Fn(&str) -> bool) -> Res
 }
 
 /// `--range`: each commit's own additions, changes and removals, read from it.
-fn check_range(repo: &Repo, range: &str, enabled: &dyn Fn(&str) -> bool) -> Result<Report> {
+fn check_range(
+    repo: &Repo,
+    range: &str,
+    enabled: &dyn Fn(&str) -> bool,
+    graphs: &[String],
+) -> Result<Report> {
     let mut report = Report {
         mode: "range",
         checked: 0,
@@ -138,10 +169,13 @@ fn check_range(repo: &Repo, range: &str, enabled: &dyn Fn(&str) -> bool) -> Resu
                     present: false,
                 }),
         );
-        touched.retain(|t| layout::is_under_workflow(&t.path));
+        touched.retain(|t| {
+            layout::is_under_workflow(&t.path)
+                || graphs.iter().any(|g| layout::glob_match(g, &t.path))
+        });
         report.checked += touched.len();
         let snapshot = repo.snapshot(Some(commit.id))?;
-        for violation in rules::check(&touched, &Committed(&snapshot), enabled)? {
+        for violation in rules::check(&touched, &Committed(&snapshot), enabled, graphs)? {
             report.violations.push(Found {
                 commit: Some(commit.id.to_string()),
                 short: Some(repo.short_id(commit.id)),

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod graph;
 pub mod hooks;
 pub mod log;
 pub mod migrate;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Version(args) => version::run(args, &ctx),
         Command::Task(args) => task::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
+        Command::Graph(args) => graph::run(args, &ctx),
         Command::Hooks(args) => hooks::run(args, &ctx),
         Command::Completions(args) => completions::run(args, &ctx),
         Command::Man => completions::man(&ctx),

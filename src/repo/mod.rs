@@ -125,6 +125,15 @@ pub struct CommitInfo {
     pub trailers: Vec<(String, String)>,
 }
 
+/// `dir/`, or nothing for the root.
+fn folder_prefix(dir: &str) -> String {
+    if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    }
+}
+
 /// A file as it stands in the work tree.
 #[derive(Debug, Clone)]
 pub struct WorkFile {
@@ -663,8 +672,7 @@ impl Repo {
     /// paths differ from `HEAD`: the paths a commit made now would add, change or
     /// remove there. Folders the index's cache tree vouches for are not read at all.
     pub fn index_under(&self, dir: &str, against_head: bool) -> Result<IndexState> {
-        let prefix = format!("{dir}/");
-        let (rows, cache) = self.index_rows(&prefix)?;
+        let (rows, cache) = self.index_rows(&folder_prefix(dir))?;
         let files: BTreeMap<String, (Oid, u32)> = rows
             .into_iter()
             .filter_map(|r| {
@@ -687,18 +695,20 @@ impl Repo {
             return Ok(state);
         }
         let head = match self.head()? {
-            Head::Branch { commit, .. } | Head::Detached { commit } => self
-                .git
-                .find_commit(commit)?
-                .tree()?
-                .get_path(Path::new(dir))
-                .ok(),
+            Head::Branch { commit, .. } | Head::Detached { commit } => {
+                let root = self.git.find_commit(commit)?.tree()?;
+                if dir.is_empty() {
+                    Some(root)
+                } else {
+                    root.get_path(Path::new(dir))
+                        .ok()
+                        .filter(|e| e.kind() == Some(ObjectType::Tree))
+                        .map(|e| self.git.find_tree(e.id()))
+                        .transpose()?
+                }
+            }
             Head::Unborn { .. } => None,
         };
-        let head = head
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .map(|e| self.git.find_tree(e.id()))
-            .transpose()?;
         let cache = cache.as_ref().and_then(|root| root.find(dir));
         let mut changed = Vec::new();
         self.diff_folder(dir, head.as_ref(), cache, &state.files, &mut changed)?;
@@ -743,7 +753,7 @@ impl Repo {
         {
             return Ok(());
         }
-        let prefix = format!("{dir}/");
+        let prefix = folder_prefix(dir);
         let mut head_files: HashMap<String, (Oid, u32)> = HashMap::new();
         let mut subdirs: BTreeMap<String, Option<Tree<'_>>> = BTreeMap::new();
         for entry in head.into_iter().flat_map(|t| t.iter()) {

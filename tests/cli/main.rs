@@ -4,6 +4,7 @@
 mod ccw;
 mod check;
 mod discovery;
+mod graphs;
 mod hooks;
 mod migrate;
 mod properties;

@@ -1,0 +1,4 @@
+//! Task graphs (GRAPH.md): agentrelay-compatible validation, read from YAML 1.1.
+
+pub mod check;
+pub mod yaml;

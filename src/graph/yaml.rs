@@ -1,0 +1,640 @@
+//! YAML as agentrelay reads it: PyYAML's safe loader, YAML 1.1 rules (GRAPH.md §1.1).
+//! Types decide whether a graph is valid, so plain scalars are resolved here, with
+//! their positions, from a parser that keeps each scalar's style.
+
+use anyhow::{Result, anyhow, bail};
+use std::collections::HashMap;
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// The largest graph file read (SPEC §7).
+const MAX_BYTES: usize = 16 * 1024 * 1024;
+/// The deepest nesting read.
+const MAX_DEPTH: usize = 128;
+/// How many nodes aliases may expand to in all, against alias bombs.
+const MAX_EXPANDED: usize = 1_000_000;
+
+/// A loaded value, typed as PyYAML's safe loader types it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `~`, `null`, empty.
+    Null,
+    /// `true`, `yes`, `on`, … (YAML 1.1).
+    Bool(bool),
+    /// An integer of any size, kept as its decimal digits (with a leading `-`).
+    Int(String),
+    /// A float, with Python's `repr` of it.
+    Float(String),
+    /// A string.
+    Str(String),
+    /// A date or date-time: neither a string nor a number.
+    Date(String),
+    /// `!!binary`, `!!set`, `!!omap`, `!!pairs`: fail every type test.
+    Other(&'static str),
+    /// A list.
+    Seq(Vec<Node>),
+    /// A mapping, keys in first-seen order, the last value of a repeated key winning.
+    Map(Vec<(Node, Node)>),
+}
+
+/// A value and where it starts (1-based line and column).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Line of its first character.
+    pub line: usize,
+}
+
+impl Node {
+    /// The mapping's value for a string key, if this is a mapping that has it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| matches!(&k.value, Value::Str(s) if s == key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+impl Value {
+    /// The value as Python's `repr` prints it, for messages that quote it.
+    pub fn repr(&self) -> String {
+        match self {
+            Value::Null => "None".into(),
+            Value::Bool(true) => "True".into(),
+            Value::Bool(false) => "False".into(),
+            Value::Int(i) => i.clone(),
+            Value::Float(f) => f.clone(),
+            Value::Str(s) => python_str_repr(s),
+            Value::Date(d) => format!("datetime.date({d})"),
+            Value::Other(kind) => (*kind).into(),
+            Value::Seq(_) => "[…]".into(),
+            Value::Map(_) => "{…}".into(),
+        }
+    }
+
+    /// The value in YAML flow style, for the `operational:` line.
+    pub fn flow(&self) -> String {
+        match self {
+            Value::Null => "null".into(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.clone(),
+            Value::Float(f) => f.clone(),
+            Value::Str(s) => s.clone(),
+            Value::Date(d) => d.clone(),
+            Value::Other(kind) => (*kind).into(),
+            Value::Seq(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|n| n.value.flow())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Value::Map(entries) => format!(
+                "{{{}}}",
+                entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", k.value.flow(), v.value.flow()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+}
+
+/// Python's `repr` of a string: single quotes unless it holds `'` and no `"`.
+pub fn python_str_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::from(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// Loads one document. Errors are YAML errors: the caller reports them with location
+/// null as `Invalid YAML in <path>: <detail>`.
+pub fn load(text: &str) -> Result<Node> {
+    if text.len() > MAX_BYTES {
+        bail!("the file is over the {} MiB limit", MAX_BYTES >> 20);
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut loader = Loader {
+        parser: Parser::new_from_str(text),
+        anchors: HashMap::new(),
+        expanded: 0,
+    };
+    loader.document()
+}
+
+struct Loader<'a> {
+    parser: Parser<std::str::Chars<'a>>,
+    anchors: HashMap<usize, Node>,
+    expanded: usize,
+}
+
+impl Loader<'_> {
+    fn next(&mut self) -> Result<(Event, Marker)> {
+        self.parser.next_token().map_err(|e| anyhow!("{e}"))
+    }
+
+    fn document(&mut self) -> Result<Node> {
+        let mut root = None;
+        loop {
+            match self.next()?.0 {
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::StreamEnd => break,
+                Event::DocumentStart => {
+                    if root.is_some() {
+                        bail!(
+                            "expected a single document in the stream, but found another document"
+                        );
+                    }
+                    let (event, mark) = self.next()?;
+                    root = Some(match event {
+                        Event::DocumentEnd => Node {
+                            value: Value::Null,
+                            line: mark.line(),
+                        },
+                        event => self.node(event, mark, 0)?,
+                    });
+                }
+                other => bail!("unexpected event {other:?}"),
+            }
+        }
+        Ok(root.unwrap_or(Node {
+            value: Value::Null,
+            line: 1,
+        }))
+    }
+
+    fn node(&mut self, event: Event, mark: Marker, depth: usize) -> Result<Node> {
+        if depth > MAX_DEPTH {
+            bail!("nesting deeper than {MAX_DEPTH} levels");
+        }
+        let line = mark.line();
+        let (node, anchor) = match event {
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("found undefined alias (line {line})"))?;
+                self.expanded += size(&node);
+                if self.expanded > MAX_EXPANDED {
+                    bail!("aliases expand to more than {MAX_EXPANDED} nodes");
+                }
+                return Ok(node);
+            }
+            Event::Scalar(text, style, anchor, tag) => (
+                Node {
+                    value: scalar(&text, style, tag.as_ref(), line)?,
+                    line,
+                },
+                anchor,
+            ),
+            Event::SequenceStart(anchor, tag) => (self.sequence(tag, line, depth)?, anchor),
+            Event::MappingStart(anchor, tag) => (self.mapping(tag, line, depth)?, anchor),
+            other => bail!("unexpected event {other:?} (line {line})"),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+
+    fn sequence(&mut self, tag: Option<Tag>, line: usize, depth: usize) -> Result<Node> {
+        let mut items = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            if matches!(event, Event::SequenceEnd) {
+                break;
+            }
+            items.push(self.node(event, mark, depth + 1)?);
+        }
+        let value = match tag.as_ref().map(|t| t.suffix.as_str()) {
+            None | Some("seq") => Value::Seq(items),
+            Some("omap") => Value::Other("omap"),
+            Some("pairs") => Value::Other("pairs"),
+            Some(other) => {
+                bail!("could not determine a constructor for the tag '!!{other}' (line {line})")
+            }
+        };
+        Ok(Node { value, line })
+    }
+
+    fn mapping(&mut self, tag: Option<Tag>, line: usize, depth: usize) -> Result<Node> {
+        let mut entries: Vec<(Node, Node)> = Vec::new();
+        let mut merged: Vec<(Node, Node)> = Vec::new();
+        loop {
+            let (event, mark) = self.next()?;
+            if matches!(event, Event::MappingEnd) {
+                break;
+            }
+            let is_merge =
+                matches!(&event, Event::Scalar(k, TScalarStyle::Plain, _, None) if k == "<<");
+            let key = self.node(event, mark, depth + 1)?;
+            let (event, mark) = self.next()?;
+            let value = self.node(event, mark, depth + 1)?;
+            if is_merge {
+                merge_into(&mut merged, value, line)?;
+                continue;
+            }
+            insert(&mut entries, key, value);
+        }
+        for (k, v) in merged {
+            if !entries.iter().any(|(have, _)| have.value == k.value) {
+                entries.push((k, v));
+            }
+        }
+        let value = match tag.as_ref().map(|t| t.suffix.as_str()) {
+            None | Some("map") => Value::Map(entries),
+            Some("set") => Value::Other("set"),
+            Some(other) => {
+                bail!("could not determine a constructor for the tag '!!{other}' (line {line})")
+            }
+        };
+        Ok(Node { value, line })
+    }
+}
+
+/// A repeated key keeps its first position and takes the last value.
+fn insert(entries: &mut Vec<(Node, Node)>, key: Node, value: Node) {
+    match entries.iter_mut().find(|(k, _)| k.value == key.value) {
+        Some(slot) => slot.1 = value,
+        None => entries.push((key, value)),
+    }
+}
+
+/// `<<: *base` or `<<: [*a, *b]`: earlier sources win over later ones.
+fn merge_into(merged: &mut Vec<(Node, Node)>, source: Node, line: usize) -> Result<()> {
+    let maps = match source.value {
+        Value::Map(entries) => vec![entries],
+        Value::Seq(items) => items
+            .into_iter()
+            .map(|n| match n.value {
+                Value::Map(e) => Ok(e),
+                _ => Err(anyhow!("expected a mapping for merging (line {line})")),
+            })
+            .collect::<Result<_>>()?,
+        _ => bail!("expected a mapping or list of mappings for merging (line {line})"),
+    };
+    for entries in maps {
+        for (k, v) in entries {
+            if !merged.iter().any(|(have, _)| have.value == k.value) {
+                merged.push((k, v));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn size(node: &Node) -> usize {
+    1 + match &node.value {
+        Value::Seq(items) => items.iter().map(size).sum(),
+        Value::Map(entries) => entries.iter().map(|(k, v)| size(k) + size(v)).sum(),
+        _ => 0,
+    }
+}
+
+/// A scalar's value: quoted and block scalars are strings, tags are honoured, plain
+/// scalars are resolved by YAML 1.1's rules.
+fn scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>, line: usize) -> Result<Value> {
+    if let Some(tag) = tag {
+        return tagged(text, tag, line);
+    }
+    if style != TScalarStyle::Plain {
+        return Ok(Value::Str(text.to_string()));
+    }
+    if text == "=" {
+        bail!(
+            "could not determine a constructor for the tag 'tag:yaml.org,2002:value' (line {line})"
+        );
+    }
+    Ok(resolve_plain(text))
+}
+
+fn tagged(text: &str, tag: &Tag, line: usize) -> Result<Value> {
+    let standard = tag.handle == "!!" || tag.handle == "tag:yaml.org,2002:";
+    let name = if standard { tag.suffix.as_str() } else { "" };
+    let resolved = resolve_plain(text);
+    Ok(match name {
+        "str" => Value::Str(text.to_string()),
+        "null" => Value::Null,
+        "bool" if matches!(resolved, Value::Bool(_)) => resolved,
+        "int" if matches!(resolved, Value::Int(_)) => resolved,
+        "float" => match resolved {
+            Value::Float(_) => resolved,
+            Value::Int(i) => Value::Float(format!("{i}.0")),
+            _ => bail!("invalid float {text:?} (line {line})"),
+        },
+        "timestamp" if matches!(resolved, Value::Date(_)) => resolved,
+        "binary" => Value::Other("binary"),
+        "bool" | "int" | "timestamp" => bail!("invalid !!{name} {text:?} (line {line})"),
+        _ => bail!(
+            "could not determine a constructor for the tag '{}{}' (line {line})",
+            tag.handle,
+            tag.suffix
+        ),
+    })
+}
+
+/// YAML 1.1's implicit types for a plain scalar (GRAPH.md §1.1).
+pub fn resolve_plain(text: &str) -> Value {
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    if let Some(b) = bool_1_1(text) {
+        return Value::Bool(b);
+    }
+    if let Some(i) = int_1_1(text) {
+        return Value::Int(i);
+    }
+    if let Some(f) = float_1_1(text) {
+        return Value::Float(f);
+    }
+    if is_timestamp(text) {
+        return Value::Date(text.to_string());
+    }
+    Value::Str(text.to_string())
+}
+
+fn bool_1_1(text: &str) -> Option<bool> {
+    const TRUE: &[&str] = &["true", "yes", "on"];
+    const FALSE: &[&str] = &["false", "no", "off"];
+    let forms = |w: &str| [w.to_string(), capitalise(w), w.to_uppercase()];
+    if TRUE.iter().any(|w| forms(w).iter().any(|f| f == text)) {
+        return Some(true);
+    }
+    if FALSE.iter().any(|w| forms(w).iter().any(|f| f == text)) {
+        return Some(false);
+    }
+    None
+}
+
+fn capitalise(w: &str) -> String {
+    let mut c = w.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Decimal (with `_`), `0b`, `0` octal, `0x`, or base 60; as decimal digits. A
+/// decimal integer keeps every digit (no size limit).
+fn int_1_1(text: &str) -> Option<String> {
+    let (negative, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if !body.as_bytes().first()?.is_ascii_digit() {
+        return None;
+    }
+    let body = body.replace('_', "");
+    let sign = |zero: bool| if negative && !zero { "-" } else { "" };
+    if body.len() > 1 && body.starts_with('0') && !body.contains(':') {
+        let magnitude = match body.as_bytes()[1] {
+            b'b' => u128::from_str_radix(&body[2..], 2).ok()?,
+            b'x' => u128::from_str_radix(&body[2..], 16).ok()?,
+            _ => u128::from_str_radix(&body[1..], 8).ok()?,
+        };
+        return Some(format!("{}{magnitude}", sign(magnitude == 0)));
+    }
+    if body.contains(':') {
+        let magnitude = sexagesimal(&body)?;
+        return Some(format!("{}{magnitude}", sign(magnitude == 0)));
+    }
+    if !body.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(format!("{}{body}", sign(body == "0")))
+}
+
+/// `1:30` is 90: base 60, first digit group 1–9.
+fn sexagesimal(body: &str) -> Option<u128> {
+    let mut parts = body.split(':');
+    let first = parts.next()?;
+    if first.is_empty() || first.starts_with('0') || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut value: u128 = first.parse().ok()?;
+    for part in parts {
+        if part.is_empty()
+            || part.len() > 2
+            || !part.bytes().all(|b| b.is_ascii_digit())
+            || part.as_bytes()[0] > b'5'
+        {
+            return None;
+        }
+        value = value.checked_mul(60)?.checked_add(part.parse().ok()?)?;
+    }
+    Some(value)
+}
+
+/// A float needs a `.`; an exponent needs a sign; `.inf`, `.nan` and base 60 with a
+/// fraction count too. Returned as Python's `repr` would print it.
+fn float_1_1(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    match lower.trim_start_matches(['-', '+']) {
+        ".inf" => {
+            return Some(if text.starts_with('-') {
+                "-inf".into()
+            } else {
+                "inf".into()
+            });
+        }
+        ".nan" if !text.starts_with(['-', '+']) => return Some("nan".into()),
+        _ => {}
+    }
+    let body = text.replace('_', "");
+    let unsigned = body.trim_start_matches(['-', '+']);
+    if unsigned.contains(':') {
+        let (whole, frac) = unsigned.split_once('.')?;
+        let int: f64 = sexagesimal(whole)? as f64;
+        let value: f64 = format!("{int}.{frac}").parse().ok()?;
+        return Some(python_float(if body.starts_with('-') {
+            -value
+        } else {
+            value
+        }));
+    }
+    if !unsigned.contains('.') {
+        return None;
+    }
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.matches('.').count() == 1
+        && mantissa.len() > 1;
+    let exponent_ok = exponent.is_none_or(|e| {
+        (e.starts_with('+') || e.starts_with('-'))
+            && e.len() > 1
+            && e[1..].bytes().all(|b| b.is_ascii_digit())
+    });
+    if !mantissa_ok || !exponent_ok {
+        return None;
+    }
+    let value: f64 = body.parse().ok()?;
+    Some(python_float(value))
+}
+
+/// Python's `repr` of a float: shortest round-trip digits, always with a `.` or an
+/// exponent.
+fn python_float(value: f64) -> String {
+    if value.is_infinite() {
+        return if value < 0.0 {
+            "-inf".into()
+        } else {
+            "inf".into()
+        };
+    }
+    let abs = value.abs();
+    if abs != 0.0 && !(1e-4..1e16).contains(&abs) {
+        let text = format!("{value:e}");
+        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        return format!(
+            "{mantissa}e{}{:02}",
+            if exp < 0 { "-" } else { "+" },
+            exp.abs()
+        );
+    }
+    let text = format!("{value}");
+    if text.contains('.') {
+        text
+    } else {
+        format!("{text}.0")
+    }
+}
+
+/// `2024-01-01`, or a date-time in YAML 1.1's timestamp form.
+fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    if b.len() == 10 {
+        return digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10);
+    }
+    let date_end = match (b.get(4), b.iter().skip(5).position(|&c| c == b'-')) {
+        (Some(b'-'), Some(p)) => 5 + p,
+        _ => return false,
+    };
+    let rest = &text[date_end + 1..];
+    let day_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !digits(0..4) || !(1..=2).contains(&(date_end - 5)) || !(1..=2).contains(&day_len) {
+        return false;
+    }
+    let time = &rest[day_len..];
+    let time = time
+        .strip_prefix(['T', 't'])
+        .or_else(|| Some(time.trim_start_matches([' ', '\t'])))
+        .unwrap_or("");
+    let hour_len = time.bytes().take_while(u8::is_ascii_digit).count();
+    (1..=2).contains(&hour_len) && time[hour_len..].starts_with(':') && time.len() > hour_len + 5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(text: &str) -> Value {
+        resolve_plain(text)
+    }
+
+    #[test]
+    fn yaml_1_1_plain_scalars_resolve_as_pyyaml_does() {
+        assert_eq!(plain("yes"), Value::Bool(true));
+        assert_eq!(plain("Off"), Value::Bool(false));
+        assert_eq!(plain("y"), Value::Str("y".into()));
+        assert_eq!(plain("010"), Value::Int("8".into()));
+        assert_eq!(plain("0x2"), Value::Int("2".into()));
+        assert_eq!(plain("0b101"), Value::Int("5".into()));
+        assert_eq!(plain("1:30"), Value::Int("90".into()));
+        assert_eq!(plain("1_000"), Value::Int("1000".into()));
+        assert_eq!(plain("-0"), Value::Int("0".into()));
+        assert_eq!(
+            plain("123456789012345678901234567890"),
+            Value::Int("123456789012345678901234567890".into())
+        );
+        assert_eq!(plain("2.0"), Value::Float("2.0".into()));
+        assert_eq!(plain(".5"), Value::Float("0.5".into()));
+        assert_eq!(plain("1.5e+3"), Value::Float("1500.0".into()));
+        assert_eq!(plain("1e3"), Value::Str("1e3".into()));
+        assert_eq!(plain("1.0e3"), Value::Str("1.0e3".into()));
+        assert_eq!(plain(".inf"), Value::Float("inf".into()));
+        assert_eq!(plain("2024-01-01"), Value::Date("2024-01-01".into()));
+        assert_eq!(
+            plain("2024-01-01T10:00:00Z"),
+            Value::Date("2024-01-01T10:00:00Z".into())
+        );
+        assert_eq!(plain("~"), Value::Null);
+    }
+
+    #[test]
+    fn documents_anchors_merges_and_limits() {
+        assert!(load("a: 1\n---\nb: 2\n").is_err());
+        assert_eq!(load("").unwrap().value, Value::Null);
+        let node = load("base: &b {x: 1, y: 2}\nder:\n  <<: *b\n  y: 3\n").unwrap();
+        let der = node.get("der").unwrap();
+        assert_eq!(der.get("x").unwrap().value, Value::Int("1".into()));
+        assert_eq!(der.get("y").unwrap().value, Value::Int("3".into()));
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert!(load(&deep).is_err());
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            bomb.push_str(&format!(
+                "{}: &{} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n",
+                (b'b' + i) as char,
+                (b'b' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char,
+                (b'a' + i) as char
+            ));
+        }
+        assert!(load(&bomb).is_err());
+        assert!(load("a: =\n").is_err());
+        assert!(load("a: !custom x\n").is_err());
+        assert_eq!(
+            load("k: 1\nk: 2\n").unwrap().get("k").unwrap().value,
+            Value::Int("2".into())
+        );
+    }
+
+    #[test]
+    fn python_reprs() {
+        assert_eq!(python_str_repr("ALWAYS"), "'ALWAYS'");
+        assert_eq!(python_str_repr("it's"), "\"it's\"");
+        assert_eq!(Value::Bool(true).repr(), "True");
+    }
+}
