@@ -8,6 +8,7 @@ use serde_json::{Map, Value as Json};
 use super::Ctx;
 use crate::error;
 use crate::graph::check::{self, GraphError};
+use crate::graph::plan;
 use crate::graph::yaml::Value;
 
 /// Arguments of `graph`.
@@ -27,6 +28,26 @@ pub enum Action {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
     },
+    /// Simulate how agentrelay's orchestrator would schedule a graph, step by step.
+    Plan {
+        /// The graph file.
+        file: String,
+        /// Attempts running at once (default: the file's max_concurrency, else 1).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        concurrency: Option<u64>,
+        /// Attempts per task (default: the file's max_task_attempts, else 1).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        attempts: Option<u64>,
+        /// Make every attempt of TASK fail (repeatable).
+        #[arg(long, value_name = "TASK")]
+        fail: Vec<String>,
+        /// One attempt of TASK takes N steps (repeatable), as TASK=N.
+        #[arg(long, value_name = "TASK=N")]
+        duration: Vec<String>,
+        /// text, json, mermaid or dot.
+        #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json", "mermaid", "dot"])]
+        format: String,
+    },
 }
 
 #[derive(Debug, Serialize)]
@@ -44,7 +65,99 @@ struct FileReport {
 
 /// Runs `graph`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let Action::Check { files } = args.action;
+    match args.action {
+        Action::Check { files } => check_files(&files, ctx),
+        Action::Plan {
+            file,
+            concurrency,
+            attempts,
+            fail,
+            duration,
+            format,
+        } => {
+            let format = if ctx.out.is_json() {
+                "json".to_string()
+            } else {
+                format
+            };
+            plan(&file, concurrency, attempts, &fail, &duration, &format, ctx)
+        }
+    }
+}
+
+fn plan(
+    file: &str,
+    concurrency: Option<u64>,
+    attempts: Option<u64>,
+    fail: &[String],
+    duration: &[String],
+    format: &str,
+    ctx: &Ctx,
+) -> Result<()> {
+    let report = check_file(file);
+    let text = std::fs::read(file)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let verdict = check::check(file, &text);
+    let (Some(graph), Some(order)) = (verdict.graph.as_ref(), verdict.order.as_ref()) else {
+        print(ctx, &report);
+        return Err(error::refused(
+            format!("{file} is not a valid graph"),
+            "fix the error above (`git workflow graph check`), then plan again",
+        ));
+    };
+    let known = |t: &str| graph.tasks.iter().any(|task| task.id == t);
+    let mut settings = plan::Settings {
+        max_concurrency: concurrency.or(graph.max_concurrency).unwrap_or(1),
+        max_task_attempts: attempts.or(graph.max_task_attempts).unwrap_or(1),
+        ..Default::default()
+    };
+    for t in fail {
+        if !known(t) {
+            return Err(error::usage(
+                format!("--fail {t}: there is no task {t} in {file}"),
+                "name a task of the graph",
+            ));
+        }
+        settings.fail.insert(t.clone());
+    }
+    for d in duration {
+        let parsed = d
+            .split_once('=')
+            .and_then(|(t, n)| Some((t, n.parse::<u64>().ok().filter(|n| *n >= 1)?)));
+        match parsed {
+            Some((t, n)) if known(t) => {
+                settings.duration.insert(t.to_string(), n);
+            }
+            _ => {
+                return Err(error::usage(
+                    format!("--duration {d}: expected TASK=N with a task of the graph and N ≥ 1"),
+                    "for example --duration build=3",
+                ));
+            }
+        }
+    }
+    let sim = plan::simulate(graph, order, &settings);
+    for w in &sim.merged_at_start {
+        ctx.out.warn(format!(
+            "workstream '{w}' has no tasks; it is merged at start"
+        ));
+    }
+    if ctx.out.is_json() {
+        ctx.out.json(&sim);
+        return Ok(());
+    }
+    let out = match format {
+        "json" => format!("{}\n", serde_json::to_string_pretty(&sim)?),
+        "mermaid" => plan::mermaid(&sim, graph, order),
+        "dot" => plan::dot(&sim, graph, order),
+        _ => plan::text(&sim, graph, verdict.workstreams),
+    };
+    ctx.out.problem(out.trim_end());
+    Ok(())
+}
+
+fn check_files(files: &[String], ctx: &Ctx) -> Result<()> {
     let reports: Vec<FileReport> = files.iter().map(|path| check_file(path)).collect();
     for report in &reports {
         print(ctx, report);

@@ -3,7 +3,7 @@
 //! A parse, B operational keys, C the `model` override, D the schema and its
 //! cross-references, E the graph checks; then the task order.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::yaml::{self, Node, Value};
 
@@ -181,9 +181,10 @@ fn phases(mut root: Node, verdict: &mut Verdict) -> Check<()> {
         return Err(at("tasks", "must contain at least one task"));
     }
     let mut tasks: Vec<TaskSpec> = Vec::new();
+    let mut ids: HashSet<String> = HashSet::new();
     for (i, item) in items.iter().enumerate() {
         let task = task(item, i, model_forced_tasks.contains(&i))?;
-        if tasks.iter().any(|t| t.id == task.id) {
+        if !ids.insert(task.id.clone()) {
             return Err(at(
                 format!("tasks[{i}].id"),
                 format!("duplicate task id '{}'", task.id),
@@ -893,25 +894,27 @@ fn graph_checks(tasks: &[TaskSpec], workstreams: &[Workstream], max_depth: u64) 
 
 /// §3.10: Kahn's algorithm, the smallest ready id by code point first.
 fn task_order(tasks: &[TaskSpec]) -> Vec<String> {
-    let mut placed: Vec<String> = Vec::new();
-    let mut done: HashSet<&str> = HashSet::new();
+    let mut waiting: HashMap<&str, usize> = HashMap::new();
+    let mut dependents: HashMap<&str, Vec<&str>> = HashMap::new();
     let mut ready: BTreeSet<&str> = BTreeSet::new();
-    let mut waiting: BTreeMap<&str, usize> = BTreeMap::new();
     for t in tasks {
         waiting.insert(&t.id, t.dependencies.len());
+        for d in &t.dependencies {
+            dependents.entry(d).or_default().push(&t.id);
+        }
         if t.dependencies.is_empty() {
             ready.insert(&t.id);
         }
     }
+    let mut placed = Vec::with_capacity(tasks.len());
     while let Some(next) = ready.pop_first() {
-        done.insert(next);
         placed.push(next.to_string());
-        for t in tasks {
-            if !done.contains(t.id.as_str())
-                && !ready.contains(t.id.as_str())
-                && t.dependencies.iter().all(|d| done.contains(d.as_str()))
-            {
-                ready.insert(&t.id);
+        for &child in dependents.get(next).into_iter().flatten() {
+            if let Some(left) = waiting.get_mut(child) {
+                *left -= 1;
+                if *left == 0 {
+                    ready.insert(child);
+                }
             }
         }
     }

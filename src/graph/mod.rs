@@ -1,4 +1,5 @@
 //! Task graphs (GRAPH.md): agentrelay-compatible validation, read from YAML 1.1.
 
 pub mod check;
+pub mod plan;
 pub mod yaml;

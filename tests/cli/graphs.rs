@@ -531,3 +531,280 @@ fn the_hook_stops_an_invalid_graph_matching_workflow_graphs() {
     let run = repo.wf(&["check", "--all"]).expect(0);
     assert!(run.stdout.contains("no layout problems"));
 }
+
+/// Runs `graph plan` on `yaml` with `args` and returns the JSON simulation.
+fn plan(yaml: &str, args: &[&str]) -> Value {
+    let repo = TestRepo::new();
+    repo.write("g.yaml", yaml);
+    let mut all = vec!["graph", "plan", "g.yaml", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = repo.wf(&all).expect(0);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+fn names(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| x["task"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+const DIAMOND: &str = "name: d\nworkstreams: [{id: A}, {id: B}, {id: C}, {id: D}]\ntasks:\n  - {id: base, workstream_id: A}\n  - {id: double, workstream_id: B, dependencies: [base]}\n  - {id: square, workstream_id: C, dependencies: [base]}\n  - {id: combined, workstream_id: D, dependencies: [double, square]}\n";
+
+#[test]
+fn plan_cases_t54_to_t58() {
+    let t54 = plan(
+        "name: x\ntasks:\n  - id: plan\n  - id: implement\n    dependencies: [plan]\n",
+        &[],
+    );
+    assert_eq!(names(&t54["steps"][0]["finished"]), ["plan"]);
+    assert_eq!(names(&t54["steps"][1]["finished"]), ["implement"]);
+    assert_eq!(names(&t54["steps"][1]["merged"]), ["default"]);
+    assert_eq!(t54["outcome"], "succeeded");
+    assert_eq!(t54["steps"].as_array().unwrap().len(), 2);
+
+    let t55 = plan(DIAMOND, &["--concurrency", "4"]);
+    let started: Vec<Vec<String>> = t55["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| names(&s["started"]))
+        .collect();
+    assert_eq!(
+        started,
+        vec![vec!["base"], vec!["double", "square"], vec!["combined"]]
+    );
+    assert_eq!(t55["outcome"], "succeeded");
+
+    let t56 = plan(
+        &DIAMOND
+            .replace(", workstream_id: A", "")
+            .replace(", workstream_id: B", "")
+            .replace(", workstream_id: C", "")
+            .replace(", workstream_id: D", "")
+            .replace("workstreams: [{id: A}, {id: B}, {id: C}, {id: D}]\n", ""),
+        &["--concurrency", "4"],
+    );
+    assert_eq!(
+        t56["steps"].as_array().unwrap().len(),
+        4,
+        "one task per step in one workstream"
+    );
+
+    let three = "name: x\nworkstreams: [{id: F}, {id: I}]\ntasks:\n  - {id: fails_first, workstream_id: F}\n  - {id: blocked_by_first, workstream_id: F, dependencies: [fails_first]}\n  - {id: independent, workstream_id: I}\n";
+    let t57 = plan(three, &["--fail", "fails_first"]);
+    assert_eq!(names(&t57["steps"][0]["failed"]), ["fails_first"]);
+    assert_eq!(names(&t57["steps"][1]["finished"]), ["independent"]);
+    assert_eq!(
+        t57["steps"][1]["blocked"][0]["reason"],
+        "Blocked by orchestration rules: dependency 'fails_first' failed"
+    );
+
+    let t58 = plan(
+        three,
+        &[
+            "--fail",
+            "fails_first",
+            "--concurrency",
+            "2",
+            "--attempts",
+            "2",
+            "--duration",
+            "independent=5",
+        ],
+    );
+    assert_eq!(
+        names(&t58["steps"][0]["started"]),
+        ["fails_first", "independent"]
+    );
+    assert_eq!(names(&t58["steps"][0]["retried"]), ["fails_first"]);
+    assert_eq!(names(&t58["steps"][1]["failed"]), ["fails_first"]);
+    assert_eq!(names(&t58["steps"][4]["finished"]), ["independent"]);
+    assert_eq!(names(&t58["steps"][4]["blocked"]), ["blocked_by_first"]);
+
+    let t59 = plan(
+        &format!("fail_fast_on_workstream_error: true\n{three}"),
+        &["--fail", "fails_first"],
+    );
+    assert_eq!(names(&t59["steps"][0]["failed"]), ["fails_first"]);
+    assert_eq!(names(&t59["steps"][0]["blocked"]), ["blocked_by_first"]);
+    assert!(
+        t59["stalled"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("workstream 'I' not started: "),
+        "{}",
+        t59["stalled"]
+    );
+    assert_eq!(t59["outcome"], "completed_with_failures");
+}
+
+#[test]
+fn plan_cases_t60_to_t65() {
+    let t60 = plan(
+        "name: x\ntasks:\n  - id: a\n  - id: b\n  - id: c\n    dependencies: [a]\n",
+        &["--fail", "a", "--attempts", "2", "--concurrency", "2"],
+    );
+    assert_eq!(names(&t60["steps"][0]["retried"]), ["a"]);
+    assert_eq!(names(&t60["steps"][1]["failed"]), ["a"]);
+    let reasons: Vec<&str> = t60["steps"][1]["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "Blocked by orchestration rules: workstream 'default' failed",
+            "Blocked by orchestration rules: dependency 'a' failed"
+        ]
+    );
+
+    let t61 = plan(
+        "name: x\nmax_workstream_depth: 2\nworkstreams: [{id: P}, {id: C, parent_workstream_id: P}, {id: G, parent_workstream_id: C}]\ntasks:\n  - {id: z_parent, workstream_id: P}\n  - {id: a_child, workstream_id: C}\n  - {id: g_task, workstream_id: G}\n",
+        &["--fail", "z_parent"],
+    );
+    let blocked = &t61["steps"][0]["blocked"];
+    assert_eq!(
+        blocked[0]["reason"],
+        "Blocked by orchestration rules: ancestor workstream 'P' failed"
+    );
+    assert_eq!(
+        blocked[1]["reason"],
+        "Blocked by orchestration rules: ancestor workstream 'C' failed"
+    );
+
+    let t62 = plan(
+        "name: x\nworkstreams: [{id: P}, {id: C, parent_workstream_id: P}]\ntasks:\n  - {id: c, workstream_id: C}\n  - {id: p, workstream_id: P, dependencies: [c]}\n",
+        &[],
+    );
+    assert!(t62["steps"][0]["started"].as_array().unwrap().is_empty());
+    assert_eq!(
+        t62["steps"][0]["blocked"][0]["reason"],
+        "Blocked by orchestration rules: waiting for parent workstream 'P' to complete integration"
+    );
+    assert_eq!(
+        t62["steps"][0]["blocked"][1]["reason"],
+        "Blocked by orchestration rules: dependency 'c' failed"
+    );
+
+    let t63 = plan(
+        "name: x\nworkstreams: [{id: X}, {id: Y}]\ntasks:\n  - {id: x, workstream_id: X, dependencies: [y]}\n  - {id: x2, workstream_id: X}\n  - {id: y, workstream_id: Y}\n  - {id: y2, workstream_id: Y, dependencies: [x2]}\n",
+        &["--concurrency", "2"],
+    );
+    assert_eq!(names(&t63["steps"][0]["finished"]), ["x2", "y"]);
+    assert_eq!(names(&t63["stalled"]), ["x", "y2"]);
+    assert!(
+        t63["stalled"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("waiting for upstream workstream")
+    );
+    assert_eq!(t63["outcome"], "completed_with_failures");
+
+    let t64 = plan(
+        "name: x\nworkstreams: [{id: A}, {id: B}, {id: F}, {id: T}]\ntasks:\n  - {id: a_ok, workstream_id: A}\n  - {id: zz_a, workstream_id: A, dependencies: [f]}\n  - {id: b, workstream_id: B}\n  - {id: b2, workstream_id: B}\n  - {id: f, workstream_id: F}\n  - {id: t, workstream_id: T, dependencies: [a_ok, b]}\n",
+        &["--fail", "b2", "--fail", "f", "--concurrency", "4"],
+    );
+    let blocked: Vec<(String, String)> = t64["steps"][1]["blocked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["task"].as_str().unwrap().into(),
+                b["reason"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        blocked[0],
+        (
+            "zz_a".into(),
+            "Blocked by orchestration rules: dependency 'f' failed".into()
+        )
+    );
+    assert_eq!(
+        blocked[1],
+        (
+            "t".into(),
+            "Blocked by orchestration rules: upstream workstream 'A' failed".into()
+        )
+    );
+
+    let repo = TestRepo::new();
+    repo.write(
+        "g.yaml",
+        "name: x\nworkstreams: [{id: W}, {id: empty}]\ntasks: [{id: t, workstream_id: W}]\n",
+    );
+    let run = repo.wf(&["graph", "plan", "g.yaml", "--json"]).expect(0);
+    let sim: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(names(&sim["merged_at_start"]), ["empty"]);
+    assert!(run.stderr.contains("workstream 'empty' has no tasks"));
+    repo.wf(&["graph", "plan", "g.yaml", "--fail", "nosuch"])
+        .expect(2);
+    repo.wf(&["graph", "plan", "g.yaml", "--concurrency", "0"])
+        .expect(2);
+    repo.write("bad.yaml", "name: x\ntasks: []\n");
+    let run = repo.wf(&["graph", "plan", "bad.yaml"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("bad.yaml: Invalid graph schema at 'tasks': must contain at least one task"),
+        "{}",
+        run.stdout
+    );
+    repo.write("d.yaml", DIAMOND);
+    let mermaid = repo
+        .wf(&[
+            "graph",
+            "plan",
+            "d.yaml",
+            "--concurrency",
+            "4",
+            "--format",
+            "mermaid",
+        ])
+        .expect(0)
+        .stdout;
+    assert_eq!(mermaid.matches("subgraph ").count(), 4);
+    assert_eq!(mermaid.matches(" --> ").count(), 4);
+    let dot = repo
+        .wf(&["graph", "plan", "d.yaml", "--format", "dot"])
+        .expect(0)
+        .stdout;
+    assert!(
+        dot.starts_with("digraph \"d\" {\n  rankdir=TB;\n  node [shape=box];\n"),
+        "{dot}"
+    );
+    assert_eq!(dot.matches("subgraph \"cluster_ws").count(), 4);
+    assert!(dot.contains("\"base\" -> \"double\";"));
+}
+
+#[test]
+fn plan_text_matches_the_spec_example() {
+    let repo = TestRepo::new();
+    repo.write("g.yaml", "name: demo\nworkstreams: [{id: ws_a}, {id: ws_c}]\ntasks:\n  - {id: a, workstream_id: ws_a}\n  - {id: b, workstream_id: ws_a, dependencies: [a]}\n  - {id: c, workstream_id: ws_c}\n");
+    let run = repo
+        .wf(&[
+            "graph",
+            "plan",
+            "g.yaml",
+            "--concurrency",
+            "2",
+            "--attempts",
+            "2",
+            "--fail",
+            "a",
+        ])
+        .expect(0);
+    assert_eq!(
+        run.stdout,
+        "plan demo: 3 tasks, 2 workstreams, max_concurrency 2, max_task_attempts 2\nstep 1\n  started   a, c\n  finished  c\n  retried   a\n  merged    ws_c (merge assumed)\nstep 2\n  started   a (attempt 2)\n  failed    a\n  blocked   b: Blocked by orchestration rules: dependency 'a' failed\noutcome: completed_with_failures after 2 steps\n"
+    );
+}
