@@ -8,8 +8,10 @@ use serde_json::{Map, Value as Json};
 use super::Ctx;
 use crate::error;
 use crate::graph::check::{self, GraphError};
-use crate::graph::plan;
 use crate::graph::yaml::Value;
+use crate::graph::{migrate, plan};
+use crate::plan::{self as plan_mod, Guard};
+use crate::repo::Repo;
 
 /// Arguments of `graph`.
 #[derive(Debug, clap::Args)]
@@ -27,6 +29,15 @@ pub enum Action {
         /// The graph files, checked one by one in this order.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<String>,
+    },
+    /// Rewrite v01 task graphs to the current schema as one commit (rollback undoes it).
+    Migrate {
+        /// The graph files (default: the tracked files matching `git config workflow.graphs`).
+        #[arg(value_name = "FILE")]
+        files: Vec<String>,
+        /// Print the diff and the report, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Simulate how agentrelay's orchestrator would schedule a graph, step by step.
     Plan {
@@ -67,6 +78,7 @@ struct FileReport {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     match args.action {
         Action::Check { files } => check_files(&files, ctx),
+        Action::Migrate { files, dry_run } => migrate(&files, dry_run, ctx),
         Action::Plan {
             file,
             concurrency,
@@ -157,6 +169,192 @@ fn plan(
     Ok(())
 }
 
+#[derive(Debug, Serialize)]
+struct MigrateFile {
+    path: String,
+    status: &'static str,
+    actions: Vec<migrate::Change>,
+    errors: Vec<String>,
+    #[serde(skip)]
+    new_text: Option<String>,
+    #[serde(skip)]
+    notes: Vec<String>,
+}
+
+fn migrate(files: &[String], dry_run: bool, ctx: &Ctx) -> Result<()> {
+    let repo = Repo::discover()?;
+    let (_guard, recovered) = Guard::for_run(&repo, dry_run)?;
+    super::report_recovery(ctx, &repo, &recovered);
+    let base = plan_mod::preflight(&repo, false)?;
+    let paths = graph_paths(&repo, files)?;
+    let spec: Vec<&str> = paths.iter().map(String::as_str).collect();
+    plan_mod::require_clean(&repo, &spec)?;
+    let head = repo.snapshot(Some(base.commit))?;
+    let mut reports = Vec::new();
+    for path in &paths {
+        let Some(bytes) = head.read(path)? else {
+            return Err(error::refused(
+                format!("{path} is not tracked in HEAD"),
+                format!("commit it first (`git add {path} && git commit`), then migrate it"),
+            ));
+        };
+        let old = String::from_utf8_lossy(&bytes).into_owned();
+        reports.push(match migrate::migrate(path, &old) {
+            migrate::Outcome::Unchanged => MigrateFile {
+                path: path.clone(),
+                status: "unchanged",
+                actions: vec![],
+                errors: vec![],
+                new_text: None,
+                notes: vec![],
+            },
+            migrate::Outcome::Refused(errors) => MigrateFile {
+                path: path.clone(),
+                status: "refused",
+                actions: vec![],
+                errors,
+                new_text: None,
+                notes: vec![],
+            },
+            migrate::Outcome::Migrated {
+                text,
+                changes,
+                notes,
+            } => {
+                if dry_run {
+                    ctx.out
+                        .line(migrate::unified_diff(path, &old, &text).trim_end());
+                }
+                MigrateFile {
+                    path: path.clone(),
+                    status: "migrated",
+                    actions: changes,
+                    errors: vec![],
+                    new_text: Some(text),
+                    notes,
+                }
+            }
+        });
+    }
+    for r in &reports {
+        for c in &r.actions {
+            ctx.out.line(format!("{}: {}", r.path, c.line()));
+        }
+        for n in &r.notes {
+            ctx.out.line(format!("{}: note: {n}", r.path));
+        }
+        for e in &r.errors {
+            ctx.out.problem(format!("{}: refused: {e}", r.path));
+        }
+    }
+    let refused = reports.iter().filter(|r| r.status == "refused").count();
+    let migrated: Vec<&MigrateFile> = reports.iter().filter(|r| r.status == "migrated").collect();
+    let mut commit = None;
+    if refused == 0 && !migrated.is_empty() && !dry_run {
+        let plan = plan_mod::Plan {
+            operation: "migrate".into(),
+            subject: format!(
+                "workflow: migrate task graphs to current schema ({} files)",
+                migrated.len()
+            ),
+            body: migrated
+                .iter()
+                .flat_map(|r| {
+                    r.actions
+                        .iter()
+                        .map(move |c| format!("{}: {}", r.path, c.line()))
+                })
+                .collect(),
+            body_summary: format!("{} graph files migrated.", migrated.len()),
+            trailers: vec![("Workflow-Migration".into(), "graph-schema".into())],
+            actions: migrated
+                .iter()
+                .map(|r| plan_mod::Action::Write {
+                    path: r.path.clone(),
+                    bytes: r.new_text.clone().unwrap_or_default().into_bytes(),
+                    executable: false,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let id = plan_mod::execute(&repo, &base, &plan)?;
+        ctx.out.line(format!(
+            "[{} {}] {}",
+            base.branch(),
+            repo.short_id(id),
+            plan.subject
+        ));
+        commit = Some(id.to_string());
+    }
+    ctx.out
+        .json(&serde_json::json!({ "files": reports, "commit": commit, "dry_run": dry_run }));
+    if refused > 0 {
+        return Err(error::refused(
+            format!(
+                "{refused} graph file(s) cannot be migrated (reasons above); nothing was changed"
+            ),
+            "edit those files by hand as the reasons say, then run `git workflow graph migrate` again",
+        ));
+    }
+    if migrated.is_empty() {
+        ctx.out.line("nothing to migrate");
+    } else if dry_run {
+        ctx.out
+            .line("dry run: nothing was changed; run it without --dry-run to commit");
+    }
+    Ok(())
+}
+
+/// The files to migrate, as repository paths: the ones named, or the tracked files
+/// matching `git config workflow.graphs`.
+fn graph_paths(repo: &Repo, files: &[String]) -> Result<Vec<String>> {
+    if files.is_empty() {
+        let globs: Vec<String> = repo
+            .config_string("workflow.graphs")?
+            .map(|v| {
+                v.split([' ', ','])
+                    .filter(|g| !g.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tracked = repo.index_under("", false)?;
+        let found: Vec<String> = tracked
+            .changed
+            .into_iter()
+            .map(|(p, _)| p)
+            .filter(|p| globs.iter().any(|g| crate::layout::glob_match(g, p)))
+            .collect();
+        if found.is_empty() {
+            return Err(error::usage(
+                "no graph files named, and none tracked match `git config workflow.graphs`",
+                "name the files (`git workflow graph migrate graphs/a.yaml`) or set workflow.graphs",
+            ));
+        }
+        return Ok(found);
+    }
+    files
+        .iter()
+        .map(|f| {
+            let full = std::fs::canonicalize(f).map_err(|e| {
+                error::refused(
+                    format!("cannot read {f}: {e}"),
+                    "name an existing graph file",
+                )
+            })?;
+            let top = std::fs::canonicalize(repo.workdir())?;
+            full.strip_prefix(&top)
+                .map(|p| p.to_string_lossy().into_owned())
+                .map_err(|_| {
+                    error::refused(
+                        format!("{f} is outside this repository"),
+                        "name a graph file inside the work tree",
+                    )
+                })
+        })
+        .collect()
+}
+
 fn check_files(files: &[String], ctx: &Ctx) -> Result<()> {
     let reports: Vec<FileReport> = files.iter().map(|path| check_file(path)).collect();
     for report in &reports {
@@ -174,8 +372,9 @@ fn check_files(files: &[String], ctx: &Ctx) -> Result<()> {
 }
 
 fn check_file(path: &str) -> FileReport {
-    let verdict = match std::fs::read(path) {
-        Ok(bytes) => check::check(path, &String::from_utf8_lossy(&bytes)),
+    let text = std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned());
+    let verdict = match &text {
+        Ok(text) => check::check(path, text),
         Err(e) => check::Verdict {
             error: Some(GraphError {
                 location: None,
@@ -184,6 +383,14 @@ fn check_file(path: &str) -> FileReport {
             ..Default::default()
         },
     };
+    let mut warnings = verdict.warnings.clone();
+    if let (Some(graph), Some(order)) = (&verdict.graph, &verdict.order) {
+        warnings.extend(never_runs(graph, order));
+    }
+    let migratable = verdict.error.is_some()
+        && text
+            .as_ref()
+            .is_ok_and(|t| matches!(migrate::migrate(path, t), migrate::Outcome::Migrated { .. }));
     FileReport {
         path: path.to_string(),
         valid: verdict.error.is_none(),
@@ -194,10 +401,32 @@ fn check_file(path: &str) -> FileReport {
             .iter()
             .map(|(k, v)| (k.clone(), json(v)))
             .collect(),
-        warnings: verdict.warnings.clone(),
-        hint: None,
+        warnings,
+        hint: migratable.then(|| format!("git workflow graph migrate {path}")),
         workstreams: verdict.workstreams,
     }
+}
+
+/// Tasks the simulation with no failures leaves blocked or stalled (GRAPH.md §4.3).
+fn never_runs(graph: &check::Graph, order: &[String]) -> Vec<String> {
+    let settings = plan::Settings {
+        max_concurrency: graph.max_concurrency.unwrap_or(1),
+        max_task_attempts: graph.max_task_attempts.unwrap_or(1),
+        ..Default::default()
+    };
+    let sim = plan::simulate(graph, order, &settings);
+    let blocked = sim
+        .steps
+        .iter()
+        .flat_map(|s| s.blocked.iter().map(|b| (b.task.clone(), b.reason.clone())));
+    let stalled = sim
+        .stalled
+        .iter()
+        .map(|s| (s.task.clone(), s.reason.clone()));
+    blocked
+        .chain(stalled)
+        .map(|(task, reason)| format!("task '{task}' can never run: {reason}"))
+        .collect()
 }
 
 fn print(ctx: &Ctx, report: &FileReport) {
@@ -223,6 +452,9 @@ fn print(ctx: &Ctx, report: &FileReport) {
             None => format!("{path}: {}", e.message),
         };
         ctx.out.problem(line);
+    }
+    if let Some(hint) = &report.hint {
+        ctx.out.problem(format!("  hint: {hint}"));
     }
     for w in &report.warnings {
         ctx.out.line(format!("{path}: warning: {w}"));

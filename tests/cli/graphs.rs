@@ -808,3 +808,174 @@ fn plan_text_matches_the_spec_example() {
         "plan demo: 3 tasks, 2 workstreams, max_concurrency 2, max_task_attempts 2\nstep 1\n  started   a, c\n  finished  c\n  retried   a\n  merged    ws_c (merge assumed)\nstep 2\n  started   a (attempt 2)\n  failed    a\n  blocked   b: Blocked by orchestration rules: dependency 'a' failed\noutcome: completed_with_failures after 2 steps\n"
     );
 }
+
+/// A repository holding `graphs/g.yaml` with `yaml`, committed.
+fn graph_repo(yaml: &str) -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.write("graphs/g.yaml", yaml);
+    repo.commit_all("graph");
+    repo
+}
+
+#[test]
+fn migrate_maps_a_v01_graph_in_one_commit_that_rollback_undoes() {
+    let v01 = "# build graph\nname: build\ntarget_repo: /src/app\ntmux_session: agents\nkeep_panes: true\ntasks:\n  - id: design\n    model: m   # keep this task's model\n  - id: implement\n    dependencies: [design]\n";
+    let repo = graph_repo(v01);
+    let before = repo.rev("HEAD");
+    let dry = repo
+        .wf(&["graph", "migrate", "graphs/g.yaml", "--dry-run"])
+        .expect(0);
+    assert!(
+        dry.stdout
+            .starts_with("--- a/graphs/g.yaml\n+++ b/graphs/g.yaml\n@@ "),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stdout.contains("-target_repo: /src/app\n"));
+    assert_eq!(repo.rev("HEAD"), before, "dry run commits nothing");
+    let run = repo.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert!(
+        run.stdout.contains(
+            "removed  target_repo (no graph key today: use agentrelay run --target-repo)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("mapped   tasks[0].model -> tasks[0].primary_agent.model")
+    );
+    assert_eq!(
+        repo.read("graphs/g.yaml"),
+        "# build graph\nname: build\nkeep_panes: true\ntasks:\n  - id: design\n    primary_agent:\n      model: m\n  - id: implement\n    dependencies: [design]\n"
+    );
+    let trailers = repo.git(&["log", "-1", "--format=%(trailers:only,unfold)"]);
+    assert_eq!(
+        trailers.trim(),
+        "Workflow-Operation: migrate\nWorkflow-Migration: graph-schema"
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]).trim(),
+        "workflow: migrate task graphs to current schema (1 files)"
+    );
+    repo.wf(&["graph", "check", "graphs/g.yaml"]).expect(0);
+    let again = repo.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert!(again.stdout.contains("nothing to migrate"));
+    repo.wf(&["rollback"]).expect(0);
+    assert_eq!(repo.read("graphs/g.yaml"), v01);
+}
+
+#[test]
+fn migrate_cases_t67_to_t71() {
+    let t67 = graph_repo(
+        "name: x\nmodel: G\ntasks:\n  - id: a\n    model: T\n  - id: b\n    dependencies: [a]\n",
+    );
+    t67.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert_eq!(
+        t67.read("graphs/g.yaml"),
+        "name: x\ntasks:\n  - id: a\n    primary_agent:\n      model: T\n  - id: b\n    dependencies: [a]\n    primary_agent:\n      model: G\n"
+    );
+
+    let t68 = graph_repo(
+        "name: x\nmax_gate_retries: 3\ntasks:\n  - id: a\n    completion_gate: make test\n  - id: b\n    dependencies: [a]\n",
+    );
+    t68.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert_eq!(
+        t68.read("graphs/g.yaml"),
+        "name: x\ntasks:\n  - id: a\n    completion_gate: make test\n    max_gate_attempts: 3\n  - id: b\n    dependencies: [a]\n"
+    );
+
+    let t69 = graph_repo(
+        "name: x\nverbosity: educational\ntasks:\n  - id: t1\n    verbosity: standard\n  - id: t2\n    dependencies: [t1]\n",
+    );
+    t69.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert_eq!(
+        t69.read("graphs/g.yaml"),
+        "name: x\ntasks:\n  - id: t1\n  - id: t2\n    dependencies: [t1]\n    primary_agent:\n      adr_verbosity: educational\n"
+    );
+
+    let t70 = graph_repo(
+        "name: x\ntasks:\n  - id: a\n    review_model: M\n    review_on_attempt: 2\n  - id: b\n    dependencies: [a]\n    review_on_attempt: 3\n",
+    );
+    t70.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert_eq!(
+        t70.read("graphs/g.yaml"),
+        "name: x\ntasks:\n  - id: a\n    review:\n      agent:\n        model: M\n      review_on_attempt: 2\n  - id: b\n    dependencies: [a]\n"
+    );
+
+    let t71 = graph_repo(
+        "name: x\ntasks:\n  - id: a\n    completion_gate: pytest --cov-fail-under={coverage_threshold}\n    task_params: {coverage_threshold: 90, x: 1}\n",
+    );
+    let run = t71.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
+    assert!(
+        run.stdout.contains("dropped  tasks[0].task_params.x"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        t71.read("graphs/g.yaml"),
+        "name: x\ntasks:\n  - id: a\n    completion_gate: pytest --cov-fail-under=90\n"
+    );
+}
+
+#[test]
+fn migrate_refuses_what_it_cannot_carry_over_and_writes_nothing() {
+    for (yaml, reason) in [
+        (
+            "name: x\ntasks:\n  - id: a\n    role: merger\n",
+            "merger is refused",
+        ),
+        (
+            "name: x\ntdd_groups: [a]\ntasks:\n  - id: a\n",
+            "tdd_groups: refused",
+        ),
+        (
+            "name: x\nworkstreams: [{id: default}]\ntmux_session: s\ntasks:\n  - id: a\n    dependecies: []\n",
+            "contains unknown key(s): dependecies",
+        ),
+    ] {
+        let repo = graph_repo(yaml);
+        let before = repo.rev("HEAD");
+        let run = repo
+            .wf(&["graph", "migrate", "graphs/g.yaml", "--json"])
+            .expect(1);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(report["files"][0]["status"], "refused");
+        assert!(
+            report["files"][0]["errors"][0]
+                .as_str()
+                .unwrap()
+                .contains(reason),
+            "{yaml}: {}",
+            report
+        );
+        assert_eq!(repo.rev("HEAD"), before);
+        assert_eq!(repo.read("graphs/g.yaml"), yaml);
+    }
+    let current = graph_repo("name: x\ntasks:\n  - id: a\n");
+    assert!(
+        current
+            .wf(&["graph", "migrate", "graphs/g.yaml"])
+            .expect(0)
+            .stdout
+            .contains("nothing to migrate")
+    );
+    let none = TestRepo::with_commit();
+    none.wf(&["graph", "migrate"]).expect(2);
+}
+
+#[test]
+fn check_hints_at_migrate_and_warns_of_tasks_that_can_never_run() {
+    let repo = TestRepo::new();
+    repo.write("old.yaml", "name: x\ntmux_session: s\ntasks:\n  - id: a\n");
+    let run = repo.wf(&["graph", "check", "old.yaml"]).expect(1);
+    assert!(
+        run.stdout
+            .contains("  hint: git workflow graph migrate old.yaml"),
+        "{}",
+        run.stdout
+    );
+    repo.write("stuck.yaml", "name: x\nworkstreams: [{id: P}, {id: C, parent_workstream_id: P}]\ntasks:\n  - {id: c, workstream_id: C}\n  - {id: p, workstream_id: P, dependencies: [c]}\n");
+    let run = repo.wf(&["graph", "check", "stuck.yaml"]).expect(0);
+    assert!(run.stdout.contains("stuck.yaml: warning: task 'c' can never run: Blocked by orchestration rules: waiting for parent workstream 'P' to complete integration"), "{}", run.stdout);
+}
