@@ -14,6 +14,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::error;
+use crate::fault;
 use crate::layout;
 use crate::repo::{EntryKind, Head, Oid, Repo, TreeEdit};
 
@@ -285,6 +286,7 @@ pub fn require_clean(repo: &Repo, paths: &[&str]) -> Result<()> {
 /// Carries out a plan: commit built from `base`'s tree plus the actions, branch moved
 /// only if it still points at `base`, then the touched paths materialised.
 pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
+    fault::point("planned")?;
     refuse_to_overwrite_untracked(repo, base, plan)?;
     let base_tree = repo.tree_of(base.commit)?;
     let commit = repo.in_one_pack(|| {
@@ -292,6 +294,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
         let tree = repo.edit_tree(base_tree, &edits)?;
         repo.write_commit(tree, base.commit, &plan.message())
     })?;
+    fault::point("objects")?;
     let journal = Journal {
         refname: base.refname.clone(),
         old: base.commit,
@@ -299,7 +302,10 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
         consumed: plan.consumed.clone(),
     };
     journal.write(repo)?;
-    fault_point("before-ref");
+    if let Err(e) = fault::point("before-ref") {
+        Journal::remove(repo)?;
+        return Err(e.into());
+    }
     let reflog = format!("git-workflow: {}", plan.subject);
     if !repo.compare_and_swap(&base.refname, base.commit, commit, &reflog)? {
         Journal::remove(repo)?;
@@ -311,13 +317,20 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
             "run the command again: it will plan from the new commit",
         ));
     }
-    fault_point("after-ref");
-    repo.materialise(base.commit, commit)
+    finish(repo, base.commit, commit, &plan.consumed)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
-    fault_point("after-materialise");
-    repo.remove_consumed(&plan.consumed)?;
     Journal::remove(repo)?;
     Ok(commit)
+}
+
+/// Everything after the branch moved: materialise, drop consumed files. Interrupted
+/// here, the journal lets the next command do it again.
+fn finish(repo: &Repo, old: Oid, new: Oid, consumed: &[(Oid, String)]) -> Result<()> {
+    fault::point("after-ref")?;
+    repo.materialise(old, new)?;
+    repo.remove_consumed(consumed)?;
+    fault::point("after-materialise")?;
+    Ok(())
 }
 
 /// The tree edits a plan's actions stand for; a move reuses the source's blob.
@@ -494,17 +507,6 @@ fn lock_path(repo: &Repo) -> PathBuf {
 
 fn journal_path(repo: &Repo) -> PathBuf {
     repo.git_dir().join("git-workflow.journal")
-}
-
-/// In test builds, dies on the spot (as `kill -9` would) when `GIT_WORKFLOW_FAULT`
-/// names this point; release builds compile it to nothing.
-fn fault_point(name: &str) {
-    #[cfg(debug_assertions)]
-    if std::env::var("GIT_WORKFLOW_FAULT").as_deref() == Ok(name) {
-        std::process::abort();
-    }
-    #[cfg(not(debug_assertions))]
-    let _ = name;
 }
 
 #[cfg(test)]

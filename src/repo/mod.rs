@@ -19,6 +19,7 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::error;
+use crate::fault;
 
 mod index;
 mod pack;
@@ -572,15 +573,18 @@ impl Repo {
                 _ => to_write.push(file),
             }
         }
+        fault::point("renamed")?;
         for file in &removed {
             if !renamed_from.contains(file.path.as_str()) {
                 self.remove_from_work_tree(&file.path)?;
             }
         }
+        fault::point("removed")?;
         for file in to_write {
             let blob = self.git.find_blob(file.id)?;
             self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
         }
+        fault::point("written")?;
         let mut entries = Vec::with_capacity(added.len());
         for file in &added {
             let meta = fs::metadata(self.workdir.join(&file.path))
@@ -588,6 +592,7 @@ impl Repo {
             entries.push(new_entry(file, &meta));
         }
         staged.update(&removed, entries)?;
+        fault::point("index")?;
         Ok(removed.len() + added.len())
     }
 

@@ -3,9 +3,12 @@
 
 mod ccw;
 mod check;
+mod concurrency;
 mod discovery;
+mod faults;
 mod graphs;
 mod hooks;
+mod hostile;
 mod migrate;
 mod properties;
 mod recovery;

@@ -1,0 +1,82 @@
+//! Several runs at once on one repository: exactly one commits, the others are told
+//! the repository is busy (or find nothing left to do), and nothing is lost.
+
+use crate::support::{TestRepo, hermetic};
+use std::process::Output;
+
+/// Starts `n` copies of the command at once and waits for all of them.
+fn race(repo: &TestRepo, n: usize, args: &'static [&'static str]) -> Vec<Output> {
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(n));
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let path = repo.path();
+            let home = repo.home();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let mut cmd = hermetic(env!("CARGO_BIN_EXE_git-workflow"), &home);
+                cmd.current_dir(&path).args(args);
+                barrier.wait();
+                cmd.output().unwrap()
+            })
+        })
+        .collect();
+    handles.into_iter().map(|h| h.join().unwrap()).collect()
+}
+
+#[test]
+fn two_to_eight_migrations_at_once_make_exactly_one_commit_200_rounds() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let base = repo.rev("HEAD");
+    let mut busy = 0;
+    for round in 0..200 {
+        let n = 2 + round % 7;
+        let outputs = race(&repo, n, &["migrate"]);
+        for out in &outputs {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            match out.status.code() {
+                Some(0) => assert!(
+                    stdout.contains("[main ") || stdout.contains("nothing to migrate"),
+                    "round {round}: {stdout}"
+                ),
+                Some(1) => {
+                    assert!(
+                        stderr.contains("repository busy"),
+                        "round {round}: {stderr}"
+                    );
+                    busy += 1;
+                }
+                other => panic!("round {round}: exit {other:?}: {stderr}"),
+            }
+        }
+        assert_eq!(
+            repo.rev("HEAD~1"),
+            base,
+            "round {round}: exactly one commit"
+        );
+        assert_eq!(repo.status(), "", "round {round}");
+        assert!(
+            !repo.path().join(".git/git-workflow.lock").exists(),
+            "round {round}: the lock file is gone"
+        );
+        repo.git(&["reset", "-q", "--hard", &base]);
+    }
+    assert!(
+        busy > 0,
+        "no run was ever refused as busy: the race never happened"
+    );
+}
+
+#[test]
+fn a_lock_left_by_a_killed_run_does_not_block_the_next() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let run = repo.wf_with(&["migrate"], &[("GIT_WORKFLOW_FAULT", "objects:kill")]);
+    assert_eq!(run.code, None);
+    assert!(
+        repo.path().join(".git/git-workflow.lock").exists(),
+        "the killed run left its lock file"
+    );
+    repo.wf(&["migrate"]).expect(0);
+}

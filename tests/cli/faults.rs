@@ -1,0 +1,210 @@
+//! An operation interrupted at any step (killed, aborted, or failing with a full disk
+//! or a denied write) leaves the repository at exactly the old or the new commit, with
+//! a clean `git fsck`, and the next command finishes or undoes what was left.
+
+use crate::support::TestRepo;
+use git_workflow::fault::POINTS;
+
+const MODES: &[&str] = &["abort", "kill", "error", "full", "denied"];
+
+/// An operation to interrupt: how to build its repository, and its command line.
+struct Case {
+    setup: fn() -> TestRepo,
+    args: &'static [&'static str],
+}
+
+fn flat() -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo
+}
+
+fn migrated() -> TestRepo {
+    let repo = flat();
+    repo.wf(&["migrate"]).expect(0);
+    repo
+}
+
+fn ccw_session() -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.wf(&["session", "start", "Login page"]).expect(0);
+    repo.write(
+        ".workflow/sessions/WFS-login-page/IMPL_PLAN.md",
+        "# Login page\n\nA login page.\n",
+    );
+    repo.write(
+        ".workflow/sessions/WFS-login-page/.task/IMPL-1.json",
+        "{\"id\": \"IMPL-1\", \"status\": \"completed\"}\n",
+    );
+    repo.commit_all("session");
+    repo.write(
+        ".workflow/sessions/WFS-login-page/.summaries/IMPL-1-summary.md",
+        "never committed\n",
+    );
+    repo
+}
+
+/// Runs the case uninterrupted once for the tree it should end at, then interrupts it
+/// at every point in every mode.
+fn interrupt_everywhere(case: Case) {
+    let reference = (case.setup)();
+    let old = reference.rev("HEAD^{tree}");
+    reference.wf(case.args).expect(0);
+    let new = reference.rev("HEAD^{tree}");
+    assert_ne!(old, new);
+    let mut failures = Vec::new();
+    for point in POINTS {
+        for mode in MODES {
+            let repo = (case.setup)();
+            let run = repo.wf_with(
+                case.args,
+                &[("GIT_WORKFLOW_FAULT", &format!("{point}:{mode}"))],
+            );
+            if let Some(problem) = check_after(&repo, &old, &new, run.code) {
+                failures.push(format!("{point}:{mode}: {problem}\n{}", run.stderr));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} interruption(s) misbehaved:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What must hold after an interrupted run, and after the next command.
+fn check_after(repo: &TestRepo, old: &str, new: &str, code: Option<i32>) -> Option<String> {
+    if code == Some(0) {
+        return Some("an interrupted run reported success".into());
+    }
+    let tree = repo.rev("HEAD^{tree}");
+    if tree != old && tree != new {
+        return Some(format!("HEAD is neither the old nor the new tree ({tree})"));
+    }
+    let fsck = repo.git_run(&["fsck", "--no-dangling"]);
+    if fsck.code != Some(0) {
+        return Some(format!("git fsck: {}", fsck.stderr));
+    }
+    let status = repo.wf(&["status"]);
+    if status.code != Some(0) {
+        return Some(format!("the next status failed: {}", status.stderr));
+    }
+    let left = repo.status();
+    if tree == new && !left.is_empty() {
+        return Some(format!(
+            "after the next command the work tree still differs: {left}"
+        ));
+    }
+    None
+}
+
+#[test]
+fn migrate_interrupted_at_every_step() {
+    interrupt_everywhere(Case {
+        setup: flat,
+        args: &["migrate"],
+    });
+}
+
+#[test]
+fn rollback_interrupted_at_every_step() {
+    interrupt_everywhere(Case {
+        setup: migrated,
+        args: &["rollback"],
+    });
+}
+
+#[test]
+fn session_complete_interrupted_at_every_step() {
+    interrupt_everywhere(Case {
+        setup: ccw_session,
+        args: &["session", "complete", "WFS-login-page"],
+    });
+}
+
+#[test]
+fn an_operation_left_at_the_old_commit_runs_again_cleanly() {
+    for mode in MODES {
+        let repo = flat();
+        let before = repo.rev("HEAD");
+        let run = repo.wf_with(
+            &["migrate"],
+            &[("GIT_WORKFLOW_FAULT", &format!("before-ref:{mode}"))],
+        );
+        assert_ne!(run.code, Some(0));
+        assert_eq!(repo.rev("HEAD"), before, "{mode}");
+        assert_eq!(
+            repo.status(),
+            "",
+            "{mode}: nothing changed in the work tree"
+        );
+        repo.wf(&["migrate"]).expect(0);
+        assert_eq!(repo.rev("HEAD~1"), before);
+        assert_eq!(repo.status(), "");
+    }
+}
+
+#[test]
+fn a_full_disk_after_the_commit_keeps_the_journal_and_says_how_to_finish() {
+    let repo = flat();
+    let run = repo.wf_with(&["migrate"], &[("GIT_WORKFLOW_FAULT", "written:full")]);
+    assert_eq!(run.code, Some(3));
+    assert!(
+        run.stderr
+            .contains("the commit was made but the work tree could not be updated"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("no space left on device"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        repo.path().join(".git/git-workflow.journal").exists(),
+        "the journal is kept"
+    );
+    let next = repo.wf(&["migrate"]).expect(0);
+    assert!(next.stderr.contains("finished an interrupted operation"));
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
+fn a_commit_made_by_git_while_planning_makes_the_run_fail_cleanly() {
+    let repo = flat();
+    let go = repo.scratch().join("go");
+    let path = repo.path();
+    let home = repo.home();
+    let fault = format!("before-ref:pause={}", go.display());
+    let runner = std::thread::spawn(move || {
+        crate::support::hermetic(env!("CARGO_BIN_EXE_git-workflow"), &home)
+            .current_dir(&path)
+            .env("GIT_WORKFLOW_FAULT", fault)
+            .arg("migrate")
+            .output()
+            .unwrap()
+    });
+    while !repo.path().join(".git/git-workflow.journal").exists() {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    repo.write("README.md", "a commit of someone else\n");
+    repo.git(&["commit", "-q", "-a", "-m", "meanwhile"]);
+    let theirs = repo.rev("HEAD");
+    std::fs::write(&go, "").unwrap();
+    let out = runner.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("main moved while this operation was being planned")
+    );
+    assert_eq!(repo.rev("HEAD"), theirs, "their commit stands");
+    assert!(!repo.path().join(".git/git-workflow.journal").exists());
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(repo.rev("HEAD~1"), theirs);
+}
