@@ -9,6 +9,9 @@ pub mod task_session;
 pub mod task_snapshot;
 
 use anyhow::{Result, bail};
+
+/// The YAML value type the formats use, for callers outside the crate (fuzz targets).
+pub use serde_yaml::Value as YamlValue;
 use serde_yaml::Value;
 
 /// The largest state file we parse (SPEC §7): bigger ones are refused, not read.

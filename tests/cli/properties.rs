@@ -111,3 +111,63 @@ proptest! {
         prop_assert_eq!(repo.status(), "");
     }
 }
+
+/// One CCW session of a random old layout: its slug, whether it has a marker, and
+/// how many task files it holds.
+fn ccw_layout() -> impl Strategy<Value = (Vec<(String, bool, u8)>, Vec<String>)> {
+    (
+        prop::collection::btree_map("[a-z][a-z0-9]{0,6}", (any::<bool>(), 0u8..3), 0..6).prop_map(
+            |m| {
+                m.into_iter()
+                    .map(|(k, (marker, tasks))| (k, marker, tasks))
+                    .collect()
+            },
+        ),
+        prop::collection::btree_set("[a-z][a-z0-9]{0,6}", 0..4)
+            .prop_map(|s| s.into_iter().collect()),
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    #[test]
+    fn the_ccw_migration_loses_nothing_and_rolls_back_to_the_same_tree((sessions, archived) in ccw_layout()) {
+        prop_assume!(!sessions.is_empty() || !archived.is_empty());
+        let repo = TestRepo::with_commit();
+        let mut files = Vec::new();
+        for (slug, marker, tasks) in &sessions {
+            let dir = format!(".workflow/WFS-{slug}");
+            repo.write(&format!("{dir}/workflow-session.json"), &format!("{{\"session_id\": \"WFS-{slug}\"}}\n"));
+            files.push((format!("{dir}/workflow-session.json"), format!(".workflow/sessions/WFS-{slug}/workflow-session.json")));
+            for t in 0..*tasks {
+                repo.write(&format!("{dir}/.task/IMPL-{t}.json"), &format!("{{\"id\": \"IMPL-{t}\"}}\n"));
+                files.push((format!("{dir}/.task/IMPL-{t}.json"), format!(".workflow/sessions/WFS-{slug}/.task/IMPL-{t}.json")));
+            }
+            if *marker {
+                repo.write(&format!(".workflow/.active-WFS-{slug}"), "");
+            }
+        }
+        for slug in &archived {
+            let from = format!(".workflow/.archives/WFS-old-{slug}/workflow-session.json");
+            repo.write(&from, "{}\n");
+            files.push((from, format!(".workflow/archives/WFS-old-{slug}/workflow-session.json")));
+        }
+        repo.commit_all("ccw layout");
+        let original = repo.rev("HEAD:.workflow");
+        let contents: Vec<String> = files.iter().map(|(from, _)| repo.read(from)).collect();
+        repo.wf(&["migrate"]).expect(0);
+        for ((_, to), content) in files.iter().zip(&contents) {
+            prop_assert_eq!(&repo.read(to), content);
+        }
+        let tracked = repo.git(&["ls-files", ".workflow"]);
+        prop_assert!(!tracked.contains(".active-") && !tracked.contains(".archives/"), "{}", tracked);
+        prop_assert!(tracked.lines().all(|p| !p.starts_with(".workflow/WFS-")), "{}", tracked);
+        let once = repo.rev("HEAD");
+        repo.wf(&["migrate"]).expect(0);
+        prop_assert_eq!(repo.rev("HEAD"), once);
+        repo.wf(&["rollback"]).expect(0);
+        prop_assert_eq!(repo.rev("HEAD:.workflow"), original);
+        prop_assert_eq!(repo.status(), "");
+    }
+}
