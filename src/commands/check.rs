@@ -54,7 +54,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     let enabled = enabled_rules(&repo)?;
     let is_enabled = |id: &str| enabled.contains(&id);
-    let graphs = graph_globs(&repo)?;
+    let graphs = super::graph_globs(&repo)?;
     let report = match &args.range {
         Some(range) => check_range(&repo, range, &is_enabled, &graphs)?,
         None => check_index(&repo, !args.all, &is_enabled, &graphs)?,
@@ -82,20 +82,6 @@ fn enabled_rules(repo: &Repo) -> Result<Vec<&'static str>> {
         }
     }
     Ok(on)
-}
-
-/// The task-graph globs of `git config workflow.graphs` (separated by spaces or
-/// commas); none by default.
-fn graph_globs(repo: &Repo) -> Result<Vec<String>> {
-    Ok(repo
-        .config_string("workflow.graphs")?
-        .map(|v| {
-            v.split([' ', ','])
-                .filter(|g| !g.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
 }
 
 /// `--staged` (paths the next commit adds, changes or removes) or `--all`; the whole

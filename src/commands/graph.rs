@@ -309,15 +309,7 @@ fn migrate(files: &[String], dry_run: bool, ctx: &Ctx) -> Result<()> {
 /// matching `git config workflow.graphs`.
 fn graph_paths(repo: &Repo, files: &[String]) -> Result<Vec<String>> {
     if files.is_empty() {
-        let globs: Vec<String> = repo
-            .config_string("workflow.graphs")?
-            .map(|v| {
-                v.split([' ', ','])
-                    .filter(|g| !g.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let globs: Vec<String> = super::graph_globs(repo)?;
         let tracked = repo.index_under("", false)?;
         let found: Vec<String> = tracked
             .changed

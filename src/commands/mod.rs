@@ -103,3 +103,17 @@ pub fn unknown_migration(name: &str) -> anyhow::Error {
         format!("pick one of: {}", crate::migrations::names()),
     )
 }
+
+/// The task-graph globs of `git config workflow.graphs` (separated by spaces or
+/// commas); none by default.
+pub fn graph_globs(repo: &Repo) -> Result<Vec<String>> {
+    Ok(repo
+        .config_string("workflow.graphs")?
+        .map(|v| {
+            v.split([' ', ','])
+                .filter(|g| !g.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default())
+}

@@ -118,7 +118,25 @@ pub fn check(path: &str, text: &str) -> Verdict {
     verdict
 }
 
-const OPERATIONAL: &[&str] = &[
+/// The keys a task may have today (GRAPH.md §3.4).
+pub const TASK_KEYS: &[&str] = &[
+    "id",
+    "role",
+    "description",
+    "dependencies",
+    "inputs_from",
+    "paths",
+    "tagged_paths",
+    "completion_gate",
+    "max_gate_attempts",
+    "primary_agent",
+    "review",
+    "workstream_id",
+    "isolation",
+];
+
+/// The operational keys phase B removes, in agentrelay's order (GRAPH.md §2).
+pub const OPERATIONAL: &[&str] = &[
     "keep_panes",
     "model",
     "tools",
@@ -368,25 +386,8 @@ fn task(node: &Node, i: usize, model_forced: bool) -> Check<TaskSpec> {
     let Value::Map(entries) = &node.value else {
         return Err(at(&loc, "must be a mapping/object"));
     };
-    unknown_keys(
-        entries,
-        &loc,
-        &[
-            "id",
-            "role",
-            "description",
-            "dependencies",
-            "inputs_from",
-            "paths",
-            "tagged_paths",
-            "completion_gate",
-            "max_gate_attempts",
-            "primary_agent",
-            "review",
-            "workstream_id",
-            "isolation",
-        ],
-    )?;
+    unknown_keys(entries, &loc, TASK_KEYS)?;
+
     let id = nes(
         required(node, "id", &format!("{loc}.id"))?,
         &format!("{loc}.id"),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use super::check;
+use super::check::{self, TASK_KEYS};
 use super::yaml::{self, Node, Value};
 
 /// One line of the report.
@@ -87,21 +87,6 @@ const TOP_KEYS: &[&str] = &[
     "max_concurrency",
     "max_task_attempts",
     "teardown_mode",
-];
-const TASK_KEYS: &[&str] = &[
-    "id",
-    "role",
-    "description",
-    "dependencies",
-    "inputs_from",
-    "paths",
-    "tagged_paths",
-    "completion_gate",
-    "max_gate_attempts",
-    "primary_agent",
-    "review",
-    "workstream_id",
-    "isolation",
 ];
 
 /// Plans and applies the migration of one file's text.
