@@ -314,12 +314,7 @@ pub struct ShownTask {
 
 /// Loads a task session from its folder, else from the flat file (SPEC §4.1).
 pub fn show_task(repo: &Repo, task_id: &str, version: Option<&str>) -> Result<ShownTask> {
-    layout::check_id(task_id).map_err(|why| {
-        error::refused(
-            format!("task id {task_id:?}: {why}"),
-            "use the task's plain id",
-        )
-    })?;
+    checked_id(task_id)?;
     let version = resolve_version(repo, version)?;
     let dir = layout::task_sessions_dir(&version);
     let folder = format!("{dir}/{task_id}");
@@ -393,12 +388,7 @@ pub fn log_task(
     version: Option<&str>,
     op: &Operation,
 ) -> Result<Logged> {
-    layout::check_id(task_id).map_err(|why| {
-        error::refused(
-            format!("task id {task_id:?}: {why}"),
-            "use the task's plain id",
-        )
-    })?;
+    checked_id(task_id)?;
     let version = resolve_version(repo, version)?;
     let dir = layout::task_sessions_dir(&version);
     let folder = format!("{dir}/{task_id}");
@@ -433,6 +423,16 @@ pub fn log_task(
         task_log,
         global_log: layout::GLOBAL_LOG.into(),
         entry,
+    })
+}
+
+/// Refuses a task id that could not name one folder.
+fn checked_id(task_id: &str) -> Result<()> {
+    layout::check_id(task_id).map_err(|why| {
+        error::refused(
+            format!("task id {task_id:?}: {why}"),
+            "use the task's plain id",
+        )
     })
 }
 

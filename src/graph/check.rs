@@ -118,6 +118,15 @@ pub fn check(path: &str, text: &str) -> Verdict {
     verdict
 }
 
+/// The schema keys of the top level (GRAPH.md §3.2).
+pub const GRAPH_KEYS: &[&str] = &[
+    "name",
+    "tasks",
+    "workstreams",
+    "max_workstream_depth",
+    "isolation",
+];
+
 /// The keys a task may have today (GRAPH.md §3.4).
 pub const TASK_KEYS: &[&str] = &[
     "id",
@@ -171,17 +180,7 @@ fn phases(mut root: Node, verdict: &mut Verdict) -> Check<()> {
         Value::Map(entries) => entries,
         _ => return Err(at("graph", "must be a mapping/object")),
     };
-    unknown_keys(
-        entries,
-        "graph",
-        &[
-            "name",
-            "tasks",
-            "workstreams",
-            "max_workstream_depth",
-            "isolation",
-        ],
-    )?;
+    unknown_keys(entries, "graph", GRAPH_KEYS)?;
     let name = required(&root, "name", "graph.name")?;
     graph.name = nes(name, "name")?;
     isolation(root.get("isolation"), "graph.isolation")?;

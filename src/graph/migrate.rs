@@ -72,21 +72,14 @@ const CURRENT_TASK: &[&str] = &[
     "tagged_paths",
     "isolation",
 ];
-const TOP_KEYS: &[&str] = &[
-    "name",
-    "tasks",
-    "workstreams",
-    "max_workstream_depth",
-    "isolation",
-    "keep_panes",
-    "model",
-    "tools",
-    "anthropic_credential",
-    "fail_fast_on_workstream_error",
-    "fail_fast_on_internal_error",
-    "max_concurrency",
-    "max_task_attempts",
-    "teardown_mode",
+/// v01 task keys that become a current key elsewhere, and where.
+const TASK_RENAMES: &[(&str, &str)] = &[
+    ("src_paths", "paths.src"),
+    ("test_paths", "paths.test"),
+    ("spec_path", "paths.spec"),
+    ("max_gate_retries", "max_gate_attempts"),
+    ("model", "primary_agent.model"),
+    ("review_model", "review.agent.model"),
 ];
 
 /// Plans and applies the migration of one file's text.
@@ -264,7 +257,7 @@ impl Planner {
                     self.graph_verbosity = text_of(Some(v));
                     self.remove_top.push(key.clone());
                 }
-                k if TOP_KEYS.contains(&k) => {}
+                k if check::GRAPH_KEYS.contains(&k) || check::OPERATIONAL.contains(&k) => {}
                 other if self.pure => self.remove(other, "unknown key"),
                 _ => {}
             }
@@ -304,42 +297,13 @@ impl Planner {
         for (k, v) in fields {
             let Value::Str(key) = &k.value else { continue };
             match key.as_str() {
-                "src_paths" => self.change(
-                    "mapped",
-                    format!("{loc}.src_paths"),
-                    Some(format!("{loc}.paths.src")),
-                    None,
-                ),
-                "test_paths" => self.change(
-                    "mapped",
-                    format!("{loc}.test_paths"),
-                    Some(format!("{loc}.paths.test")),
-                    None,
-                ),
-                "spec_path" => self.change(
-                    "mapped",
-                    format!("{loc}.spec_path"),
-                    Some(format!("{loc}.paths.spec")),
-                    None,
-                ),
-                "max_gate_retries" => self.change(
-                    "mapped",
-                    format!("{loc}.max_gate_retries"),
-                    Some(format!("{loc}.max_gate_attempts")),
-                    None,
-                ),
-                "model" => self.change(
-                    "mapped",
-                    format!("{loc}.model"),
-                    Some(format!("{loc}.primary_agent.model")),
-                    None,
-                ),
-                "review_model" => self.change(
-                    "mapped",
-                    format!("{loc}.review_model"),
-                    Some(format!("{loc}.review.agent.model")),
-                    None,
-                ),
+                k if let Some((_, to)) = TASK_RENAMES.iter().find(|(from, _)| *from == k) => self
+                    .change(
+                        "mapped",
+                        format!("{loc}.{k}"),
+                        Some(format!("{loc}.{to}")),
+                        None,
+                    ),
                 "review_on_attempt" if task.get("review_model").is_none() => self.change(
                     "removed",
                     format!("{loc}.review_on_attempt"),
