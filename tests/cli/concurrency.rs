@@ -80,3 +80,28 @@ fn a_lock_left_by_a_killed_run_does_not_block_the_next() {
     );
     repo.wf(&["migrate"]).expect(0);
 }
+
+#[test]
+fn completions_of_one_session_at_once_archive_it_exactly_once() {
+    for round in 0..50 {
+        let repo = TestRepo::with_commit();
+        repo.wf(&["session", "start", "Race"]).expect(0);
+        repo.commit_all("session");
+        let base = repo.rev("HEAD");
+        let outputs = race(&repo, 2 + round % 7, &["session", "complete", "WFS-race"]);
+        let committed = outputs
+            .iter()
+            .filter(|o| o.status.code() == Some(0))
+            .count();
+        assert_eq!(committed, 1, "round {round}: exactly one completion wins");
+        for out in outputs.iter().filter(|o| o.status.code() != Some(0)) {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains("repository busy") || stderr.contains("already archived"),
+                "round {round}: {stderr}"
+            );
+        }
+        assert_eq!(repo.rev("HEAD~1"), base, "round {round}: one commit");
+        assert_eq!(repo.status(), "", "round {round}");
+    }
+}

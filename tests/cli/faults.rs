@@ -99,6 +99,44 @@ fn check_after(repo: &TestRepo, old: &str, new: &str, code: Option<i32>) -> Opti
     None
 }
 
+fn ccw_old_layout() -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.write(".workflow/.active-WFS-a", "");
+    repo.write(
+        ".workflow/WFS-a/workflow-session.json",
+        "{\"session_id\": \"WFS-a\"}\n",
+    );
+    repo.write(
+        ".workflow/WFS-a/.task/IMPL-1.json",
+        "{\"id\": \"IMPL-1\"}\n",
+    );
+    repo.write(".workflow/.archives/manifest.json", "[]\n");
+    repo.commit_all("ccw");
+    repo
+}
+
+fn v01_graph() -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        "graphs/g.yaml",
+        "name: g\ntmux_session: s\ntasks:\n  - id: a\n    model: m\n",
+    );
+    repo.commit_all("graph");
+    repo
+}
+
+#[test]
+fn every_migration_interrupted_at_every_step() {
+    interrupt_everywhere(Case {
+        setup: ccw_old_layout,
+        args: &["migrate"],
+    });
+    interrupt_everywhere(Case {
+        setup: v01_graph,
+        args: &["graph", "migrate", "graphs/g.yaml"],
+    });
+}
+
 #[test]
 fn migrate_interrupted_at_every_step() {
     interrupt_everywhere(Case {
