@@ -1,7 +1,7 @@
 //! The `git-workflow` binary: parse, run, map errors to exit codes. Nothing else.
 
 use clap::Parser;
-use git_workflow::report::{Colour, paint};
+use git_workflow::report::{Colour, json_error, paint};
 use git_workflow::{cli::Cli, commands, error};
 
 fn main() {
@@ -12,7 +12,15 @@ fn main() {
             std::process::exit(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let json = cli.json;
     if let Err(err) = commands::run(cli) {
+        if json {
+            json_error(
+                error::exit_code(&err),
+                &format!("{err:#}"),
+                error::hint(&err),
+            );
+        }
         eprintln!("{}: {err}", paint("error", Colour::Red));
         for cause in err.chain().skip(1) {
             eprintln!("  caused by: {cause}");

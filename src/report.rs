@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::plan::Action;
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a command's report is printed.
 pub struct Out {
@@ -50,6 +51,7 @@ impl Out {
         if self.json {
             let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into());
             self.write(&format!("{text}\n"));
+            JSON_WRITTEN.store(true, Ordering::Relaxed);
         }
     }
 
@@ -91,6 +93,23 @@ impl Out {
             self.closed.set(true);
         }
     }
+}
+
+/// Whether this process printed its JSON document already.
+static JSON_WRITTEN: AtomicBool = AtomicBool::new(false);
+
+/// The one JSON document for a command that stopped with an error before printing
+/// its report, so that `--json` always gives a reader something to parse:
+/// `{"error": {"exit_code", "message", "hint"}}`. Nothing when a report was printed.
+pub fn json_error(exit_code: i32, message: &str, hint: Option<&str>) {
+    if JSON_WRITTEN.load(Ordering::Relaxed) {
+        return;
+    }
+    let doc =
+        serde_json::json!({"error": {"exit_code": exit_code, "message": message, "hint": hint}});
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(format!("{text}\n").as_bytes());
 }
 
 /// One action of a plan as reports show it, and as `--json` names its fields.

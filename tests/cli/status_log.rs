@@ -77,3 +77,35 @@ fn log_lists_operations_from_their_trailers() {
     assert_eq!(entries[0]["commit"].as_str().unwrap(), repo.rev("HEAD~1"));
     assert!(entries[0]["rolled_back_by"].is_null());
 }
+
+#[test]
+fn json_mode_always_prints_exactly_one_document_even_on_errors() {
+    let repo = TestRepo::with_commit();
+    let run = repo.wf(&["rollback", "--json"]).expect(1);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("one JSON document on a refusal");
+    assert_eq!(doc["error"]["exit_code"], 1);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing to roll back")
+    );
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("git workflow log")
+    );
+    let run = repo.wf(&["migrate", "--only", "nope", "--json"]).expect(2);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("one JSON document on a usage error");
+    assert_eq!(doc["error"]["exit_code"], 2);
+    repo.write(
+        ".workflow/versions/v001/task_sessions/a.yml",
+        "task_id: a\n",
+    );
+    repo.git(&["add", "-A"]);
+    let run = repo.wf(&["check", "--json"]).expect(1);
+    let doc: Value =
+        serde_json::from_str(&run.stdout).expect("the report alone, not a second document");
+    assert_eq!(doc["violations"][0]["rule"], "flat-task-session");
+}
