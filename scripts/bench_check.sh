@@ -14,8 +14,6 @@ runs=${3:-21}
 python3 "$root/scripts/bench_fixture.py" "$work/repo" "$files" "$sessions"
 cd "$work/repo"
 # The fixture's sessions are flat; migrate them so the staged folder below is valid.
-# Right after, the index's cache tree is invalid for .workflow/ (as after any tool
-# that changes the index); the next ordinary commit makes it whole again.
 "$bin" migrate -q
 
 measure() { # measure LABEL: alternate the two commands RUNS times
@@ -31,7 +29,7 @@ measure() { # measure LABEL: alternate the two commands RUNS times
 
 echo "first" >>src/m000/d0/f000001.txt
 git add src/m000/d0/f000001.txt
-measure "$files files, right after migrate (cache tree of .workflow/ invalidated)"
+measure "$files files, right after migrate"
 git commit -q -m "ordinary work"
 echo "outside" >>src/m000/d0/f000000.txt
 git add src/m000/d0/f000000.txt

@@ -125,10 +125,15 @@ impl IndexFile {
     /// The cache tree is kept with the touched folders invalidated; extensions that
     /// describe entry offsets or the work tree (untracked cache, fsmonitor) are dropped
     /// and rebuilt by git when it next needs them.
+    ///
+    /// With `primed`, the cache tree's node of that top-level folder is replaced by a
+    /// valid one (the caller vouches that the index now matches it), so git and
+    /// `check` can skip the folder at once instead of walking it until the next commit.
     pub fn write_spliced(
         self,
         removed: &BTreeSet<Vec<u8>>,
         mut added: Vec<NewEntry>,
+        primed: Option<CacheNode>,
     ) -> Result<()> {
         added.sort_by(|a, b| a.path.cmp(&b.path));
         let replaced: BTreeSet<&[u8]> = added.iter().map(|e| e.path.as_slice()).collect();
@@ -162,7 +167,7 @@ impl IndexFile {
         for (signature, range) in &self.extensions {
             let data = &self.bytes[range.clone()];
             let kept = match signature {
-                b"TREE" => Some(invalidate_cache_tree(data, &touched)),
+                b"TREE" => Some(invalidate_cache_tree(data, &touched, primed.as_ref())),
                 b"REUC" => Some(data.to_vec()),
                 _ => None,
             };
@@ -315,6 +320,7 @@ fn encode(entry: &NewEntry, out: &mut Vec<u8>) {
 
 /// One folder of the cache tree: its name, entry count (-1 when invalid), its tree id
 /// when valid, and its subfolders in order.
+#[derive(Debug, Clone)]
 pub struct CacheNode {
     name: Vec<u8>,
     entries: i64,
@@ -324,7 +330,7 @@ pub struct CacheNode {
 
 /// The cache tree with every folder above a touched path marked invalid, as git's
 /// `cache_tree_invalidate_path` does; an unreadable cache tree is dropped (empty).
-fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]]) -> Vec<u8> {
+fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNode>) -> Vec<u8> {
     let mut at = 0;
     let Some(mut root) = read_node(data, &mut at) else {
         return Vec::new();
@@ -344,12 +350,45 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]]) -> Vec<u8> {
             }
         }
     }
+    if let Some(primed) = primed
+        && let Some(slot) = root.children.iter_mut().find(|c| c.name == primed.name)
+    {
+        *slot = primed.clone();
+    }
     let mut out = Vec::with_capacity(data.len());
     root.write(&mut out);
     out
 }
 
 impl CacheNode {
+    /// A valid node: a folder whose index entries (`entries`, counted recursively)
+    /// are exactly the tree `id`; `children` must be its subfolders, which this
+    /// sorts as git's cache tree keeps them (by name length, then bytes).
+    pub fn valid(
+        name: &[u8],
+        entries: i64,
+        id: [u8; HASH_LEN],
+        mut children: Vec<CacheNode>,
+    ) -> Self {
+        children.sort_by(|a, b| {
+            a.name
+                .len()
+                .cmp(&b.name.len())
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Self {
+            name: name.to_vec(),
+            entries,
+            id: Some(id),
+            children,
+        }
+    }
+
+    /// The number of index entries the node covers, when valid.
+    pub fn entry_count(&self) -> i64 {
+        self.entries
+    }
+
     /// The node of the folder at `path` (`a/b`) below this one.
     pub fn find(&self, path: &str) -> Option<&CacheNode> {
         path.split('/')
@@ -452,7 +491,7 @@ mod tests {
             data.extend_from_slice(format!("{entries} {subtrees}\n").as_bytes());
             data.extend_from_slice(&id);
         }
-        let out = invalidate_cache_tree(&data, &[b"b/c/file"]);
+        let out = invalidate_cache_tree(&data, &[b"b/c/file"], None);
         let mut at = 0;
         let root = read_node(&out, &mut at).unwrap();
         assert_eq!(at, out.len());

@@ -591,9 +591,56 @@ impl Repo {
                 .with_context(|| format!("reading back {}", file.path))?;
             entries.push(new_entry(file, &meta));
         }
-        staged.update(&removed, entries)?;
+        let primed = self.primed_cache(new, &removed, &added, &staged)?;
+        staged.update(&removed, entries, primed)?;
         fault::point("index")?;
         Ok(removed.len() + added.len())
+    }
+
+    /// When every touched path lies in one top-level folder (`.workflow/`), the index
+    /// now holds exactly the new commit's tree there (operations refuse to start over
+    /// local changes in it), so its cache-tree node can be written valid.
+    fn primed_cache(
+        &self,
+        new: Oid,
+        removed: &[ChangedFile],
+        added: &[ChangedFile],
+        staged: &IndexUpdate,
+    ) -> Result<Option<index::CacheNode>> {
+        let top = crate::layout::WORKFLOW_DIR;
+        let inside = |f: &ChangedFile| f.path.starts_with(&format!("{top}/"));
+        if !matches!(staged, IndexUpdate::Spliced(_)) || !removed.iter().chain(added).all(inside) {
+            return Ok(None);
+        }
+        let tree = self.git.find_commit(new)?.tree()?;
+        let Some(entry) = tree
+            .get_name(top)
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+        else {
+            return Ok(None);
+        };
+        Ok(Some(self.cache_node(top.as_bytes(), entry.id())?))
+    }
+
+    fn cache_node(&self, name: &[u8], id: Oid) -> Result<index::CacheNode> {
+        let tree = self.git.find_tree(id)?;
+        let mut entries = 0;
+        let mut children = Vec::new();
+        for entry in tree.iter() {
+            if entry.kind() == Some(ObjectType::Tree) {
+                let child = self.cache_node(entry.name_bytes(), entry.id())?;
+                entries += child.entry_count();
+                children.push(child);
+            } else {
+                entries += 1;
+            }
+        }
+        Ok(index::CacheNode::valid(
+            name,
+            entries,
+            id.as_bytes().try_into().unwrap_or_default(),
+            children,
+        ))
     }
 
     /// The index file this repository uses: `GIT_INDEX_FILE` when set (as libgit2
@@ -1257,11 +1304,16 @@ impl IndexUpdate {
     }
 
     /// Drops the removed paths, puts in the new entries, writes the index.
-    fn update(self, removed: &[ChangedFile], added: Vec<index::NewEntry>) -> Result<()> {
+    fn update(
+        self,
+        removed: &[ChangedFile],
+        added: Vec<index::NewEntry>,
+        primed: Option<index::CacheNode>,
+    ) -> Result<()> {
         match self {
             Self::Spliced(file) => {
                 let removed = removed.iter().map(|f| f.path.as_bytes().to_vec()).collect();
-                file.write_spliced(&removed, added)
+                file.write_spliced(&removed, added, primed)
             }
             Self::Libgit2(mut index) => {
                 for file in removed {

@@ -365,3 +365,33 @@ fn a_split_index_is_refused_with_the_fix() {
     repo.git(&["update-index", "--no-split-index"]);
     repo.wf(&["migrate"]).expect(0);
 }
+
+#[test]
+fn after_every_operation_git_builds_the_same_trees_from_the_index() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let assert_index_matches = |what: &str| {
+        assert_eq!(
+            repo.git(&["write-tree"]).trim(),
+            repo.rev("HEAD^{tree}"),
+            "after {what}"
+        );
+        repo.write("later.txt", what);
+        repo.git(&["add", "later.txt"]);
+        let workflow = repo.rev("HEAD:.workflow");
+        repo.git(&["commit", "-q", "-m", what]);
+        assert_eq!(
+            repo.rev("HEAD:.workflow"),
+            workflow,
+            "a commit after {what} kept .workflow/ as it was"
+        );
+    };
+    repo.wf(&["migrate"]).expect(0);
+    assert_index_matches("migrate");
+    repo.wf(&["rollback", "HEAD~1"]).expect(0);
+    assert_index_matches("rollback");
+    repo.wf(&["session", "start", "after all"]).expect(0);
+    repo.commit_all("session");
+    repo.wf(&["session", "complete"]).expect(0);
+    assert_index_matches("complete");
+}
