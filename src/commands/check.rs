@@ -75,13 +75,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
 /// The rules not switched off with `git config workflow.check.<id> false`.
 fn enabled_rules(repo: &Repo) -> Result<Vec<&'static str>> {
-    let mut on = Vec::new();
-    for rule in rules::RULES {
-        if repo.config_bool(&format!("workflow.check.{}", rule.id))? != Some(false) {
-            on.push(rule.id);
-        }
-    }
-    Ok(on)
+    let keys: Vec<String> = rules::RULES
+        .iter()
+        .map(|r| format!("workflow.check.{}", r.id))
+        .collect();
+    let values = repo.config_bools(&keys)?;
+    Ok(rules::RULES
+        .iter()
+        .zip(values)
+        .filter(|(_, on)| *on != Some(false))
+        .map(|(rule, _)| rule.id)
+        .collect())
 }
 
 /// `--staged` (paths the next commit adds, changes or removes) or `--all`; the whole

@@ -52,18 +52,12 @@ pub enum Outcome {
     Refused(Vec<String>),
 }
 
-const CURRENT_TOP: &[&str] = &[
-    "workstreams",
-    "max_workstream_depth",
-    "isolation",
-    "tools",
-    "anthropic_credential",
-    "fail_fast_on_workstream_error",
-    "fail_fast_on_internal_error",
-    "max_concurrency",
-    "max_task_attempts",
-    "teardown_mode",
-];
+/// Top-level keys only the current schema has: the schema keys v01 lacked, and the
+/// operational keys other than `keep_panes` and `model` (GRAPH.md §7).
+fn current_only_top(key: &str) -> bool {
+    matches!(key, "workstreams" | "max_workstream_depth" | "isolation")
+        || (check::OPERATIONAL.contains(&key) && !matches!(key, "keep_panes" | "model"))
+}
 const CURRENT_TASK: &[&str] = &[
     "primary_agent",
     "review",
@@ -92,7 +86,7 @@ pub fn migrate(path: &str, text: &str) -> Outcome {
         return Outcome::Refused(vec!["graph: must be a mapping/object".into()]);
     };
     let mut doc = Lines::new(text);
-    let pure = !top.iter().any(|(k, _)| key_in(k, CURRENT_TOP))
+    let pure = !top.iter().any(|(k, _)| matches!(&k.value, Value::Str(s) if current_only_top(s)))
         && tasks(&root).iter().all(|t| {
             !matches!(&t.value, Value::Map(m) if m.iter().any(|(k, _)| key_in(k, CURRENT_TASK)))
         });

@@ -5,7 +5,7 @@
 
 use super::{Failure, Item, Migration, Outcome};
 use crate::layout;
-use crate::plan::{Action, Plan};
+use crate::plan::Action;
 use crate::repo::{EntryKind, Snapshot};
 use anyhow::Result;
 
@@ -18,14 +18,7 @@ pub const MIGRATION: Migration = Migration {
 
 /// Plans the move of every old-layout session, marker and archive.
 pub fn plan(snapshot: &Snapshot<'_>, _now: &str) -> Result<Outcome> {
-    let mut outcome = Outcome {
-        plan: Plan {
-            operation: "migrate".into(),
-            trailers: vec![("Workflow-Migration".into(), MIGRATION.name.into())],
-            ..Plan::default()
-        },
-        ..Outcome::default()
-    };
+    let mut outcome = Outcome::for_migration(MIGRATION.name);
     let top = snapshot.list(layout::WORKFLOW_DIR)?;
     for entry in &top {
         if entry.name.starts_with("WFS-") && entry.kind == EntryKind::Dir {

@@ -53,6 +53,18 @@ pub struct Failure {
 }
 
 impl Outcome {
+    /// An empty outcome for a migration: its plan carries the migrate trailers.
+    pub fn for_migration(name: &str) -> Self {
+        Self {
+            plan: Plan {
+                operation: "migrate".into(),
+                trailers: vec![("Workflow-Migration".into(), name.into())],
+                ..Plan::default()
+            },
+            ..Self::default()
+        }
+    }
+
     /// Nothing to migrate and nothing in the way.
     pub fn is_nothing_to_do(&self) -> bool {
         self.items.is_empty() && self.failures.is_empty()

@@ -7,7 +7,7 @@ use crate::formats::operations_log;
 use crate::formats::task_session::TaskSession;
 use crate::formats::task_snapshot::{self, SnapshotMeta};
 use crate::layout;
-use crate::plan::{Action, Plan};
+use crate::plan::Action;
 use crate::repo::{Entry, EntryKind, Snapshot};
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
@@ -24,14 +24,7 @@ const NOTE: &str = "Created during migration from flat file structure";
 
 /// Plans the migration of every flat task session in every version folder.
 pub fn plan(snapshot: &Snapshot<'_>, now: &str) -> Result<Outcome> {
-    let mut outcome = Outcome {
-        plan: Plan {
-            operation: "migrate".into(),
-            trailers: vec![("Workflow-Migration".into(), MIGRATION.name.into())],
-            ..Plan::default()
-        },
-        ..Outcome::default()
-    };
+    let mut outcome = Outcome::for_migration(MIGRATION.name);
     for version in snapshot.list(layout::VERSIONS_DIR)? {
         if version.kind == EntryKind::Dir {
             plan_version(snapshot, &version.name, now, &mut outcome)?;

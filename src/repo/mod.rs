@@ -856,16 +856,20 @@ impl Repo {
         Ok(self.git.find_blob(id)?.content().to_vec())
     }
 
-    /// Reads a boolean from git config the way git does (`yes`, `on`, `1`, …).
-    pub fn config_bool(&self, key: &str) -> Result<Option<bool>> {
-        match self.git.config()?.get_bool(key) {
-            Ok(value) => Ok(Some(value)),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(error::refused(
-                format!("git config {key} is not a boolean: {}", e.message()),
-                format!("set it to true or false: `git config {key} false`"),
-            )),
-        }
+    /// Reads booleans from git config the way git does (`yes`, `on`, `1`, …), opening
+    /// the configuration once for all of them (the hook reads one per rule).
+    pub fn config_bools(&self, keys: &[String]) -> Result<Vec<Option<bool>>> {
+        let config = self.git.config()?;
+        keys.iter()
+            .map(|key| match config.get_bool(key) {
+                Ok(value) => Ok(Some(value)),
+                Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+                Err(e) => Err(error::refused(
+                    format!("git config {key} is not a boolean: {}", e.message()),
+                    format!("set it to true or false: `git config {key} false`"),
+                )),
+            })
+            .collect()
     }
 
     /// Reads a string from git config; `None` when unset.
