@@ -12,6 +12,16 @@ pub const OPERATION: &str = "Workflow-Operation";
 pub const REVERTS: &str = "Workflow-Reverts";
 /// The operation name of a rollback.
 pub const ROLLBACK: &str = "rollback";
+/// The operation name of the commit that records a session as it stands before it
+/// is archived; undoing one un-tracks its files and leaves them in the work tree.
+pub const RECORD: &str = "record";
+/// The operation name of a session's completion.
+pub const COMPLETE: &str = "complete";
+/// The trailer naming the CCW session an operation archived or recorded.
+pub const SESSION: &str = "Workflow-Session";
+/// The trailer a completion carries: the folder the session was archived from, so
+/// that a rollback can move the folder's uncommitted leftovers back.
+pub const SESSION_FOLDER: &str = "Workflow-Session-Folder";
 
 /// One operation commit.
 #[derive(Debug, Clone)]

@@ -156,6 +156,36 @@ pub fn task_session_folder_of(path: &str) -> Option<String> {
     }
 }
 
+/// Every folder a CCW session of this id can live in, in SPEC §3's order: the old
+/// layout, `sessions/`, `active/`, `archives/`, the old `.archives/`.
+pub fn session_places(id: &str) -> [String; 5] {
+    [
+        WORKFLOW_DIR,
+        SESSIONS_DIR,
+        ACTIVE_DIR,
+        ARCHIVES_DIR,
+        LEGACY_ARCHIVES_DIR,
+    ]
+    .map(|dir| format!("{dir}/{id}"))
+}
+
+/// The CCW session folder a path lies in (any layout), with its id.
+pub fn session_folder_of(path: &str) -> Option<(String, &str)> {
+    let parts: Vec<&str> = path.split('/').collect();
+    let (depth, id) = match parts.as_slice() {
+        [WORKFLOW_DIR, id, _, ..] if is_session_id(id) => (2, *id),
+        [
+            WORKFLOW_DIR,
+            "sessions" | "active" | "archives" | ".archives",
+            id,
+            _,
+            ..,
+        ] if is_session_id(id) => (3, *id),
+        _ => return None,
+    };
+    Some((parts[..depth].join("/"), id))
+}
+
 /// The three files every task-session folder must hold.
 pub const TASK_SESSION_FILES: [&str; 3] = [SESSION_FILE, TASK_FILE, OPERATIONS_LOG];
 
@@ -303,6 +333,15 @@ mod tests {
             task_session_folder_of(".workflow/versions/v1/task_sessions/t.yml"),
             None
         );
+        assert_eq!(
+            session_folder_of(".workflow/active/WFS-a/.task/IMPL-1.json"),
+            Some((".workflow/active/WFS-a".to_string(), "WFS-a"))
+        );
+        assert_eq!(
+            session_folder_of(".workflow/WFS-a/IMPL_PLAN.md"),
+            Some((".workflow/WFS-a".to_string(), "WFS-a"))
+        );
+        assert_eq!(session_folder_of(".workflow/archives/manifest.json"), None);
         assert!(is_state_file(".workflow/project.json"));
         assert!(!is_state_file(".workflow/IMPL_PLAN.md"));
     }

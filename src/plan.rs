@@ -70,10 +70,18 @@ pub struct Plan {
     pub actions: Vec<Action>,
     /// Things the user should know that do not stop the plan.
     pub warnings: Vec<String>,
-    /// Work-tree files git does not track whose bytes the commit took (a session's
-    /// uncommitted files, archived elsewhere): removed once the commit is in the
-    /// work tree, if they still hold those bytes.
-    pub consumed: Vec<(Oid, String)>,
+    /// A commit made first, on the base, that this plan's commit then builds on:
+    /// the session folder recorded as it stands before it is archived, so that its
+    /// uncommitted files are in history and a revert of the archival gives them back.
+    /// Both commits land with one move of the branch.
+    pub record: Option<Box<Plan>>,
+    /// Work-tree folders that move whole: once the commit is in the work tree, what
+    /// is left in `from` (ignored files, empty folders) moves into `to`, the index
+    /// forgets everything under `from`, and `from` is gone.
+    pub carry: Vec<(String, String)>,
+    /// Bring only the index to the new commit and leave the work tree as it is: a
+    /// record commits files that are already there, and undoing one un-tracks them.
+    pub index_only: bool,
 }
 
 /// Past this many items a commit body gives a count instead of one line per item.
@@ -283,23 +291,34 @@ pub fn require_clean(repo: &Repo, paths: &[&str]) -> Result<()> {
     ))
 }
 
-/// Carries out a plan: commit built from `base`'s tree plus the actions, branch moved
-/// only if it still points at `base`, then the touched paths materialised.
+/// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
+/// the plan's record commit, when it has one), branch moved only if it still points
+/// at `base`, then the touched paths materialised.
 pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     fault::point("planned")?;
-    refuse_to_overwrite_untracked(repo, base, plan)?;
-    let base_tree = repo.tree_of(base.commit)?;
-    let commit = repo.in_one_pack(|| {
-        let edits = tree_edits(repo, base, plan)?;
-        let tree = repo.edit_tree(base_tree, &edits)?;
-        repo.write_commit(tree, base.commit, &plan.message())
+    if let Some(record) = &plan.record {
+        refuse_to_overwrite_untracked(repo, base.commit, record)?;
+    }
+    refuse_to_overwrite_untracked(repo, base.commit, plan)?;
+    refuse_to_carry_into_existing(repo, plan)?;
+    let commit = repo.in_one_pack(base.commit, || {
+        let parent = match &plan.record {
+            Some(record) => commit_plan(repo, base.commit, record)?,
+            None => base.commit,
+        };
+        commit_plan(repo, parent, plan)
     })?;
     fault::point("objects")?;
     let journal = Journal {
         refname: base.refname.clone(),
         old: base.commit,
         new: commit,
-        consumed: plan.consumed.clone(),
+        record: match plan.record {
+            Some(_) => Some(repo.commit(commit)?.parents[0]),
+            None => None,
+        },
+        index_only: plan.index_only,
+        carry: plan.carry.clone(),
     };
     journal.write(repo)?;
     if let Err(e) = fault::point("before-ref") {
@@ -317,32 +336,75 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
             "run the command again: it will plan from the new commit",
         ));
     }
-    finish(repo, base.commit, commit, &plan.consumed)
+    finish(repo, &journal)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
     Ok(commit)
 }
 
-/// Everything after the branch moved: materialise, drop consumed files. Interrupted
-/// here, the journal lets the next command do it again.
-fn finish(repo: &Repo, old: Oid, new: Oid, consumed: &[(Oid, String)]) -> Result<()> {
+/// One plan's commit on `parent`.
+fn commit_plan(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Oid> {
+    let edits = tree_edits(repo, parent, plan)?;
+    let tree = repo.edit_tree(repo.tree_of(parent)?, &edits)?;
+    repo.write_commit(tree, parent, &plan.message())
+}
+
+/// Everything after the branch moved: the record into the index, the commit into the
+/// work tree and index, the leftovers of moved folders carried. Interrupted here, the
+/// journal lets the next command do it again; returns how many paths it touched.
+fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
     fault::point("after-ref")?;
-    repo.materialise(old, new)?;
-    repo.remove_consumed(consumed)?;
+    let mut paths = 0;
+    let from = match journal.record {
+        Some(record) => {
+            paths += repo.stage(journal.old, record)?;
+            record
+        }
+        None => journal.old,
+    };
+    let swept: Vec<&str> = journal
+        .carry
+        .iter()
+        .map(|(from, _)| from.as_str())
+        .collect();
+    paths += if journal.index_only {
+        repo.stage(from, journal.new)?
+    } else {
+        repo.materialise(from, journal.new, &swept)?
+    };
+    for (from, to) in &journal.carry {
+        let kept = repo.carry_leftovers(from, to)?;
+        if !kept.is_empty() {
+            return Err(error::refused(
+                format!(
+                    "{} could not be moved into {to}/, where something of the same name exists: {}",
+                    if kept.len() == 1 {
+                        "one path"
+                    } else {
+                        "some paths"
+                    },
+                    kept.join(", ")
+                ),
+                format!(
+                    "compare them with what is in {to}/ and move or remove them by hand; nothing was deleted"
+                ),
+            ));
+        }
+    }
     fault::point("after-materialise")?;
-    Ok(())
+    Ok(paths)
 }
 
 /// The tree edits a plan's actions stand for; a move reuses the source's blob.
-fn tree_edits(repo: &Repo, base: &Base, plan: &Plan) -> Result<Vec<TreeEdit>> {
-    let snapshot = repo.snapshot(Some(base.commit))?;
+fn tree_edits(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Vec<TreeEdit>> {
+    let snapshot = repo.snapshot(Some(parent))?;
     let mut edits = Vec::with_capacity(plan.actions.len() + 8);
     for action in &plan.actions {
         match action {
             Action::Move { from, to } => {
                 let entry = snapshot
                     .stat(from)
-                    .ok_or_else(|| anyhow!("{from} is not in {}", base.branch()))?;
+                    .ok_or_else(|| anyhow!("{from} is not in the commit the plan starts from"))?;
                 edits.push(TreeEdit::Upsert {
                     path: to.clone(),
                     id: entry.id,
@@ -374,11 +436,31 @@ fn tree_edits(repo: &Repo, base: &Base, plan: &Plan) -> Result<Vec<TreeEdit>> {
     Ok(edits)
 }
 
+/// A folder moves whole only into a place that is free: an existing `to` in the
+/// work tree (an archive of the same id, a session folder recreated since) is never
+/// written into.
+fn refuse_to_carry_into_existing(repo: &Repo, plan: &Plan) -> Result<()> {
+    for (from, to) in &plan.carry {
+        if fs::symlink_metadata(repo.workdir().join(to)).is_ok() {
+            return Err(error::refused(
+                format!("{to}/ exists already; moving {from}/ there would mix two folders"),
+                format!(
+                    "compare {to}/ with {from}/, keep one (move or delete the other), then run this again"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// A file in the work tree at a path the plan creates, which `HEAD` does not track
 /// (an ignored file), would be overwritten: refuse unless it already holds exactly the
 /// blob the plan puts there.
-fn refuse_to_overwrite_untracked(repo: &Repo, base: &Base, plan: &Plan) -> Result<()> {
-    let snapshot = repo.snapshot(Some(base.commit))?;
+fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<()> {
+    if plan.index_only {
+        return Ok(());
+    }
+    let snapshot = repo.snapshot(Some(base))?;
     for action in &plan.actions {
         let (path, expected) = match action {
             Action::Write { path, bytes, .. } => (path, repo.blob_id(bytes)?),
@@ -416,7 +498,9 @@ struct Journal {
     refname: String,
     old: Oid,
     new: Oid,
-    consumed: Vec<(Oid, String)>,
+    record: Option<Oid>,
+    index_only: bool,
+    carry: Vec<(String, String)>,
 }
 
 impl Journal {
@@ -424,8 +508,14 @@ impl Journal {
         let path = journal_path(repo);
         let tmp = path.with_extension("tmp");
         let mut text = format!("ref {}\nold {}\nnew {}\n", self.refname, self.old, self.new);
-        for (id, path) in &self.consumed {
-            text.push_str(&format!("consumed {id} {path}\n"));
+        if let Some(record) = self.record {
+            text.push_str(&format!("record {record}\n"));
+        }
+        if self.index_only {
+            text.push_str("index-only\n");
+        }
+        for (from, to) in &self.carry {
+            text.push_str(&format!("carry {from}\t{to}\n"));
         }
         let mut file = fs::File::create(&tmp)
             .with_context(|| format!("writing the journal {}", tmp.display()))?;
@@ -441,29 +531,31 @@ impl Journal {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        let field = |key: &str| {
+        let value = |key: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
-                .ok_or_else(|| {
-                    anyhow!(
-                        "the journal {} has no `{key}` line; remove it by hand",
-                        path.display()
-                    )
-                })
         };
-        let consumed = text
-            .lines()
-            .filter_map(|l| l.strip_prefix("consumed "))
-            .filter_map(|rest| {
-                let (id, path) = rest.split_once(' ')?;
-                Some((Oid::from_str(id).ok()?, path.to_string()))
+        let field = |key: &str| {
+            value(key).ok_or_else(|| {
+                anyhow!(
+                    "the journal {} has no `{key}` line; remove it by hand",
+                    path.display()
+                )
             })
+        };
+        let carry = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("carry "))
+            .filter_map(|rest| rest.split_once('\t'))
+            .map(|(from, to)| (from.to_string(), to.to_string()))
             .collect();
         Ok(Some(Self {
             refname: field("ref")?.to_string(),
             old: Oid::from_str(field("old")?)?,
             new: Oid::from_str(field("new")?)?,
-            consumed,
+            record: value("record").map(Oid::from_str).transpose()?,
+            index_only: text.lines().any(|l| l == "index-only"),
+            carry,
         }))
     }
 
@@ -482,8 +574,7 @@ fn recover(repo: &Repo) -> Result<Option<Recovery>> {
     };
     let now = repo.ref_target(&journal.refname)?;
     let recovery = if now == Some(journal.new) {
-        let paths = repo.materialise(journal.old, journal.new)?;
-        repo.remove_consumed(&journal.consumed)?;
+        let paths = finish(repo, &journal)?;
         Recovery::Finished {
             commit: journal.new,
             paths,

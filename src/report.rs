@@ -115,7 +115,7 @@ pub fn json_error(exit_code: i32, message: &str, hint: Option<&str>) {
 /// One action of a plan as reports show it, and as `--json` names its fields.
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionLine {
-    /// `rename`, `create`, `restore` or `delete`.
+    /// `rename`, `create`, `modify`, `restore` or `delete`.
     pub action: &'static str,
     /// The path it leaves a file at (or removes).
     pub path: String,
@@ -124,13 +124,15 @@ pub struct ActionLine {
     pub from: Option<String>,
 }
 
-/// How a plan's actions are reported.
-pub fn action_lines(actions: &[Action]) -> Vec<ActionLine> {
+/// How a plan's actions are reported; `existed` says whether a path is in the commit
+/// the plan starts from, so a write is a `create` or a `modify` as it truly is.
+pub fn action_lines(actions: &[Action], existed: &dyn Fn(&str) -> bool) -> Vec<ActionLine> {
     actions
         .iter()
         .map(|action| {
             let (verb, path, from) = match action {
                 Action::Move { from, to } => ("rename", to, Some(from.clone())),
+                Action::Write { path, .. } if existed(path) => ("modify", path, None),
                 Action::Write { path, .. } => ("create", path, None),
                 Action::Restore { path, .. } => ("restore", path, None),
                 Action::Delete { path } => ("delete", path, None),

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use crate::error;
 use crate::history::{self, Operation};
+use crate::layout;
 use crate::plan::{Action, Plan};
 use crate::repo::{ChangedFile, EntryKind, Oid, Repo};
 
@@ -65,8 +66,9 @@ pub fn choose<'h>(
 }
 
 /// The revert of `target` on top of `head`, or a refusal naming every path a later
-/// commit changed since `target`, and those commits.
-pub fn plan(repo: &Repo, head: Oid, target: &Operation) -> Result<Plan> {
+/// commit changed since `target`, and those commits. `ops` is the history, for what
+/// undoing `target` does beyond the revert (see [`work_tree_effects`]).
+pub fn plan(repo: &Repo, head: Oid, target: &Operation, ops: &[Operation]) -> Result<Plan> {
     let info = repo.commit(target.id)?;
     let (before, after) = repo.changed_files(info.parents[0], target.id)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
@@ -87,14 +89,52 @@ pub fn plan(repo: &Repo, head: Oid, target: &Operation) -> Result<Plan> {
                 path: f.path.clone(),
             }),
     );
+    let (index_only, carry) = work_tree_effects(ops, target);
     Ok(Plan {
         operation: history::ROLLBACK.into(),
+        index_only,
+        carry,
         subject: format!("Revert \"{}\"", target.subject),
         body: vec![format!("This reverts commit {}.", target.id)],
         trailers: vec![(history::REVERTS.into(), target.id.to_string())],
         actions,
         ..Plan::default()
     })
+}
+
+/// What undoing `target` does to the work tree beyond the revert, decided by the
+/// operation at the root of its chain of rollbacks and whether this undoes or
+/// re-applies it: a record only ever changes the index (undone, its files are
+/// untracked again, still there); a completion moves its folder's uncommitted
+/// leftovers (ignored files, empty folders) back with the session, or forward again.
+fn work_tree_effects(ops: &[Operation], target: &Operation) -> (bool, Vec<(String, String)>) {
+    let mut root = target;
+    let mut undoes = true;
+    while root.is_rollback() {
+        let Some(inner) = root.reverts.and_then(|id| ops.iter().find(|o| o.id == id)) else {
+            break;
+        };
+        root = inner;
+        undoes = !undoes;
+    }
+    let trailer = |key: &str| {
+        root.trailers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let carry = match (trailer(history::SESSION_FOLDER), trailer(history::SESSION)) {
+        (Some(folder), Some(id)) if root.operation == history::COMPLETE => {
+            let archive = format!("{}/{id}", layout::ARCHIVES_DIR);
+            vec![if undoes {
+                (archive, folder)
+            } else {
+                (folder, archive)
+            }]
+        }
+        _ => Vec::new(),
+    };
+    (root.operation == history::RECORD, carry)
 }
 
 /// Every path the operation touched must still be as the operation left it.

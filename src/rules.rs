@@ -36,6 +36,14 @@ pub const RULES: &[Rule] = &[
         rejects: ".workflow/.archives/…",
     },
     Rule {
+        id: SYMLINK,
+        rejects: "a symlink or gitlink (submodule) under .workflow/",
+    },
+    Rule {
+        id: DUPLICATE,
+        rejects: "a CCW session id in two places (old layout, sessions/, active/, archives/, .archives/)",
+    },
+    Rule {
         id: INCOMPLETE,
         rejects: "a task_sessions/<id>/ folder lacking session.yml, task.yml or operations.log",
     },
@@ -53,6 +61,8 @@ const FLAT: &str = "flat-task-session";
 const MARKER: &str = "active-marker";
 const SESSION_DIR: &str = "legacy-session-dir";
 const ARCHIVES: &str = "legacy-archives";
+const SYMLINK: &str = "state-symlink";
+const DUPLICATE: &str = "duplicate-session";
 const INCOMPLETE: &str = "incomplete-task-session";
 const MALFORMED: &str = "malformed-state";
 const INVALID_GRAPH: &str = "invalid-graph";
@@ -77,6 +87,9 @@ pub struct Touched {
     pub path: String,
     /// False when the path is removed (it still matters to the folder it leaves).
     pub present: bool,
+    /// Whether it is a symlink or a gitlink (a submodule), not a file: its content is
+    /// never read.
+    pub link: bool,
 }
 
 /// Where the rules read what they need beyond a path: a file's bytes, a folder's files.
@@ -85,6 +98,8 @@ pub trait Content {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>>;
     /// The names of the files directly inside `folder`.
     fn files_in(&self, folder: &str) -> Result<Vec<String>>;
+    /// Whether anything lies under `folder`.
+    fn has_folder(&self, folder: &str) -> Result<bool>;
 }
 
 /// Checks the touched paths against every enabled rule; `enabled(id)` says whether a
@@ -98,6 +113,7 @@ pub fn check(
 ) -> Result<Vec<Violation>> {
     let mut found = Vec::new();
     let mut folders = BTreeSet::new();
+    let mut sessions = BTreeSet::new();
     for t in touched {
         if let Some(folder) = layout::task_session_folder_of(&t.path) {
             folders.insert(folder);
@@ -107,6 +123,15 @@ pub fn check(
         }
         if let Some(v) = legacy_path(&t.path).filter(|v| enabled(v.rule)) {
             found.push(v);
+        }
+        if let Some(session) = layout::session_folder_of(&t.path) {
+            sessions.insert(session);
+        }
+        if t.link {
+            if enabled(SYMLINK) && layout::is_under_workflow(&t.path) {
+                found.push(symlink(&t.path));
+            }
+            continue;
         }
         if enabled(MALFORMED)
             && layout::is_state_file(&t.path)
@@ -126,7 +151,50 @@ pub fn check(
             found.extend(incomplete(&folder, content)?);
         }
     }
+    if enabled(DUPLICATE) {
+        let mut reported = BTreeSet::new();
+        for (folder, id) in sessions {
+            if reported.contains(&id.to_lowercase()) {
+                continue;
+            }
+            if let Some(v) = duplicate(&folder, id, content)? {
+                reported.insert(id.to_lowercase());
+                found.push(v);
+            }
+        }
+    }
     Ok(found)
+}
+
+fn symlink(path: &str) -> Violation {
+    Violation {
+        rule: SYMLINK,
+        path: path.to_string(),
+        message: format!(
+            "{path} is a symlink or submodule; state under .workflow/ must be plain files (links are never followed or written through)"
+        ),
+        fix: format!(
+            "replace {path} with the file it points to (`git rm --cached {path}`, copy the file in, `git add` it)"
+        ),
+    }
+}
+
+/// A session folder whose id also names a folder in another layout: CCW sees one
+/// session twice, and completing or migrating it cannot say which one is meant.
+fn duplicate(folder: &str, id: &str, content: &dyn Content) -> Result<Option<Violation>> {
+    for other in layout::session_places(id) {
+        if other != folder && content.has_folder(&other)? {
+            return Ok(Some(Violation {
+                rule: DUPLICATE,
+                path: format!("{folder}/"),
+                message: format!("{id} is in two places: {folder}/ and {other}/"),
+                fix: format!(
+                    "compare {folder}/ with {other}/ and keep one (`git rm -r` the other, or give it a new id), then commit"
+                ),
+            }));
+        }
+    }
+    Ok(None)
 }
 
 /// The violation a path commits by its shape alone, if any.
@@ -229,6 +297,10 @@ mod tests {
                 .map(str::to_string)
                 .collect())
         }
+        fn has_folder(&self, folder: &str) -> Result<bool> {
+            let prefix = format!("{folder}/");
+            Ok(self.0.keys().any(|p| p.starts_with(&prefix)))
+        }
     }
 
     fn touched(paths: &[&str]) -> Vec<Touched> {
@@ -237,8 +309,44 @@ mod tests {
             .map(|p| Touched {
                 path: p.to_string(),
                 present: true,
+                link: false,
             })
             .collect()
+    }
+
+    #[test]
+    fn links_under_workflow_and_an_id_in_two_places_are_violations() {
+        let files = Files(BTreeMap::from([
+            (".workflow/WFS-a/IMPL_PLAN.md", "# a\n"),
+            (".workflow/sessions/WFS-a/workflow-session.json", "{}"),
+            (".workflow/sessions/WFS-b/workflow-session.json", "{}"),
+        ]));
+        let mut paths = touched(&[
+            ".workflow/sessions/WFS-a/workflow-session.json",
+            ".workflow/sessions/WFS-b/workflow-session.json",
+        ]);
+        for link in [
+            ".workflow/sessions/WFS-b/linked.json",
+            "vendor/lib",
+            ".workflow/tools",
+        ] {
+            paths.push(Touched {
+                path: link.into(),
+                present: true,
+                link: true,
+            });
+        }
+        let found = check(&paths, &files, &|id| id != SESSION_DIR, &[]).unwrap();
+        let got: Vec<(&str, &str)> = found.iter().map(|v| (v.rule, v.path.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (SYMLINK, ".workflow/sessions/WFS-b/linked.json"),
+                (SYMLINK, ".workflow/tools"),
+                (DUPLICATE, ".workflow/sessions/WFS-a/"),
+            ]
+        );
+        assert!(found[2].message.contains(".workflow/WFS-a/"));
     }
 
     #[test]
@@ -299,6 +407,7 @@ mod tests {
         let gone = vec![Touched {
             path: ".workflow/versions/v1/task_sessions/a/operations.log".into(),
             present: false,
+            link: false,
         }];
         let found = check(&gone, &files, &|_| true, &[]).unwrap();
         assert_eq!(found.len(), 1);

@@ -11,9 +11,10 @@ use std::fs;
 
 use crate::error;
 use crate::formats::ccw;
+use crate::history;
 use crate::layout;
 use crate::plan::{Action, Plan};
-use crate::repo::{Repo, Snapshot, WorkFile};
+use crate::repo::{EntryKind, Repo, Snapshot, WorkFile};
 
 /// What `session start` wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -110,7 +111,7 @@ fn folder_names(repo: &Repo, dir: &str) -> Vec<String> {
 pub struct Listed {
     /// `WFS-…`.
     pub session_id: String,
-    /// `active`, `archived`, or `old layout`.
+    /// `active`, `archived`, `old layout` or `archived, old layout`.
     pub state: &'static str,
     /// The folder it is in.
     pub path: String,
@@ -120,18 +121,26 @@ pub struct Listed {
     pub tasks_done: usize,
     /// Task files in `.task/`.
     pub tasks_total: usize,
+    /// The other folders holding the same id (compared without case): CCW would see
+    /// one session twice, and completing either would lose track of the other.
+    pub also_at: Vec<String>,
 }
 
+/// The folders sessions live in, with the state a session there is in.
+const PLACES: &[(&str, &str)] = &[
+    (layout::SESSIONS_DIR, "active"),
+    (layout::ACTIVE_DIR, "active"),
+    (layout::WORKFLOW_DIR, "old layout"),
+    (layout::ARCHIVES_DIR, "archived"),
+    (layout::LEGACY_ARCHIVES_DIR, "archived, old layout"),
+];
+
 /// Every session in the work tree: active ones in `sessions/` and `active/`, the old
-/// layout's `.workflow/WFS-*`, and archived ones.
+/// layout's `.workflow/WFS-*` and `.archives/`, and archived ones, each with the
+/// other places its id is found.
 pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
     let mut found = Vec::new();
-    for (dir, state) in [
-        (layout::SESSIONS_DIR, "active"),
-        (layout::ACTIVE_DIR, "active"),
-        (layout::WORKFLOW_DIR, "old layout"),
-        (layout::ARCHIVES_DIR, "archived"),
-    ] {
+    for (dir, state) in PLACES {
         for name in folder_names(repo, dir)
             .into_iter()
             .filter(|n| layout::is_session_id(n))
@@ -152,8 +161,21 @@ pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
                 tasks_total: tasks.len(),
                 status,
                 path: format!("{path}/"),
+                also_at: Vec::new(),
             });
         }
+    }
+    let paths: Vec<(String, String)> = found
+        .iter()
+        .map(|s| (s.session_id.to_lowercase(), s.path.clone()))
+        .collect();
+    for session in &mut found {
+        let id = session.session_id.to_lowercase();
+        session.also_at = paths
+            .iter()
+            .filter(|(other, path)| *other == id && *path != session.path)
+            .map(|(_, path)| path.clone())
+            .collect();
     }
     Ok(found)
 }
@@ -165,14 +187,19 @@ fn task_statuses(dir: &std::path::Path) -> Vec<Option<String>> {
     entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
-        .map(|e| fs::read(e.path()).ok().and_then(|b| ccw::task_status(&b)))
+        .map(|e| {
+            fs::read(e.path())
+                .ok()
+                .and_then(|b| ccw::task_status(&b).ok().flatten())
+        })
         .collect()
 }
 
 /// Everything completing a session decides, for the commit and the report.
 #[derive(Debug, Clone)]
 pub struct Completion {
-    /// The commit: archive moves and writes, manifest, project.json.
+    /// The commit: archive moves and writes, manifest, project.json; with the record
+    /// of the session as it stands before it, when the session holds uncommitted work.
     pub plan: Plan,
     /// The session.
     pub session_id: String,
@@ -184,65 +211,87 @@ pub struct Completion {
     pub feature: Option<Value>,
 }
 
-/// Which session to complete: the one named (in `sessions/` or `active/`), or the only
-/// active one. Refused when there is none, several, or it is in two places.
+/// Which session to complete: the one named, or the only active one (in
+/// `sessions/` or `active/`). Refused when there is none, several, or its id is in
+/// more than one place, whether or not the id was given.
 pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
-    let active: Vec<Listed> = list(repo)?.into_iter().collect();
-    let Some(id) = id else {
-        let candidates: Vec<&Listed> = active.iter().filter(|s| s.state == "active").collect();
-        return match candidates.as_slice() {
-            [one] => Ok(one.path.trim_end_matches('/').to_string()),
-            [] => Err(error::refused(
-                "there is no active session in .workflow/sessions/ or .workflow/active/",
-                "start one with `git workflow session start <description>`; `git workflow session list` shows the rest",
-            )),
-            many => Err(error::refused(
-                format!(
-                    "{} sessions are active: {}",
-                    many.len(),
-                    many.iter()
-                        .map(|s| s.session_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-                "name the one to complete: `git workflow session complete <WFS-id>`",
-            )),
-        };
+    let found = list(repo)?;
+    let id = match id {
+        Some(id) if layout::is_session_id(id) => id.to_string(),
+        Some(id) => {
+            return Err(error::usage(
+                format!("'{id}' is not a session id (WFS-<slug>, one path component)"),
+                "`git workflow session list` shows the sessions",
+            ));
+        }
+        None => only_active(&found)?,
     };
-    if !layout::is_session_id(id) {
-        return Err(error::usage(
-            format!("'{id}' is not a session id (WFS-<slug>, one path component)"),
-            "`git workflow session list` shows the sessions",
-        ));
-    }
-    let places: Vec<&Listed> = active.iter().filter(|s| s.session_id == id).collect();
-    let archived: Vec<&&Listed> = places.iter().filter(|s| s.state == "archived").collect();
-    let live: Vec<&&Listed> = places.iter().filter(|s| s.state == "active").collect();
-    match (live.as_slice(), archived.as_slice()) {
-        ([one], []) => Ok(one.path.trim_end_matches('/').to_string()),
-        ([one], [arch]) => Err(error::refused(
-            format!(
-                "{id} is both at {} and at {}: an earlier archival stopped half-way",
-                one.path, arch.path
-            ),
-            "compare the two folders, keep one (move or delete the other), commit, then run this again",
-        )),
-        ([], _) if places.iter().any(|s| s.state == "old layout") => Err(error::refused(
-            format!("{id} is in the old layout (.workflow/{id}/)"),
+    let places: Vec<&Listed> = found
+        .iter()
+        .filter(|s| s.session_id.eq_ignore_ascii_case(&id))
+        .collect();
+    match places.as_slice() {
+        [one] if one.state == "active" => Ok(one.path.trim_end_matches('/').to_string()),
+        [one] if one.state == "old layout" => Err(error::refused(
+            format!("{id} is in the old layout ({})", one.path),
             "run `git workflow migrate` first, then complete it",
         )),
-        ([], [_]) => Err(error::refused(
-            format!("{id} is already archived"),
+        [one] => Err(error::refused(
+            format!("{id} is already archived ({})", one.path),
             "`git workflow session list` shows the active sessions",
         )),
-        _ => Err(error::refused(
+        [] => Err(error::refused(
             format!("there is no active session {id}"),
             "`git workflow session list` shows the sessions",
+        )),
+        many => Err(in_two_places(&id, many)),
+    }
+}
+
+/// The only active session's id, or why there is not exactly one.
+fn only_active(found: &[Listed]) -> Result<String> {
+    let active: Vec<&Listed> = found.iter().filter(|s| s.state == "active").collect();
+    match active.as_slice() {
+        [one] => Ok(one.session_id.clone()),
+        [] => Err(error::refused(
+            "there is no active session in .workflow/sessions/ or .workflow/active/",
+            "start one with `git workflow session start <description>`; `git workflow session list` shows the rest",
+        )),
+        many => Err(error::refused(
+            format!(
+                "{} sessions are active: {}",
+                many.len(),
+                many.iter()
+                    .map(|s| s.session_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "name the one to complete: `git workflow session complete <WFS-id>`",
         )),
     }
 }
 
-/// Plans the completion of the session in `folder` (SPEC §4.2) on top of `HEAD`.
+/// The refusal for an id found in several folders, naming each.
+fn in_two_places(id: &str, places: &[&Listed]) -> anyhow::Error {
+    let paths: Vec<&str> = places.iter().map(|s| s.path.as_str()).collect();
+    let archived = places.iter().any(|s| s.state.starts_with("archived"));
+    let why = if archived {
+        "an earlier archival stopped half-way, or the id was used again"
+    } else {
+        "CCW would see one session twice"
+    };
+    error::refused(
+        format!(
+            "{id} is in {} places: {} ({why})",
+            paths.len(),
+            paths.join(" and ")
+        ),
+        "compare the folders, keep one (move or delete the others, or give one a new id), commit, then run this again",
+    )
+}
+
+/// Plans the completion of the session in `folder` (SPEC §4.2) on top of `HEAD`: the
+/// folder is taken exactly as the index and the work tree hold it.
 pub fn plan_complete(
     repo: &Repo,
     head: &Snapshot<'_>,
@@ -253,16 +302,24 @@ pub fn plan_complete(
 ) -> Result<Completion> {
     let session_id = folder.rsplit('/').next().unwrap_or(folder).to_string();
     let archive = format!("{}/{session_id}", layout::ARCHIVES_DIR);
-    let files = repo.work_tree_files(folder, false)?;
+    let session_path = format!("{folder}/{}", layout::SESSION_JSON);
+    let contents = repo.folder_contents(folder, std::slice::from_ref(&session_path))?;
+    let files = &contents.files;
     let file = |name: &str| files.iter().find(|f| f.path == format!("{folder}/{name}"));
+    let mut warnings = Vec::new();
     let session_json = file(layout::SESSION_JSON)
         .map(|f| ccw::utf8(&f.path, &f.bytes).map(str::to_string))
         .transpose()?;
+    if session_json.is_none() {
+        warnings.push(format!(
+            "{session_path} is missing; the archive gets a minimal one"
+        ));
+    }
     let (session_text, facts) = ccw::complete_session(session_json.as_deref(), &session_id, now)
-        .map_err(|e| ccw::malformed(&format!("{folder}/{}", layout::SESSION_JSON), e))?;
+        .map_err(|e| ccw::malformed(&session_path, e))?;
     let plan_text = file(layout::IMPL_PLAN).map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
     let impl_plan = ccw::read_plan(plan_text.as_deref(), &session_id);
-    let metrics = metrics(folder, &files, &facts);
+    let metrics = metrics(folder, files, &facts, &session_path, &mut warnings);
     let now_text = ccw::timestamp_like(facts.started.as_deref(), now);
     let entry = json!({
         "session_id": session_id,
@@ -274,20 +331,17 @@ pub fn plan_complete(
         "lessons": lessons,
     });
     let mut plan = Plan {
-        operation: "complete".into(),
+        operation: history::COMPLETE.into(),
         subject: format!("workflow: complete {session_id}"),
-        trailers: vec![("Workflow-Session".into(), session_id.clone())],
+        trailers: vec![
+            (history::SESSION.into(), session_id.clone()),
+            (history::SESSION_FOLDER.into(), folder.to_string()),
+        ],
+        record: record(repo, head, folder, &session_id, files)?.map(Box::new),
+        carry: vec![(folder.to_string(), archive.clone())],
         ..Plan::default()
     };
-    archive_files(
-        repo,
-        head,
-        folder,
-        &archive,
-        &files,
-        &session_text,
-        &mut plan,
-    )?;
+    plan.actions = archive_files(folder, &archive, files, &session_text, &mut warnings);
     let manifest = head.read(layout::MANIFEST)?;
     let manifest_text = manifest
         .as_deref()
@@ -313,7 +367,7 @@ pub fn plan_complete(
             Some(feature)
         }
         None => {
-            plan.warnings.push(format!(
+            warnings.push(format!(
                 "{} not found: the feature is not recorded (`git workflow session start` creates it)",
                 layout::PROJECT_JSON
             ));
@@ -331,6 +385,7 @@ pub fn plan_complete(
             layout::PROJECT_JSON
         ));
     }
+    plan.warnings = warnings;
     Ok(Completion {
         plan,
         session_id,
@@ -340,65 +395,94 @@ pub fn plan_complete(
     })
 }
 
-/// Moves every file of the session into the archive: a file `HEAD` has unchanged is
-/// moved (same blob), anything else is written from the work tree, and what `HEAD`
-/// had that the work tree no longer has goes. CCW's `.archiving` marker is dropped.
-fn archive_files(
+/// The commit that records the session folder as it stands (every file git tracks
+/// or `git add` would take, every deletion), or `None` when `HEAD` already holds it
+/// so: completing then builds on history that has every byte, and rolling the
+/// completion back gives every file back.
+fn record(
     repo: &Repo,
     head: &Snapshot<'_>,
     folder: &str,
-    archive: &str,
+    session_id: &str,
     files: &[WorkFile],
-    session_text: &str,
-    plan: &mut Plan,
-) -> Result<()> {
-    let marker = format!("{folder}/{}", layout::ARCHIVING_MARKER);
-    let session_path = format!("{folder}/{}", layout::SESSION_JSON);
-    let mut seen = BTreeSet::new();
+) -> Result<Option<Plan>> {
+    let mut actions = Vec::new();
+    let mut present = BTreeSet::new();
     for file in files {
-        seen.insert(file.path.clone());
-        let rel = &file.path[folder.len() + 1..];
-        let target = format!("{archive}/{rel}");
-        let committed = head.stat(&file.path);
+        present.insert(file.path.as_str());
         let id = repo.blob_id(&file.bytes)?;
-        if file.path == marker {
-            plan.warnings.push(format!(
-                "{marker} says an earlier archival was interrupted; this completion finishes it and drops the marker"
-            ));
-        } else if file.path == session_path {
-            plan.actions.push(write(&target, session_text.to_string()));
-        } else if committed.as_ref().is_some_and(|e| e.id == id) {
-            plan.actions.push(Action::Move {
-                from: file.path.clone(),
-                to: target,
-            });
-            continue;
+        let kind = if file.executable {
+            EntryKind::Executable
         } else {
-            plan.actions.push(Action::Write {
-                path: target,
+            EntryKind::File
+        };
+        let same = head
+            .stat(&file.path)
+            .is_some_and(|e| e.kind == kind && e.id == id);
+        if !same {
+            actions.push(Action::Write {
+                path: file.path.clone(),
                 bytes: file.bytes.clone(),
                 executable: file.executable,
             });
         }
-        match committed {
-            Some(_) => plan.actions.push(Action::Delete {
-                path: file.path.clone(),
-            }),
-            None => plan.consumed.push((id, file.path.clone())),
-        }
-    }
-    if !seen.contains(&session_path) {
-        plan.actions.push(write(
-            &format!("{archive}/{}", layout::SESSION_JSON),
-            session_text.to_string(),
-        ));
     }
     for gone in head.files_under(folder)? {
-        if !seen.contains(&gone) {
-            plan.actions.push(Action::Delete { path: gone });
+        if !present.contains(gone.as_str()) {
+            actions.push(Action::Delete { path: gone });
         }
     }
-    Ok(())
+    if actions.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Plan {
+        operation: history::RECORD.into(),
+        subject: format!("workflow: record {session_id} as it stands"),
+        body: vec![format!(
+            "Commit the {} uncommitted change(s) of {folder}/ before it is archived, so that nothing of it exists only in the work tree.",
+            actions.len()
+        )],
+        trailers: vec![(history::SESSION.into(), session_id.to_string())],
+        actions,
+        index_only: true,
+        ..Plan::default()
+    }))
+}
+
+/// Moves every committed file of the session into the archive (the same blob: git
+/// sees renames); `workflow-session.json` is written completed, and CCW's
+/// `.archiving` marker is dropped.
+fn archive_files(
+    folder: &str,
+    archive: &str,
+    files: &[WorkFile],
+    session_text: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<Action> {
+    let marker = format!("{folder}/{}", layout::ARCHIVING_MARKER);
+    let session_path = format!("{folder}/{}", layout::SESSION_JSON);
+    let mut actions = vec![write(
+        &format!("{archive}/{}", layout::SESSION_JSON),
+        session_text.to_string(),
+    )];
+    for file in files {
+        let target = format!("{archive}/{}", &file.path[folder.len() + 1..]);
+        if file.path == marker {
+            warnings.push(format!(
+                "{marker} says an earlier archival was interrupted; this completion finishes it and drops the marker"
+            ));
+        } else if file.path != session_path {
+            actions.push(Action::Move {
+                from: file.path.clone(),
+                to: target,
+            });
+            continue;
+        }
+        actions.push(Action::Delete {
+            path: file.path.clone(),
+        });
+    }
+    actions
 }
 
 fn write(path: &str, text: String) -> Action {
@@ -409,35 +493,64 @@ fn write(path: &str, text: String) -> Action {
     }
 }
 
-/// `task_count`, `success_rate`, `duration_hours` (SPEC §4.2, step 2).
-fn metrics(folder: &str, files: &[WorkFile], facts: &ccw::SessionFacts) -> Value {
+/// `task_count`, `success_rate`, `duration_hours` (SPEC §4.2, step 2). A task file
+/// that does not parse is named in a warning and left out of the rate (never counted
+/// as not done); a session without a readable start time gets no duration, and a
+/// warning, rather than a silent 0.
+fn metrics(
+    folder: &str,
+    files: &[WorkFile],
+    facts: &ccw::SessionFacts,
+    session_path: &str,
+    warnings: &mut Vec<String>,
+) -> Value {
     let task_prefix = format!("{folder}/{}/", layout::TASK_DIR);
-    let tasks: Vec<Option<String>> = files
+    let task_files: Vec<&WorkFile> = files
         .iter()
         .filter(|f| {
             f.path.starts_with(&task_prefix)
                 && f.path.ends_with(".json")
                 && !f.path[task_prefix.len()..].contains('/')
         })
-        .map(|f| ccw::task_status(&f.bytes))
         .collect();
-    let done = tasks
+    let mut statuses = Vec::new();
+    for task in &task_files {
+        match ccw::task_status(&task.bytes) {
+            Ok(status) => statuses.push(status),
+            Err(e) => warnings.push(format!(
+                "{} does not parse ({e}); it is counted as a task but left out of success_rate",
+                task.path
+            )),
+        }
+    }
+    let done = statuses
         .iter()
         .filter(|s| s.as_deref() == Some("completed"))
         .count();
-    let rate = if tasks.is_empty() {
+    let rate = if statuses.is_empty() {
         0.0
     } else {
-        ccw::round1(done as f64 / tasks.len() as f64 * 100.0)
+        ccw::round1(done as f64 / statuses.len() as f64 * 100.0)
     };
+    let duration = ccw::duration_hours(facts.started.as_deref(), &facts.completed);
+    if duration.is_none() {
+        let why = match &facts.started {
+            Some(start) => format!("its start time {start:?} is not a timestamp"),
+            None => "it has no created_at, started_at or timestamp".to_string(),
+        };
+        warnings.push(format!(
+            "{session_path}: {why}, so duration_hours is left empty (null)"
+        ));
+    }
     json!({
-        "task_count": tasks.len(),
+        "task_count": task_files.len(),
         "success_rate": rate,
-        "duration_hours": ccw::duration_hours(facts.started.as_deref(), &facts.completed),
+        "duration_hours": duration,
     })
 }
 
-/// The feature `project.json` records for a completed session.
+/// The feature `project.json` records for a completed session: created and
+/// updated now, implemented on the day the session was completed.
 fn feature(
     session_id: &str,
     archive: &str,
@@ -456,7 +569,7 @@ fn feature(
         "status": "completed",
         "tags": plan.tags,
         "timeline": {
-            "created_at": facts.started.clone().unwrap_or_else(|| now.to_string()),
+            "created_at": now,
             "implemented_at": implemented,
             "updated_at": now,
         },

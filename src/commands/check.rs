@@ -108,6 +108,7 @@ fn check_index(
         .map(|(path, present)| Touched {
             path: path.clone(),
             present: *present,
+            link: state.is_link(path),
         })
         .collect();
     let content = Staged {
@@ -141,24 +142,17 @@ fn check_range(
         checked: 0,
         violations: Vec::new(),
     };
+    let scope = graphs.is_empty().then_some(layout::WORKFLOW_DIR);
     for commit in repo.commits_in_range(range)? {
-        let (removed, added) = repo.changed_since(commit.parents.first().copied(), commit.id)?;
-        let mut touched: Vec<Touched> = added
-            .iter()
-            .map(|f| Touched {
-                path: f.path.clone(),
-                present: true,
+        let mut touched: Vec<Touched> = repo
+            .changed_paths(commit.parents.first().copied(), commit.id, scope)?
+            .into_iter()
+            .map(|c| Touched {
+                path: c.path,
+                present: c.present,
+                link: c.link,
             })
             .collect();
-        touched.extend(
-            removed
-                .iter()
-                .filter(|r| !added.iter().any(|a| a.path == r.path))
-                .map(|f| Touched {
-                    path: f.path.clone(),
-                    present: false,
-                }),
-        );
         touched.retain(|t| {
             layout::is_under_workflow(&t.path)
                 || graphs.iter().any(|g| layout::glob_match(g, &t.path))
@@ -214,6 +208,10 @@ impl Content for Staged<'_> {
     fn files_in(&self, folder: &str) -> Result<Vec<String>> {
         Ok(self.state.files_in(folder))
     }
+
+    fn has_folder(&self, folder: &str) -> Result<bool> {
+        Ok(self.state.has_folder(folder))
+    }
 }
 
 /// What one commit holds, for the rules.
@@ -232,5 +230,12 @@ impl Content for Committed<'_, '_> {
             .filter(|e| e.kind != crate::repo::EntryKind::Dir)
             .map(|e| e.name)
             .collect())
+    }
+
+    fn has_folder(&self, folder: &str) -> Result<bool> {
+        Ok(self
+            .0
+            .stat(folder)
+            .is_some_and(|e| e.kind == crate::repo::EntryKind::Dir))
     }
 }

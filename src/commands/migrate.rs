@@ -9,7 +9,7 @@ use crate::error;
 use crate::layout;
 use crate::migrations::{self, Failure, Item, Migration, Outcome, adopt};
 use crate::plan::{self, Base, Guard, Plan};
-use crate::repo::Repo;
+use crate::repo::{Repo, Snapshot};
 use crate::report::{self, ActionLine};
 
 /// Arguments of `migrate`.
@@ -89,7 +89,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let refused = outcomes.iter().any(|(_, o)| !o.failures.is_empty());
     for (migration, outcome) in outcomes {
         let step = if refused || args.dry_run || outcome.is_nothing_to_do() {
-            show_plan(migration, &outcome, refused, args.dry_run, ctx)
+            let head = repo.snapshot(Some(base.commit))?;
+            show_plan(migration, &outcome, refused, args.dry_run, &head, ctx)
         } else {
             carry_out(&repo, &mut base, migration, outcome, ctx)?
         };
@@ -170,7 +171,8 @@ fn untracked(ignored: bool) -> anyhow::Error {
 /// Commits the untracked `.workflow/` as it is (or shows that it would).
 fn run_adopt(repo: &Repo, base: &mut Base, dry_run: bool, ctx: &Ctx) -> Result<Step> {
     let plan = adopt::plan(repo)?;
-    let mut step = step_for("adopt", &plan, plan.actions.len());
+    let head = repo.snapshot(Some(base.commit))?;
+    let mut step = step_for("adopt", &plan, plan.actions.len(), &head);
     if dry_run {
         step.status = "planned";
         ctx.out.line(format!(
@@ -214,9 +216,10 @@ fn show_plan(
     outcome: &Outcome,
     refused: bool,
     dry_run: bool,
+    head: &Snapshot<'_>,
     ctx: &Ctx,
 ) -> Step {
-    let mut step = step_for(migration.name, &outcome.plan, outcome.processed);
+    let mut step = step_for(migration.name, &outcome.plan, outcome.processed, head);
     step.items = outcome.items.clone();
     step.failures = outcome.failures.clone();
     step.failed = outcome.failures.len();
@@ -261,6 +264,7 @@ fn carry_out(
     outcome: Outcome,
     ctx: &Ctx,
 ) -> Result<Step> {
+    let before = base.commit;
     let commit = plan::execute(repo, base, &outcome.plan)?;
     base.commit = commit;
     for item in &outcome.items {
@@ -270,7 +274,12 @@ fn carry_out(
         }
     }
     warn_all(ctx, &outcome.plan.warnings);
-    let mut step = step_for(migration.name, &outcome.plan, outcome.processed);
+    let mut step = step_for(
+        migration.name,
+        &outcome.plan,
+        outcome.processed,
+        &repo.snapshot(Some(before))?,
+    );
     step.status = "committed";
     step.migrated = outcome.items.len();
     step.items = outcome.items;
@@ -288,7 +297,8 @@ fn carry_out(
     Ok(step)
 }
 
-fn step_for(name: &str, plan: &Plan, processed: usize) -> Step {
+/// The report of one step; `head` tells a `create` from a `modify`.
+fn step_for(name: &str, plan: &Plan, processed: usize, head: &Snapshot<'_>) -> Step {
     Step {
         name: name.into(),
         status: "nothing to do",
@@ -297,7 +307,7 @@ fn step_for(name: &str, plan: &Plan, processed: usize) -> Step {
         migrated: 0,
         failed: 0,
         items: Vec::new(),
-        actions: report::action_lines(&plan.actions),
+        actions: report::action_lines(&plan.actions, &|path| head.exists(path)),
         failures: Vec::new(),
         warnings: plan.warnings.clone(),
         commit: None,

@@ -44,13 +44,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let base = plan::preflight(&repo, args.detach_ok)?;
     let ops = history::read(&repo)?;
     let target = rollback::choose(&repo, base.commit, &ops, args.commit.as_deref())?;
-    let plan = rollback::plan(&repo, base.commit, target)?;
+    let plan = rollback::plan(&repo, base.commit, target, &ops)?;
     require_clean_paths(&repo, &plan.actions)?;
     let mut report = Report {
         dry_run: args.dry_run,
         reverts: target.id.to_string(),
         subject: plan.subject.clone(),
-        actions: report::action_lines(&plan.actions),
+        actions: report::action_lines(&plan.actions, &|_| true),
         commit: None,
     };
     let short = repo.short_id(target.id);

@@ -56,6 +56,8 @@ struct CompleteReport {
     archive_path: String,
     entry: Value,
     feature: Option<Value>,
+    /// What the record commit before the completion holds, when there is one.
+    recorded: Vec<ActionLine>,
     actions: Vec<ActionLine>,
     warnings: Vec<String>,
     commit: Option<String>,
@@ -111,13 +113,17 @@ fn describe(s: &Listed) -> String {
         "old layout" => "active, old layout (`git workflow migrate` moves it)".to_string(),
         state => state.to_string(),
     };
-    format!(
+    let mut line = format!(
         "{:<40} {place:<12} {:<10} tasks {}/{}",
         s.session_id,
         s.status.as_deref().unwrap_or("-"),
         s.tasks_done,
         s.tasks_total
-    )
+    );
+    if !s.also_at.is_empty() {
+        line.push_str(&format!("  (also at {})", s.also_at.join(", ")));
+    }
+    line
 }
 
 fn complete(
@@ -143,13 +149,21 @@ fn complete(
         lessons,
         ctx.now_seconds,
     )?;
+    let in_head = |path: &str| head.exists(path);
+    let recorded = done
+        .plan
+        .record
+        .as_ref()
+        .map(|r| report::action_lines(&r.actions, &in_head))
+        .unwrap_or_default();
     let mut report = CompleteReport {
         dry_run,
         session_id: done.session_id.clone(),
         archive_path: done.archive_path.clone(),
         entry: done.entry.clone(),
         feature: done.feature.clone(),
-        actions: report::action_lines(&done.plan.actions),
+        recorded,
+        actions: report::action_lines(&done.plan.actions, &in_head),
         warnings: done.plan.warnings.clone(),
         commit: None,
     };
@@ -157,6 +171,12 @@ fn complete(
         ctx.out.warn(w);
     }
     if dry_run {
+        if !report.recorded.is_empty() {
+            ctx.out.line(format!(
+                "would first record the uncommitted work of {folder}/ in a commit of its own:"
+            ));
+            ctx.out.actions(&report.recorded);
+        }
         ctx.out.line(format!(
             "would complete {} -> {}/",
             done.session_id, done.archive_path
@@ -165,6 +185,14 @@ fn complete(
     } else {
         let commit = plan::execute(&repo, &base, &done.plan)?;
         report.commit = Some(commit.to_string());
+        if let Some(record) = &done.plan.record {
+            ctx.out.line(format!(
+                "[{} {}] {}",
+                base.branch(),
+                repo.short_id(repo.commit(commit)?.parents[0]),
+                record.subject
+            ));
+        }
         ctx.out.line(format!(
             "completed {} -> {}/",
             done.session_id, done.archive_path

@@ -3,7 +3,7 @@
 //! [`JsonText`], so key order, unknown fields and formatting survive.
 
 use anyhow::{Context, Result, bail};
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
 use super::json_edit::JsonText;
@@ -57,9 +57,13 @@ pub fn timestamp_like(example: Option<&str>, now: i64) -> String {
 }
 
 /// Reads a timestamp in the forms CCW and this tool write; `None` when it is not one.
+/// A date alone (`2025-10-09`, common in real session files) is 00:00:00 UTC that day.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return day.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
     }
     [
         "%Y-%m-%dT%H:%M:%S%.f",
@@ -149,15 +153,73 @@ pub fn complete_session(text: Option<&str>, id: &str, now: i64) -> Result<(Strin
     Ok((doc.text().to_string(), facts))
 }
 
-/// The `status` of a task JSON (`.task/IMPL-1.json`), if it has one.
-pub fn task_status(bytes: &[u8]) -> Option<String> {
-    let value: Value = serde_json::from_slice(bytes).ok()?;
-    value.get("status")?.as_str().map(str::to_string)
+/// The `status` of a task JSON (`.task/IMPL-1.json`): `Ok(None)` when it has none,
+/// an error saying why when the file does not parse (the caller names the file: a
+/// task that cannot be read is never silently counted as not done).
+pub fn task_status(bytes: &[u8]) -> Result<Option<String>> {
+    let value = read_json(bytes)?;
+    Ok(value
+        .get("status")
+        .and_then(Value::as_str)
+        .map(str::to_string))
 }
 
 /// The session's status from `workflow-session.json`, if it has one.
 pub fn session_status(bytes: &[u8]) -> Option<String> {
-    task_status(bytes)
+    task_status(bytes).ok().flatten()
+}
+
+/// Parses JSON as JavaScript's `JSON.parse` reads CCW's files: a byte-order mark is
+/// ignored, and a lone surrogate escape (`"\ud83d"`, which CCW writes when it cuts a
+/// string inside an emoji) reads as U+FFFD instead of failing.
+pub fn read_json(bytes: &[u8]) -> Result<Value> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let err = match serde_json::from_slice(bytes) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let text = std::str::from_utf8(bytes)?;
+    let replaced = replace_lone_surrogates(text);
+    if replaced == text {
+        return Err(err.into());
+    }
+    serde_json::from_str(&replaced).map_err(|_| err.into())
+}
+
+/// `\uD800`–`\uDFFF` escapes that do not form a pair, turned into `\uFFFD`.
+fn replace_lone_surrogates(text: &str) -> String {
+    let escape_at = |i: usize| -> Option<u32> {
+        let hex = text.get(i + 2..i + 6)?;
+        (text.get(i..i + 2) == Some("\\u")).then(|| u32::from_str_radix(hex, 16).ok())?
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && let Some(pair) = text.get(i..i + 2).filter(|p| !p.ends_with('u'))
+        {
+            out.push_str(pair);
+            i += 2;
+            continue;
+        }
+        match escape_at(i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => {
+                out.push_str(&text[i..i + 12]);
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.push_str("\\uFFFD");
+                i += 6;
+            }
+            _ => {
+                let c = text[i..].chars().next().unwrap_or_default();
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
 }
 
 /// What `IMPL_PLAN.md` says about the feature.
@@ -239,21 +301,45 @@ pub fn read_lessons(bytes: &[u8]) -> Result<Value> {
     Ok(Value::Object(lessons))
 }
 
-/// `archives/manifest.json` with `entry` appended, in whichever shape the file has
-/// (a top-level array, or `{"archives": [...]}`); a new file is an array.
+/// Why a manifest that parses cannot take an entry: none of the three shapes real
+/// repositories have.
+#[derive(Debug)]
+pub struct UnknownShape;
+
+impl std::fmt::Display for UnknownShape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("it is an unknown manifest shape: neither an array, nor {\"archives\": [...]}, nor {\"sessions\": [...]}")
+    }
+}
+
+impl std::error::Error for UnknownShape {}
+
+/// `archives/manifest.json` with `entry` appended, in whichever of the three shapes
+/// real files have (a top-level array, `{"archives": [...]}`, `{"sessions": [...]}`);
+/// a new file is an array. Any other shape is an [`UnknownShape`] error.
 pub fn append_manifest(text: Option<&str>, entry: &Value) -> Result<String> {
     let Some(text) = text else {
         return Ok(pretty(&Value::Array(vec![entry.clone()])));
     };
     let mut doc = JsonText::parse(text)?;
-    match doc.value()? {
-        Value::Array(_) => doc.push(&[], entry)?,
-        Value::Object(map) if map.get("archives").is_some_and(Value::is_array) => {
-            doc.push(&["archives"], entry)?
-        }
-        _ => bail!("it is neither an array nor {{\"archives\": [...]}}"),
-    }
+    let list = manifest_list(&doc.value()?).ok_or(UnknownShape)?;
+    doc.push(list, entry)?;
     Ok(doc.text().to_string())
+}
+
+/// Where a manifest keeps its entries: the document itself, or its `archives` or
+/// `sessions` list; `None` for any other shape.
+fn manifest_list(value: &Value) -> Option<&'static [&'static str]> {
+    match value {
+        Value::Array(_) => Some(&[]),
+        Value::Object(map) if map.get("archives").is_some_and(Value::is_array) => {
+            Some(&["archives"])
+        }
+        Value::Object(map) if map.get("sessions").is_some_and(Value::is_array) => {
+            Some(&["sessions"])
+        }
+        _ => None,
+    }
 }
 
 /// `project.json` with the feature appended and `statistics` brought up to date:
@@ -294,12 +380,11 @@ pub fn add_feature(text: &str, feature: &Value, now: &str) -> Result<String> {
     Ok(doc.text().to_string())
 }
 
-/// Hours between two timestamps, one decimal; 0 when either cannot be read.
-pub fn duration_hours(start: Option<&str>, end: &str) -> f64 {
-    let (Some(start), Some(end)) = (start.and_then(parse_timestamp), parse_timestamp(end)) else {
-        return 0.0;
-    };
-    round1((end - start).num_seconds() as f64 / 3600.0)
+/// Hours between two timestamps, one decimal; `None` when either cannot be read
+/// (the caller warns: a duration is never silently 0).
+pub fn duration_hours(start: Option<&str>, end: &str) -> Option<f64> {
+    let (start, end) = (parse_timestamp(start?)?, parse_timestamp(end)?);
+    Some(round1((end - start).num_seconds() as f64 / 3600.0))
 }
 
 /// Rounds to one decimal, as CCW reports rates and durations.
@@ -307,8 +392,17 @@ pub fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Describes a JSON file that does not parse, naming it and the line.
+/// Describes a JSON file that does not parse, naming it and the line; or, for one
+/// that parses but has an unknown shape, saying so.
 pub fn malformed(path: &str, err: anyhow::Error) -> anyhow::Error {
+    if err.downcast_ref::<UnknownShape>().is_some() {
+        return crate::error::refused(
+            format!("{path} parses, but {err}; nothing was changed"),
+            format!(
+                "put its entries in one of those shapes (CCW writes a top-level array), commit {path}, then run this again"
+            ),
+        );
+    }
     crate::error::refused(
         format!("{path} does not parse: {err}; nothing was changed"),
         format!("fix {path} (the line above says where), commit it, then run this again"),
@@ -362,8 +456,13 @@ mod tests {
         assert_eq!(facts.started.as_deref(), Some("2025-11-20T10:00:00.000Z"));
         assert_eq!(
             duration_hours(facts.started.as_deref(), &facts.completed),
-            2.0
+            Some(2.0)
         );
+        assert_eq!(
+            duration_hours(Some("2025-10-09"), "2025-10-10T06:00:00Z"),
+            Some(30.0)
+        );
+        assert_eq!(duration_hours(None, "2025-10-10T06:00:00Z"), None);
     }
 
     #[test]
@@ -376,8 +475,28 @@ mod tests {
             serde_json::from_str::<Value>(&wrapped).unwrap()["archives"][0]["session_id"],
             "WFS-b"
         );
-        assert!(append_manifest(Some("{\"other\": 1}"), &entry).is_err());
+        let sessions = append_manifest(Some("{\"sessions\": []}"), &entry).unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(&sessions).unwrap()["sessions"][0]["session_id"],
+            "WFS-b"
+        );
+        let unknown = append_manifest(Some("{\"other\": 1}"), &entry).unwrap_err();
+        assert!(unknown.to_string().contains("unknown manifest shape"));
         assert!(append_manifest(None, &entry).unwrap().starts_with("[\n"));
+    }
+
+    #[test]
+    fn json_is_read_as_javascript_reads_it() {
+        let lone = "{\"title\": \"cut \\ud83d\", \"status\": \"completed\"}";
+        assert_eq!(
+            task_status(lone.as_bytes()).unwrap().as_deref(),
+            Some("completed")
+        );
+        let pair = read_json("\"\\ud83d\\ude00 \\\\u0041\"".as_bytes()).unwrap();
+        assert_eq!(pair, json!("\u{1F600} \\u0041"));
+        let bom = b"\xEF\xBB\xBF{\"status\": \"done\"}";
+        assert_eq!(task_status(bom).unwrap().as_deref(), Some("done"));
+        assert!(task_status(b"{\"status\": ").is_err());
     }
 
     #[test]

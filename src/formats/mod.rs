@@ -49,7 +49,7 @@ pub fn check_syntax(path: &str, bytes: &[u8]) -> Result<()> {
                 MAX_STATE_FILE >> 20
             );
         }
-        serde_json::from_slice::<serde_json::Value>(bytes)?;
+        ccw::read_json(bytes)?;
     } else {
         parse_yaml(bytes)?;
     }

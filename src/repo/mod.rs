@@ -21,8 +21,11 @@ use std::path::{Path, PathBuf};
 use crate::error;
 use crate::fault;
 
+mod folder;
 mod index;
 mod pack;
+
+pub use folder::FolderContents;
 
 /// An object id (a commit, tree or blob hash).
 pub type Oid = git2::Oid;
@@ -167,6 +170,39 @@ impl IndexState {
     /// The blob staged at `path`, if any.
     pub fn blob(&self, path: &str) -> Option<Oid> {
         self.files.get(path).map(|(id, _)| *id)
+    }
+
+    /// Every path the index holds under the folder.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// The paths with a conflict (an entry at stage 1–3), in order.
+    pub fn conflicted(&self) -> Vec<&str> {
+        self.files
+            .iter()
+            .filter(|(_, (_, mode))| mode >> 28 != 0)
+            .map(|(p, _)| p.as_str())
+            .collect()
+    }
+
+    /// Whether the entry at `path` is a symlink or a gitlink rather than a file.
+    pub fn is_link(&self, path: &str) -> bool {
+        self.files
+            .get(path)
+            .is_some_and(|(_, mode)| is_link_mode(mode & 0o177777))
+    }
+
+    /// Whether anything is staged under `folder`.
+    pub fn has_folder(&self, folder: &str) -> bool {
+        let prefix = format!("{folder}/");
+        self.files
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .is_some_and(|(p, _)| p.starts_with(&prefix))
     }
 
     /// The names of the files staged directly inside `folder`.
@@ -325,50 +361,15 @@ impl Repo {
         take_ignored: bool,
         files: &mut Vec<WorkFile>,
     ) -> Result<()> {
-        let mut entries: Vec<_> = fs::read_dir(self.workdir.join(dir))
-            .with_context(|| format!("reading {dir}/"))?
-            .collect::<std::io::Result<_>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let name = entry.file_name().into_string().map_err(|raw| {
-                error::refused(
-                    format!(
-                        "{dir}/ holds a name that is not UTF-8: {}",
-                        raw.to_string_lossy()
-                    ),
-                    format!("rename it to a UTF-8 name under {dir}/, then run this again"),
-                )
-            })?;
-            let path = format!("{dir}/{name}");
+        for (path, entry) in self.entries_of(dir)? {
             let kind = entry.file_type()?;
-            if kind.is_symlink() {
-                return Err(symlink_refusal(&path));
-            }
             if !take_ignored && self.is_ignored(&path)? {
                 continue;
             }
             if kind.is_dir() {
                 self.collect_files(&path, take_ignored, files)?;
             } else if kind.is_file() {
-                let full = self.workdir.join(&path);
-                let bytes = fs::read(&full).with_context(|| format!("reading {path}"))?;
-                let executable = entry.metadata()?.mode() & 0o111 != 0;
-                files.push(WorkFile {
-                    path,
-                    bytes,
-                    executable,
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// Removes untracked work-tree files whose bytes an operation committed elsewhere,
-    /// each only while it still holds exactly those bytes.
-    pub fn remove_consumed(&self, files: &[(Oid, String)]) -> Result<()> {
-        for (id, path) in files {
-            if self.blob_id_of_file(path).ok() == Some(*id) {
-                self.remove_from_work_tree(path)?;
+                files.push(WorkFile::read(path, &entry)?);
             }
         }
         Ok(())
@@ -401,14 +402,17 @@ impl Repo {
     /// trees, the commit) held in memory, then stores them as one pack of whole
     /// objects: thousands of new files cost one pack file instead of thousands of
     /// loose objects, which is most of what `git add` and `git commit` spend.
-    pub fn in_one_pack(&self, write: impl FnOnce() -> Result<Oid>) -> Result<Oid> {
+    ///
+    /// `write` may make a chain of commits on `base` (a record, then the operation):
+    /// every commit back to `base` goes into the pack.
+    pub fn in_one_pack(&self, base: Oid, write: impl FnOnce() -> Result<Oid>) -> Result<Oid> {
         let odb = self.git.odb()?;
         let priority = self.next_pack_priority.get();
         self.next_pack_priority.set(priority + 1);
         let mempack = odb.add_new_mempack_backend(priority)?;
         self.new_blobs.replace(Some(Vec::new()));
         let result = write().and_then(|commit| {
-            self.store_as_pack(&odb, commit)?;
+            self.store_as_pack(&odb, base, commit)?;
             Ok(commit)
         });
         self.new_blobs.replace(None);
@@ -417,16 +421,25 @@ impl Repo {
         result
     }
 
-    /// Writes the commit, its new trees and the blobs written for it into one pack.
-    fn store_as_pack(&self, odb: &git2::Odb<'_>, commit: Oid) -> Result<()> {
+    /// Writes the commits from `base` (excluded) to `tip`, their new trees and the
+    /// blobs written for them into one pack.
+    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, tip: Oid) -> Result<()> {
         let mut ids = self.new_blobs.borrow().clone().unwrap_or_default();
-        let new = self.git.find_commit(commit)?;
-        let parent_tree = match new.parent_ids().next() {
-            Some(parent) => Some(self.git.find_commit(parent)?.tree_id()),
-            None => None,
-        };
-        self.collect_new_trees(new.tree_id(), parent_tree, &mut ids)?;
-        ids.push(commit);
+        let mut commit = tip;
+        while commit != base {
+            let new = self.git.find_commit(commit)?;
+            let parent = new.parent_ids().next();
+            let parent_tree = match parent {
+                Some(parent) => Some(self.git.find_commit(parent)?.tree_id()),
+                None => None,
+            };
+            self.collect_new_trees(new.tree_id(), parent_tree, &mut ids)?;
+            ids.push(commit);
+            match parent {
+                Some(parent) => commit = parent,
+                None => break,
+            }
+        }
         let mut seen = std::collections::HashSet::new();
         let mut pack = pack::PackBuilder::new();
         for id in ids {
@@ -551,8 +564,9 @@ impl Repo {
     ///
     /// A file that moved keeps its bytes, so it is renamed in the work tree rather than
     /// deleted and written again, when the index vouches that the file there is still
-    /// the committed one.
-    pub fn materialise(&self, old: Oid, new: Oid) -> Result<usize> {
+    /// the committed one. The index forgets every entry under the `swept` folders
+    /// (a folder archived whole leaves nothing staged behind).
+    pub fn materialise(&self, old: Oid, new: Oid, swept: &[&str]) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
         let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let mut renamed_from = std::collections::HashSet::new();
@@ -592,8 +606,36 @@ impl Repo {
             entries.push(new_entry(file, &meta));
         }
         let primed = self.primed_cache(new, &removed, &added, &staged)?;
-        staged.update(&removed, entries, primed)?;
+        let mut dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
+        for dir in swept {
+            dropped.extend(staged.paths_under(&folder_prefix(dir)));
+        }
+        staged.update(&dropped, entries, primed)?;
         fault::point("index")?;
+        Ok(removed.len() + added.len())
+    }
+
+    /// Brings only the index from commit `old` to commit `new` for the paths that
+    /// differ, leaving the work tree alone (what `git add` and `git rm --cached` do).
+    /// A work-tree file that holds exactly the new blob gets its stat data, so git
+    /// sees it clean; any other gets none, so git compares it before trusting it.
+    pub fn stage(&self, old: Oid, new: Oid) -> Result<usize> {
+        let (removed, added) = self.changed_files(old, new)?;
+        let staged = IndexUpdate::open(&self.git, &self.index_path())?;
+        let mut entries = Vec::with_capacity(added.len());
+        for file in &added {
+            let meta = fs::symlink_metadata(self.workdir.join(&file.path))
+                .ok()
+                .filter(|m| m.is_file())
+                .filter(|_| self.blob_id_of_file(&file.path).ok() == Some(file.id));
+            entries.push(match meta {
+                Some(meta) => new_entry(file, &meta),
+                None => unstatted_entry(file),
+            });
+        }
+        fault::point("index")?;
+        let dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
+        staged.update(&dropped, entries, None)?;
         Ok(removed.len() + added.len())
     }
 
@@ -1248,6 +1290,63 @@ fn describe_status(status: Status) -> &'static str {
     }
 }
 
+/// Whether a git file mode is a symlink (`120000`) or a gitlink (`160000`).
+fn is_link_mode(mode: u32) -> bool {
+    matches!(mode & 0o170000, 0o120000 | 0o160000)
+}
+
+/// A path one commit changed, as the check reads it: whatever kind of entry it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedPath {
+    /// The repository path.
+    pub path: String,
+    /// False when the commit removed it.
+    pub present: bool,
+    /// Whether it is (now) a symlink or a gitlink.
+    pub link: bool,
+}
+
+impl Repo {
+    /// Every path that differs between `old` (none: a root commit) and `new` under
+    /// `scope` (a folder; `None` for the whole tree). Symlinks, submodules and blobs
+    /// missing from a partial clone are reported as paths, never read.
+    pub fn changed_paths(
+        &self,
+        old: Option<Oid>,
+        new: Oid,
+        scope: Option<&str>,
+    ) -> Result<Vec<ChangedPath>> {
+        let old_tree = old.map(|id| self.git.find_commit(id)?.tree()).transpose()?;
+        let new_tree = self.git.find_commit(new)?.tree()?;
+        let mut opts = DiffOptions::new();
+        if let Some(scope) = scope {
+            opts.pathspec(folder_prefix(scope))
+                .disable_pathspec_match(true);
+        }
+        let diff =
+            self.git
+                .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut opts))?;
+        let mut paths = Vec::new();
+        for delta in diff.deltas() {
+            let present = delta.status() != Delta::Deleted;
+            let side = if present {
+                delta.new_file()
+            } else {
+                delta.old_file()
+            };
+            let Some(path) = side.path_bytes() else {
+                continue;
+            };
+            paths.push(ChangedPath {
+                path: String::from_utf8_lossy(path).into_owned(),
+                present,
+                link: is_link_mode(u32::from(side.mode())),
+            });
+        }
+        Ok(paths)
+    }
+}
+
 /// One side of a changed path: the file as it was before, or as it is after.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedFile {
@@ -1307,21 +1406,37 @@ impl IndexUpdate {
         }
     }
 
+    /// Every path staged under `prefix` (a folder ending in `/`), any stage.
+    fn paths_under(&self, prefix: &str) -> Vec<String> {
+        match self {
+            Self::Spliced(file) => file
+                .rows_under(prefix.as_bytes())
+                .into_iter()
+                .filter_map(|r| String::from_utf8(r.path).ok())
+                .collect(),
+            Self::Libgit2(index) => index
+                .iter()
+                .filter(|e| e.path.starts_with(prefix.as_bytes()))
+                .filter_map(|e| String::from_utf8(e.path).ok())
+                .collect(),
+        }
+    }
+
     /// Drops the removed paths, puts in the new entries, writes the index.
     fn update(
         self,
-        removed: &[ChangedFile],
+        removed: &[String],
         added: Vec<index::NewEntry>,
         primed: Option<index::CacheNode>,
     ) -> Result<()> {
         match self {
             Self::Spliced(file) => {
-                let removed = removed.iter().map(|f| f.path.as_bytes().to_vec()).collect();
+                let removed = removed.iter().map(|p| p.as_bytes().to_vec()).collect();
                 file.write_spliced(&removed, added, primed)
             }
             Self::Libgit2(mut index) => {
-                for file in removed {
-                    index.remove_path(Path::new(&file.path))?;
+                for path in removed {
+                    index.remove_path(Path::new(path))?;
                 }
                 for entry in &added {
                     index.add(&git_entry(entry)?)?;
@@ -1358,6 +1473,23 @@ fn new_entry(file: &ChangedFile, meta: &fs::Metadata) -> index::NewEntry {
         uid: meta.uid(),
         gid: meta.gid(),
         size: meta.len() as u32,
+        id: file.id.as_bytes().try_into().unwrap_or_default(),
+    }
+}
+
+/// The index entry for a file whose work-tree copy cannot vouch for the blob: no
+/// stat data, so git re-reads the file before calling it clean.
+fn unstatted_entry(file: &ChangedFile) -> index::NewEntry {
+    index::NewEntry {
+        path: file.path.as_bytes().to_vec(),
+        ctime: (0, 0),
+        mtime: (0, 0),
+        dev: 0,
+        ino: 0,
+        mode: if file.executable { 0o100755 } else { 0o100644 },
+        uid: 0,
+        gid: 0,
+        size: 0,
         id: file.id.as_bytes().try_into().unwrap_or_default(),
     }
 }

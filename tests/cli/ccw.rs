@@ -239,7 +239,7 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
     let trailers = repo.git(&["log", "-1", "--format=%(trailers:only,unfold)"]);
     assert_eq!(
         trailers.trim(),
-        "Workflow-Operation: complete\nWorkflow-Session: WFS-login"
+        "Workflow-Operation: complete\nWorkflow-Session: WFS-login\nWorkflow-Session-Folder: .workflow/sessions/WFS-login"
     );
     assert!(
         repo.exists(".workflow/archives/WFS-login/.summaries/IMPL-1.1-summary.md"),
@@ -311,9 +311,13 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
     assert_eq!(
         repo.status(),
         "",
-        "the ignored file is still there, still ignored"
+        "the ignored file moved with the folder, still ignored"
     );
-    assert!(repo.exists(".workflow/sessions/WFS-login/scratch.tmp"));
+    assert!(!repo.exists(".workflow/sessions/WFS-login"));
+    assert_eq!(
+        repo.read(".workflow/archives/WFS-login/scratch.tmp"),
+        "ignored\n"
+    );
 
     let run = repo.wf(&["rollback"]).expect(0);
     assert!(run.stdout.contains("rolled back"));
@@ -324,6 +328,11 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
     );
     assert_eq!(repo.read(".workflow/archives/manifest.json"), MANIFEST);
     assert!(repo.exists(".workflow/sessions/WFS-login/.summaries/IMPL-1.1-summary.md"));
+    assert_eq!(
+        repo.read(".workflow/sessions/WFS-login/scratch.tmp"),
+        "ignored\n",
+        "the ignored file came back with the session"
+    );
     assert!(!repo.exists(".workflow/archives/WFS-login"));
 }
 
@@ -440,8 +449,24 @@ fn a_dry_run_completion_changes_nothing() {
     );
     assert!(run.stdout.contains("rename  .workflow/sessions/WFS-login/IMPL_PLAN.md -> .workflow/archives/WFS-login/IMPL_PLAN.md"), "{}", run.stdout);
     assert!(
+        run.stdout.contains(
+            "would first record the uncommitted work of .workflow/sessions/WFS-login/ in a commit of its own:\n  create  .workflow/sessions/WFS-login/notes.md\n"
+        ),
+        "{}",
         run.stdout
-            .contains("create  .workflow/archives/WFS-login/notes.md")
+    );
+    assert!(
+        run.stdout.contains(
+            "rename  .workflow/sessions/WFS-login/notes.md -> .workflow/archives/WFS-login/notes.md"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("modify  .workflow/archives/manifest.json"),
+        "a file that exists is modified, not created: {}",
+        run.stdout
     );
     assert!(before == repo.fingerprint(), "a dry run changed a file");
 }

@@ -3,6 +3,8 @@
 
 mod ccw;
 mod check;
+mod completion;
+mod completion_props;
 mod concurrency;
 mod discovery;
 mod faults;
