@@ -367,10 +367,7 @@ pub fn plan_complete(
             Some(feature)
         }
         None => {
-            warnings.push(format!(
-                "{} not found: the feature is not recorded (`git workflow session start` creates it)",
-                layout::PROJECT_JSON
-            ));
+            warnings.push(missing_project(repo));
             None
         }
     };
@@ -483,6 +480,20 @@ fn archive_files(
         });
     }
     actions
+}
+
+/// Why no feature is recorded: there is no project file, or there is one the
+/// commit cannot build on because git does not track it.
+fn missing_project(repo: &Repo) -> String {
+    let path = layout::PROJECT_JSON;
+    if fs::symlink_metadata(repo.workdir().join(path)).is_ok() {
+        return format!(
+            "{path} is not committed (untracked or ignored: `git check-ignore -v {path}` says which), so the feature is not recorded; commit it (`git add -f {path}`) to have completions record features"
+        );
+    }
+    format!(
+        "{path} not found: the feature is not recorded (`git workflow session start` creates it)"
+    )
 }
 
 fn write(path: &str, text: String) -> Action {

@@ -203,6 +203,23 @@ fn rolling_back_a_completion_gives_back_a_session_that_was_never_committed() {
 }
 
 #[test]
+fn an_uncommitted_project_file_is_named_as_uncommitted_not_as_missing() {
+    let repo = TestRepo::with_commit();
+    repo.write(".gitignore", ".workflow/\n");
+    repo.commit_all("ignore agent state");
+    repo.wf(&["session", "start", "Add auth"]).expect(0);
+    let run = repo.wf(&["session", "complete"]).expect(0);
+    assert!(
+        run.stderr
+            .contains(".workflow/project.json is not committed (untracked or ignored")
+            && !run.stderr.contains("not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(repo.exists(".workflow/project.json"), "left alone");
+}
+
+#[test]
 fn an_id_in_the_old_layout_and_in_sessions_is_refused_listed_and_checked() {
     let repo = TestRepo::with_commit();
     repo.write(
