@@ -6,7 +6,7 @@
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 
 use crate::error;
@@ -165,17 +165,22 @@ pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
             });
         }
     }
-    let paths: Vec<(String, String)> = found
-        .iter()
-        .map(|s| (s.session_id.to_lowercase(), s.path.clone()))
-        .collect();
+    let mut places: HashMap<String, Vec<String>> = HashMap::new();
+    for s in &found {
+        places
+            .entry(s.session_id.to_lowercase())
+            .or_default()
+            .push(s.path.clone());
+    }
     for session in &mut found {
-        let id = session.session_id.to_lowercase();
-        session.also_at = paths
-            .iter()
-            .filter(|(other, path)| *other == id && *path != session.path)
-            .map(|(_, path)| path.clone())
-            .collect();
+        let all = &places[&session.session_id.to_lowercase()];
+        if all.len() > 1 {
+            session.also_at = all
+                .iter()
+                .filter(|p| **p != session.path)
+                .cloned()
+                .collect();
+        }
     }
     Ok(found)
 }
