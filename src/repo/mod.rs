@@ -699,23 +699,13 @@ impl Repo {
         old: Oid,
         new: Oid,
     ) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
-        self.changed_since(Some(old), new)
-    }
-
-    /// Like [`Repo::changed_files`], where no `old` (a root commit) means everything
-    /// in `new` is added.
-    pub fn changed_since(
-        &self,
-        old: Option<Oid>,
-        new: Oid,
-    ) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
-        let old_tree = old.map(|id| self.git.find_commit(id)?.tree()).transpose()?;
+        let old_tree = self.git.find_commit(old)?.tree()?;
         let new_tree = self.git.find_commit(new)?.tree()?;
         let mut opts = DiffOptions::new();
         opts.ignore_submodules(true);
-        let diff =
-            self.git
-                .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut opts))?;
+        let diff = self
+            .git
+            .diff_tree_to_tree(Some(&old_tree), Some(&new_tree), Some(&mut opts))?;
         let (mut removed, mut added) = (Vec::new(), Vec::new());
         for delta in diff.deltas() {
             let status = delta.status();
