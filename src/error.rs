@@ -2,8 +2,12 @@
 //!
 //! Everything else travels as `anyhow::Error` with context; a command returns one of
 //! these only when the exit code must say something more precise than "failed".
+//! The git room's own refusals ([`GitError`]) are worded for the command line here,
+//! at the boundary, with their exit class and fix (as jj's `command_error.rs` does).
 
 use std::fmt;
+
+use crate::repo::GitError;
 
 /// Why a command stopped, which decides its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,7 +58,11 @@ pub fn usage(message: impl Into<String>, hint: impl Into<String>) -> anyhow::Err
 /// The exit code SPEC §2 assigns to an error: 1 refused, 2 usage, 3 anything else
 /// (an operation that failed and changed nothing, or was finished by the journal).
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    match err.downcast_ref::<Stop>().map(|s| s.kind) {
+    let kind = match err.downcast_ref::<Stop>() {
+        Some(stop) => Some(stop.kind),
+        None => err.downcast_ref::<GitError>().and_then(git_kind),
+    };
+    match kind {
         Some(Kind::Refused) => 1,
         Some(Kind::Usage) => 2,
         None => 3,
@@ -62,6 +70,78 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
 }
 
 /// The hint to print under an error, if it carries one.
-pub fn hint(err: &anyhow::Error) -> Option<&str> {
-    err.downcast_ref::<Stop>().and_then(|s| s.hint.as_deref())
+pub fn hint(err: &anyhow::Error) -> Option<String> {
+    if let Some(stop) = err.downcast_ref::<Stop>() {
+        return stop.hint.clone();
+    }
+    err.downcast_ref::<GitError>().and_then(git_hint)
+}
+
+/// The error and its causes, outermost first, each worded for the command line.
+pub fn messages(err: &anyhow::Error) -> Vec<String> {
+    err.chain()
+        .map(|cause| match cause.downcast_ref::<GitError>() {
+            Some(git) => git_message(git),
+            None => cause.to_string(),
+        })
+        .collect()
+}
+
+/// What a git-room refusal says on the command line: git's words, plus what they
+/// mean for this tool where that matters.
+fn git_message(err: &GitError) -> String {
+    match err {
+        GitError::Bare { .. } => format!("{err}: .workflow/ lives in a work tree"),
+        GitError::BadRange { .. } => format!("--range {err}"),
+        GitError::Symlink { .. } => {
+            format!("{err}; symlinks under .workflow/ are never followed or committed by this tool")
+        }
+        GitError::IndexLocked { .. } => {
+            format!("{err}; if none is, remove the file and run `git workflow status`")
+        }
+        _ => err.to_string(),
+    }
+}
+
+/// The exit class of a git-room refusal; `None` is a failure (exit 3).
+fn git_kind(err: &GitError) -> Option<Kind> {
+    match err {
+        GitError::BadRange { .. } => Some(Kind::Usage),
+        GitError::IndexLocked { .. } => None,
+        _ => Some(Kind::Refused),
+    }
+}
+
+/// The command that fixes a git-room refusal.
+fn git_hint(err: &GitError) -> Option<String> {
+    Some(match err {
+        GitError::NotARepository { .. } => {
+            "run this inside a git work tree, or name one with `git workflow -C <dir> …`".into()
+        }
+        GitError::Bare { .. } => "run this inside a clone with a work tree (`git worktree add` or `git clone`); in a bare repository only `check --range` and `log` work".into(),
+        GitError::Symlink { path } => format!(
+            "replace {path} with the file it points to, or remove it, then run this again"
+        ),
+        GitError::NonUtf8WorkTreeName { folder, .. } => {
+            format!("rename it to a UTF-8 name under {folder}/, then run this again")
+        }
+        GitError::NonUtf8TreeName { folder, .. } => {
+            format!("rename it with `git mv` to a UTF-8 name under {folder}/")
+        }
+        GitError::Conflicted { path } => format!(
+            "resolve them and `git add {path}` (or `git checkout --ours -- {path}`), then run this again"
+        ),
+        GitError::NotABoolean { key, .. } => {
+            format!("set it to true or false: `git config {key} false`")
+        }
+        GitError::BadRange { .. } => {
+            "give A..B (two revisions) or one revision, as `git log` takes them".into()
+        }
+        GitError::NotACommit { .. } => {
+            "name the operation by its hash, as `git workflow log` lists it".into()
+        }
+        GitError::NoIdentity => "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into(),
+        GitError::IndexLocked { .. } => return None,
+        GitError::UnreadableIndex { .. } => "turn the split index off with `git update-index --no-split-index` (and `git config core.splitIndex false`), then run this again".into(),
+    })
 }

@@ -14,18 +14,20 @@ fn main() {
     };
     let json = cli.json;
     if let Err(err) = commands::run(cli) {
+        let messages = error::messages(&err);
+        let hint = error::hint(&err);
         if json {
             json_error(
                 error::exit_code(&err),
-                &format!("{err:#}"),
-                error::hint(&err),
+                &messages.join(": "),
+                hint.as_deref(),
             );
         }
-        eprintln!("{}: {err}", paint("error", Colour::Red));
-        for cause in err.chain().skip(1) {
+        eprintln!("{}: {}", paint("error", Colour::Red), messages[0]);
+        for cause in &messages[1..] {
             eprintln!("  caused by: {cause}");
         }
-        if let Some(hint) = error::hint(&err) {
+        if let Some(hint) = hint {
             eprintln!("hint: {hint}");
         }
         std::process::exit(error::exit_code(&err));

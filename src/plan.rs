@@ -370,7 +370,7 @@ fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
     paths += if journal.index_only {
         repo.stage(from, journal.new)?
     } else {
-        repo.materialise(from, journal.new, &swept)?
+        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR)?
     };
     for (from, to) in &journal.carry {
         let kept = repo.carry_leftovers(from, to)?;

@@ -9,8 +9,8 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use super::{Repo, WorkFile, symlink_refusal};
-use crate::error;
+use super::worktree::symlink_refusal;
+use super::{GitError, Repo, WorkFile};
 
 /// A folder as the index and the work tree hold it.
 #[derive(Debug, Clone, Default)]
@@ -36,12 +36,10 @@ impl Repo {
         }
         let index = self.index_under(dir, false)?;
         if let Some(path) = index.conflicted().first() {
-            return Err(error::refused(
-                format!("{path} has unresolved conflicts in the index"),
-                format!(
-                    "resolve them and `git add {path}` (or `git checkout --ours -- {path}`), then run this again"
-                ),
-            ));
+            return Err(GitError::Conflicted {
+                path: path.to_string(),
+            }
+            .into());
         }
         let mut tracked: BTreeSet<String> = index.paths().map(str::to_string).collect();
         tracked.extend(always.iter().cloned());
@@ -88,13 +86,10 @@ impl Repo {
             .into_iter()
             .map(|entry| {
                 let name = entry.file_name().into_string().map_err(|raw| {
-                    error::refused(
-                        format!(
-                            "{dir}/ holds a name that is not UTF-8: {}",
-                            raw.to_string_lossy()
-                        ),
-                        format!("rename it to a UTF-8 name under {dir}/, then run this again"),
-                    )
+                    GitError::NonUtf8WorkTreeName {
+                        folder: dir.to_string(),
+                        name: raw.to_string_lossy().into_owned(),
+                    }
                 })?;
                 let path = format!("{dir}/{name}");
                 if entry.file_type()?.is_symlink() {

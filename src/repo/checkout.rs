@@ -1,0 +1,240 @@
+//! Bringing the work tree and the index from one commit to another for the touched
+//! paths only, as `git checkout` does when it switches branches.
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::ObjectType;
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use super::diff::ChangedFile;
+use super::index;
+use super::index_update::{IndexUpdate, new_entry, unstatted_entry};
+use super::{Oid, Repo, folder_prefix};
+use crate::fault;
+
+impl Repo {
+    /// Brings the work tree and the index from commit `old` to commit `new` for the
+    /// paths that differ between them, and only those: every other path, staged or
+    /// not, is left as it is. Safe to run again after an interruption.
+    ///
+    /// A file that moved keeps its bytes, so it is renamed in the work tree rather than
+    /// deleted and written again, when the index vouches that the file there is still
+    /// the committed one. The index forgets every entry under the `swept` folders
+    /// (a folder archived whole leaves nothing staged behind).
+    ///
+    /// `clean` is a top-level folder the caller checked had no local change before
+    /// the operation: when every touched path lies in it, the index then holds
+    /// exactly the new commit's tree there, and its cache-tree node is written valid.
+    pub fn materialise(&self, old: Oid, new: Oid, swept: &[&str], clean: &str) -> Result<usize> {
+        let (removed, added) = self.changed_files(old, new)?;
+        let staged = IndexUpdate::open(&self.git, &self.index_path())?;
+        let mut renamed_from = std::collections::HashSet::new();
+        let mut to_write = Vec::new();
+        let mut sources: HashMap<Oid, Vec<&ChangedFile>> = HashMap::new();
+        for file in &removed {
+            sources.entry(file.id).or_default().push(file);
+        }
+        for file in &added {
+            let source = sources
+                .get_mut(&file.id)
+                .and_then(|candidates| candidates.pop())
+                .filter(|from| from.executable == file.executable);
+            match source {
+                Some(from) if self.rename_if_clean(&staged, from, file)? => {
+                    renamed_from.insert(from.path.as_str());
+                }
+                _ => to_write.push(file),
+            }
+        }
+        fault::point("renamed")?;
+        for file in &removed {
+            if !renamed_from.contains(file.path.as_str()) {
+                self.remove_from_work_tree(&file.path)?;
+            }
+        }
+        fault::point("removed")?;
+        for file in to_write {
+            let blob = self.git.find_blob(file.id)?;
+            self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
+        }
+        fault::point("written")?;
+        let mut entries = Vec::with_capacity(added.len());
+        for file in &added {
+            let meta = fs::metadata(self.workdir.join(&file.path))
+                .with_context(|| format!("reading back {}", file.path))?;
+            entries.push(new_entry(file, &meta));
+        }
+        let primed = self.primed_cache(new, clean, &removed, &added, &staged)?;
+        let mut dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
+        for dir in swept {
+            dropped.extend(staged.paths_under(&folder_prefix(dir)));
+        }
+        staged.update(&dropped, entries, primed)?;
+        fault::point("index")?;
+        Ok(removed.len() + added.len())
+    }
+
+    /// Brings only the index from commit `old` to commit `new` for the paths that
+    /// differ, leaving the work tree alone (what `git add` and `git rm --cached` do).
+    /// A work-tree file that holds exactly the new blob gets its stat data, so git
+    /// sees it clean; any other gets none, so git compares it before trusting it.
+    pub fn stage(&self, old: Oid, new: Oid) -> Result<usize> {
+        let (removed, added) = self.changed_files(old, new)?;
+        let staged = IndexUpdate::open(&self.git, &self.index_path())?;
+        let mut entries = Vec::with_capacity(added.len());
+        for file in &added {
+            let meta = fs::symlink_metadata(self.workdir.join(&file.path))
+                .ok()
+                .filter(|m| m.is_file())
+                .filter(|_| self.blob_id_of_file(&file.path).ok() == Some(file.id));
+            entries.push(match meta {
+                Some(meta) => new_entry(file, &meta),
+                None => unstatted_entry(file),
+            });
+        }
+        fault::point("index")?;
+        let dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
+        staged.update(&dropped, entries, None)?;
+        Ok(removed.len() + added.len())
+    }
+
+    /// The valid cache-tree node of the clean folder `top`, when every touched path
+    /// lies in it and the index is one this crate splices.
+    fn primed_cache(
+        &self,
+        new: Oid,
+        top: &str,
+        removed: &[ChangedFile],
+        added: &[ChangedFile],
+        staged: &IndexUpdate,
+    ) -> Result<Option<index::CacheNode>> {
+        let inside = |f: &ChangedFile| f.path.starts_with(&format!("{top}/"));
+        if !matches!(staged, IndexUpdate::Spliced(_)) || !removed.iter().chain(added).all(inside) {
+            return Ok(None);
+        }
+        let tree = self.git.find_commit(new)?.tree()?;
+        let Some(entry) = tree
+            .get_name(top)
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+        else {
+            return Ok(None);
+        };
+        Ok(Some(self.cache_node(top.as_bytes(), entry.id())?))
+    }
+
+    fn cache_node(&self, name: &[u8], id: Oid) -> Result<index::CacheNode> {
+        let tree = self.git.find_tree(id)?;
+        let mut entries = 0;
+        let mut children = Vec::new();
+        for entry in tree.iter() {
+            if entry.kind() == Some(ObjectType::Tree) {
+                let child = self.cache_node(entry.name_bytes(), entry.id())?;
+                entries += child.entry_count();
+                children.push(child);
+            } else {
+                entries += 1;
+            }
+        }
+        Ok(index::CacheNode::valid(
+            name,
+            entries,
+            id.as_bytes().try_into().unwrap_or_default(),
+            children,
+        ))
+    }
+
+    /// The index file this repository uses: `GIT_INDEX_FILE` when set (as libgit2
+    /// opened it), else the work tree's own `index`.
+    pub(super) fn index_path(&self) -> PathBuf {
+        std::env::var_os("GIT_INDEX_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.git.path().join("index"))
+    }
+
+    /// Renames `from` to `to` in the work tree when the index says the file at `from`
+    /// is unchanged since it was staged as `from`'s blob and nothing is at `to` yet.
+    fn rename_if_clean(
+        &self,
+        staged: &IndexUpdate,
+        from: &ChangedFile,
+        to: &ChangedFile,
+    ) -> Result<bool> {
+        let source = self.workdir.join(&from.path);
+        let target = self.workdir.join(&to.path);
+        let (Some(stat), Ok(meta)) = (staged.stat(&from.path), fs::symlink_metadata(&source))
+        else {
+            return Ok(false);
+        };
+        let unchanged = stat.id == *from.id.as_bytes()
+            && meta.is_file()
+            && stat.size == meta.len() as u32
+            && stat.mtime == meta.mtime() as u32
+            && stat.mtime_nsec == meta.mtime_nsec() as u32
+            && stat.ino == meta.ino() as u32;
+        if !unchanged || fs::symlink_metadata(&target).is_ok() {
+            return Ok(false);
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("creating the folder of {}", to.path))?;
+        }
+        fs::rename(&source, &target)
+            .with_context(|| format!("moving {} to {}", from.path, to.path))?;
+        self.remove_empty_parents(&source);
+        Ok(true)
+    }
+
+    fn remove_from_work_tree(&self, path: &str) -> Result<()> {
+        let full = self.workdir.join(path);
+        match fs::remove_file(&full) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {path}")),
+        }
+        self.remove_empty_parents(&full);
+        Ok(())
+    }
+
+    /// Removes the folders above a removed file that it left empty, as git does.
+    pub(super) fn remove_empty_parents(&self, removed: &Path) {
+        let mut dir = removed.parent();
+        while let Some(d) = dir {
+            if d == self.workdir || fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+
+    /// Writes a file in place. A crash part-way leaves the journal behind, and the
+    /// next command writes every touched file again, so no temporary file is needed.
+    fn write_to_work_tree(&self, path: &str, bytes: &[u8], executable: bool) -> Result<()> {
+        let full = self.workdir.join(path);
+        let parent = full
+            .parent()
+            .ok_or_else(|| anyhow!("{path} has no folder"))?;
+        fs::create_dir_all(parent).with_context(|| format!("creating the folder of {path}"))?;
+        match fs::symlink_metadata(&full) {
+            Ok(meta) if meta.is_dir() => {
+                bail!("{path} is a folder in the work tree, where a file must go")
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                fs::remove_file(&full).with_context(|| format!("replacing the link {path}"))?
+            }
+            _ => {}
+        }
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(if executable { 0o777 } else { 0o666 })
+            .open(&full)
+            .with_context(|| format!("writing {path}"))?;
+        file.write_all(bytes)
+            .with_context(|| format!("writing {path}"))?;
+        Ok(())
+    }
+}

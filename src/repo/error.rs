@@ -1,0 +1,116 @@
+//! What the git room refuses, in git's own terms. The room names the path and the
+//! cause; the command layer (`crate::error`) decides the exit code and adds the fix,
+//! so no text here mentions a `git workflow` command or `.workflow/`.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A repository, index or work-tree state the git room will not work with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitError {
+    /// No repository was found from here (libgit2's own words).
+    NotARepository {
+        /// Why libgit2 found none.
+        message: String,
+    },
+    /// The repository has no work tree.
+    Bare {
+        /// Its git dir.
+        git_dir: PathBuf,
+    },
+    /// A symbolic link where a file or folder was expected; it is never followed.
+    Symlink {
+        /// The repository path of the link.
+        path: String,
+    },
+    /// A work-tree folder holds a name that is not UTF-8.
+    NonUtf8WorkTreeName {
+        /// The folder.
+        folder: String,
+        /// The name, lossily decoded.
+        name: String,
+    },
+    /// A committed folder holds a name that is not UTF-8.
+    NonUtf8TreeName {
+        /// The folder.
+        folder: String,
+        /// The name, lossily decoded.
+        name: String,
+    },
+    /// The index holds a conflict (stages 1–3) at this path.
+    Conflicted {
+        /// The repository path.
+        path: String,
+    },
+    /// A git config value that should be a boolean is not one.
+    NotABoolean {
+        /// The key.
+        key: String,
+        /// libgit2's reason.
+        message: String,
+    },
+    /// A revision range that names no commits.
+    BadRange {
+        /// The range as given.
+        range: String,
+        /// libgit2's reason.
+        why: String,
+    },
+    /// A revision that names no commit.
+    NotACommit {
+        /// The revision as given.
+        rev: String,
+    },
+    /// No author or committer identity is configured.
+    NoIdentity,
+    /// `index.lock` exists: another git process holds the index.
+    IndexLocked {
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The index uses an extension libgit2 cannot read (a split index).
+    UnreadableIndex {
+        /// libgit2's reason.
+        message: String,
+    },
+}
+
+impl fmt::Display for GitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotARepository { message } => {
+                write!(f, "not inside a git repository ({message})")
+            }
+            Self::Bare { git_dir } => write!(f, "{} is a bare repository", git_dir.display()),
+            Self::Symlink { path } => write!(f, "{path} is a symbolic link"),
+            Self::NonUtf8WorkTreeName { folder, name } => {
+                write!(f, "{folder}/ holds a name that is not UTF-8: {name}")
+            }
+            Self::NonUtf8TreeName { folder, name } => {
+                write!(f, "{folder}/ holds a file whose name is not UTF-8 ({name})")
+            }
+            Self::Conflicted { path } => write!(f, "{path} has unresolved conflicts in the index"),
+            Self::NotABoolean { key, message } => {
+                write!(f, "git config {key} is not a boolean: {message}")
+            }
+            Self::BadRange { range, why } => write!(f, "{range}: {why}"),
+            Self::NotACommit { rev } => {
+                write!(f, "'{rev}' does not name a commit in this repository")
+            }
+            Self::NoIdentity => {
+                f.write_str("git does not know who you are: user.name or user.email is not set")
+            }
+            Self::IndexLocked { lock } => write!(
+                f,
+                "{} exists: another git process seems to be running in this repository",
+                lock.display()
+            ),
+            Self::UnreadableIndex { message } => write!(
+                f,
+                "the index uses an extension libgit2 cannot read ({message})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GitError {}

@@ -1,0 +1,234 @@
+//! Reads the git index file and writes it back with some entries replaced, in one
+//! pass. libgit2 (like git) inserts and removes index entries one at a time in a
+//! sorted array, and `.workflow/` sorts before almost everything, so touching ten
+//! thousand entries of a large index moved the whole array ten thousand times.
+//!
+//! Only the formats this module knows byte for byte are spliced: versions 2 and 3,
+//! SHA-1, no split index, no sparse index. For anything else [`IndexFile::read`] says
+//! so and `repo` falls back to libgit2. Bytes only: no git2 here.
+
+use anyhow::{Context, Result};
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+mod decode;
+mod write;
+
+use decode::{entry_span, parse, read_node};
+
+pub(super) const HASH_LEN: usize = 20;
+pub(super) const ENTRY_FIXED: usize = 62;
+pub(super) const EXTENDED_FLAG: u16 = 0x4000;
+
+/// The stat data and blob of one staged file, as the index records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stat {
+    /// The blob id.
+    pub id: [u8; HASH_LEN],
+    /// The file size, truncated to 32 bits as git does.
+    pub size: u32,
+    /// Modification time, seconds.
+    pub mtime: u32,
+    /// Modification time, nanoseconds.
+    pub mtime_nsec: u32,
+    /// The inode, truncated to 32 bits.
+    pub ino: u32,
+}
+
+/// A stage-0 entry to put into the index.
+#[derive(Debug, Clone)]
+pub struct NewEntry {
+    /// The repository path.
+    pub path: Vec<u8>,
+    /// `ctime` seconds and nanoseconds.
+    pub ctime: (u32, u32),
+    /// `mtime` seconds and nanoseconds.
+    pub mtime: (u32, u32),
+    /// Device, inode, mode, uid, gid, size: the rest of the stat data.
+    pub dev: u32,
+    /// Inode.
+    pub ino: u32,
+    /// `0o100644` or `0o100755`.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Size.
+    pub size: u32,
+    /// The blob id.
+    pub id: [u8; HASH_LEN],
+}
+
+/// An index file read into memory, with where each entry and extension lies.
+pub struct IndexFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// Where each entry starts; its length and path follow from its flags.
+    entries: Vec<u32>,
+    extensions: Vec<([u8; 4], Range<usize>)>,
+}
+
+/// One entry's place in the file and its path's place within it.
+struct Span {
+    range: Range<usize>,
+    path: Range<usize>,
+    stage: u16,
+}
+
+/// One entry as the check reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The repository path.
+    pub path: Vec<u8>,
+    /// The blob id.
+    pub id: [u8; HASH_LEN],
+    /// The file mode (`0o100644`, `0o100755`, `0o120000`, `0o160000`).
+    pub mode: u32,
+    /// 0, or 1–3 for the sides of a conflict.
+    pub stage: u16,
+}
+
+/// One folder of the cache tree: its name, entry count (-1 when invalid), its tree id
+/// when valid, and its subfolders in order.
+#[derive(Debug, Clone)]
+pub struct CacheNode {
+    name: Vec<u8>,
+    entries: i64,
+    id: Option<[u8; HASH_LEN]>,
+    children: Vec<CacheNode>,
+}
+
+impl IndexFile {
+    fn span(&self, start: u32) -> Span {
+        entry_span(&self.bytes, start as usize).unwrap_or(Span {
+            range: 0..0,
+            path: 0..0,
+            stage: 0,
+        })
+    }
+
+    fn path_at(&self, start: u32) -> &[u8] {
+        &self.bytes[self.span(start).path]
+    }
+}
+
+impl IndexFile {
+    /// Reads the index at `path`; `None` when it is in a format this module does not
+    /// splice (or missing), so the caller uses libgit2 instead.
+    pub fn read(path: &Path) -> Result<Option<Self>> {
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        Ok(parse(path, bytes))
+    }
+
+    /// The staged stat data of `path` at stage 0.
+    pub fn stat(&self, path: &[u8]) -> Option<Stat> {
+        let at = self
+            .entries
+            .binary_search_by(|&e| {
+                let span = self.span(e);
+                (&self.bytes[span.path], span.stage).cmp(&(path, 0))
+            })
+            .ok()?;
+        let b = &self.bytes[self.span(self.entries[at]).range];
+        let word = |i: usize| u32::from_be_bytes(b[i..i + 4].try_into().unwrap_or_default());
+        Some(Stat {
+            mtime: word(8),
+            mtime_nsec: word(12),
+            ino: word(20),
+            size: word(36),
+            id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
+        })
+    }
+
+    /// Every entry whose path starts with `prefix`, in index order.
+    pub fn rows_under(&self, prefix: &[u8]) -> Vec<Row> {
+        let first = self.entries.partition_point(|&e| self.path_at(e) < prefix);
+        self.entries[first..]
+            .iter()
+            .map(|&e| self.span(e))
+            .take_while(|e| self.bytes[e.path.clone()].starts_with(prefix))
+            .map(|e| {
+                let b = &self.bytes[e.range.clone()];
+                Row {
+                    path: self.bytes[e.path.clone()].to_vec(),
+                    id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
+                    mode: u32::from_be_bytes(b[24..28].try_into().unwrap_or_default()),
+                    stage: e.stage,
+                }
+            })
+            .collect()
+    }
+
+    /// The cache tree, when the index has a readable one.
+    pub fn cache_tree(&self) -> Option<CacheNode> {
+        let (_, range) = self.extensions.iter().find(|(sig, _)| sig == b"TREE")?;
+        read_node(&self.bytes[range.clone()], &mut 0)
+    }
+}
+
+impl CacheNode {
+    /// A valid node: a folder whose index entries (`entries`, counted recursively)
+    /// are exactly the tree `id`; `children` must be its subfolders, which this
+    /// sorts as git's cache tree keeps them (by name length, then bytes).
+    pub fn valid(
+        name: &[u8],
+        entries: i64,
+        id: [u8; HASH_LEN],
+        mut children: Vec<CacheNode>,
+    ) -> Self {
+        children.sort_by(|a, b| {
+            a.name
+                .len()
+                .cmp(&b.name.len())
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Self {
+            name: name.to_vec(),
+            entries,
+            id: Some(id),
+            children,
+        }
+    }
+
+    /// The number of index entries the node covers, when valid.
+    pub fn entry_count(&self) -> i64 {
+        self.entries
+    }
+
+    /// The node of the folder at `path` (`a/b`) below this one.
+    pub fn find(&self, path: &str) -> Option<&CacheNode> {
+        path.split('/')
+            .filter(|part| !part.is_empty())
+            .try_fold(self, |node, part| {
+                node.children.iter().find(|c| c.name == part.as_bytes())
+            })
+    }
+
+    /// The folder's tree id, when the cache still vouches for it.
+    pub fn valid_id(&self) -> Option<[u8; HASH_LEN]> {
+        self.id.filter(|_| self.entries >= 0)
+    }
+
+    fn invalidate(&mut self) {
+        self.entries = -1;
+        self.id = None;
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.name);
+        out.push(0);
+        out.extend_from_slice(format!("{} {}\n", self.entries, self.children.len()).as_bytes());
+        if let Some(id) = &self.id {
+            out.extend_from_slice(id);
+        }
+        for child in &self.children {
+            child.write(out);
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Writing an index file back in one pass: entries spliced, the cache tree kept
+//! with the touched folders invalidated, the file replaced under `index.lock`.
+
+use anyhow::{Context, Result};
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::super::GitError;
+use super::{CacheNode, ENTRY_FIXED, IndexFile, NewEntry, read_node};
+
+impl IndexFile {
+    /// Writes the index back with every stage of `removed` paths dropped and `added`
+    /// put in, under `index.lock` as git does, keeping every other entry byte for byte.
+    /// The cache tree is kept with the touched folders invalidated; extensions that
+    /// describe entry offsets or the work tree (untracked cache, fsmonitor) are dropped
+    /// and rebuilt by git when it next needs them.
+    ///
+    /// With `primed`, the cache tree's node of that top-level folder is replaced by a
+    /// valid one (the caller vouches that the index now matches it), so git and
+    /// `check` can skip the folder at once instead of walking it until the next commit.
+    pub fn write_spliced(
+        self,
+        removed: &BTreeSet<Vec<u8>>,
+        mut added: Vec<NewEntry>,
+        primed: Option<CacheNode>,
+    ) -> Result<()> {
+        added.sort_by(|a, b| a.path.cmp(&b.path));
+        let replaced: BTreeSet<&[u8]> = added.iter().map(|e| e.path.as_slice()).collect();
+        let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 96);
+        out.extend_from_slice(&self.bytes[..12]);
+        let mut count: u32 = 0;
+        let mut new = added.iter().peekable();
+        for &start in &self.entries {
+            let entry = self.span(start);
+            let path = &self.bytes[entry.path.clone()];
+            while let Some(next) = new.next_if(|n| n.path.as_slice() < path) {
+                encode(next, &mut out);
+                count += 1;
+            }
+            if removed.contains(path) || replaced.contains(path) {
+                continue;
+            }
+            out.extend_from_slice(&self.bytes[entry.range]);
+            count += 1;
+        }
+        for next in new {
+            encode(next, &mut out);
+            count += 1;
+        }
+        out[8..12].copy_from_slice(&count.to_be_bytes());
+        let touched: Vec<&[u8]> = removed
+            .iter()
+            .map(Vec::as_slice)
+            .chain(added.iter().map(|e| e.path.as_slice()))
+            .collect();
+        for (signature, range) in &self.extensions {
+            let data = &self.bytes[range.clone()];
+            let kept = match signature {
+                b"TREE" => Some(invalidate_cache_tree(data, &touched, primed.as_ref())),
+                b"REUC" => Some(data.to_vec()),
+                _ => None,
+            };
+            if let Some(data) = kept {
+                out.extend_from_slice(signature);
+                out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+                out.extend_from_slice(&data);
+            }
+        }
+        let digest = sha1_smol::Sha1::from(&out).digest().bytes();
+        out.extend_from_slice(&digest);
+        write_locked(&self.path, &out)
+    }
+}
+
+/// Appends one stage-0 entry in the version 2/3 layout: stat data, id, flags, path,
+/// NUL padding to a multiple of eight.
+fn encode(entry: &NewEntry, out: &mut Vec<u8>) {
+    let start = out.len();
+    for word in [
+        entry.ctime.0,
+        entry.ctime.1,
+        entry.mtime.0,
+        entry.mtime.1,
+        entry.dev,
+        entry.ino,
+        entry.mode,
+        entry.uid,
+        entry.gid,
+        entry.size,
+    ] {
+        out.extend_from_slice(&word.to_be_bytes());
+    }
+    out.extend_from_slice(&entry.id);
+    let flags = entry.path.len().min(0xfff) as u16;
+    out.extend_from_slice(&flags.to_be_bytes());
+    out.extend_from_slice(&entry.path);
+    let len = (ENTRY_FIXED + entry.path.len() + 8) & !7;
+    out.resize(start + len, 0);
+}
+
+/// The cache tree with every folder above a touched path marked invalid, as git's
+/// `cache_tree_invalidate_path` does; an unreadable cache tree is dropped (empty).
+fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNode>) -> Vec<u8> {
+    let mut at = 0;
+    let Some(mut root) = read_node(data, &mut at) else {
+        return Vec::new();
+    };
+    for path in touched {
+        let mut node = &mut root;
+        node.invalidate();
+        let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
+        parts.pop();
+        for part in parts {
+            match node.children.iter_mut().find(|c| c.name == part) {
+                Some(child) => {
+                    child.invalidate();
+                    node = child;
+                }
+                None => break,
+            }
+        }
+    }
+    if let Some(primed) = primed
+        && let Some(slot) = root.children.iter_mut().find(|c| c.name == primed.name)
+    {
+        *slot = primed.clone();
+    }
+    let mut out = Vec::with_capacity(data.len());
+    root.write(&mut out);
+    out
+}
+
+/// Writes `bytes` to `path` the way git does: into `<path>.lock`, created exclusively,
+/// then renamed over the index. A held lock is another git process at work.
+fn write_locked(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut lock = path.as_os_str().to_owned();
+    lock.push(".lock");
+    let lock = PathBuf::from(lock);
+    let mut file = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&lock)
+    {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(GitError::IndexLocked { lock }.into());
+        }
+        Err(e) => return Err(e).with_context(|| format!("creating {}", lock.display())),
+    };
+    let written = file.write_all(bytes).and_then(|()| file.flush());
+    drop(file);
+    if let Err(e) = written.and_then(|()| fs::rename(&lock, path)) {
+        let _ = fs::remove_file(&lock);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{HASH_LEN, entry_span};
+    use super::*;
+
+    #[test]
+    fn cache_tree_folders_above_a_touched_path_are_invalidated_and_others_kept() {
+        let id = [7u8; HASH_LEN];
+        let mut data = Vec::new();
+        for (name, entries, subtrees) in [("", 3, 2), ("a", 1, 0), ("b", 1, 1), ("c", 1, 0)] {
+            data.extend_from_slice(name.as_bytes());
+            data.push(0);
+            data.extend_from_slice(format!("{entries} {subtrees}\n").as_bytes());
+            data.extend_from_slice(&id);
+        }
+        let out = invalidate_cache_tree(&data, &[b"b/c/file"], None);
+        let mut at = 0;
+        let root = read_node(&out, &mut at).unwrap();
+        assert_eq!(at, out.len());
+        assert_eq!(root.entries, -1);
+        assert_eq!(root.children[0].entries, 1, "a is untouched");
+        assert_eq!(root.children[1].entries, -1);
+        assert_eq!(root.children[1].children[0].entries, -1);
+    }
+
+    #[test]
+    fn entries_are_padded_to_eight_bytes_with_at_least_one_nul() {
+        let entry = NewEntry {
+            path: b"ab".to_vec(),
+            ctime: (1, 2),
+            mtime: (3, 4),
+            dev: 0,
+            ino: 5,
+            mode: 0o100644,
+            uid: 0,
+            gid: 0,
+            size: 6,
+            id: [9; HASH_LEN],
+        };
+        let mut out = Vec::new();
+        encode(&entry, &mut out);
+        assert_eq!(out.len(), 72);
+        let span = entry_span(&out, 0).unwrap();
+        assert_eq!(span.range, 0..72);
+        assert_eq!(&out[span.path], b"ab");
+    }
+}

@@ -1,0 +1,144 @@
+//! The index as an operation updates it: spliced in one pass when its format allows
+//! (see `index.rs`), through libgit2 otherwise.
+
+use anyhow::{Context, Result};
+use git2::{IndexEntry, IndexTime, Repository};
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use super::diff::ChangedFile;
+use super::{GitError, Oid, index};
+
+/// The index as materialising updates it: spliced in one pass when its format allows
+/// (see `index.rs`), through libgit2 otherwise.
+pub(super) enum IndexUpdate {
+    Spliced(index::IndexFile),
+    Libgit2(git2::Index),
+}
+
+impl IndexUpdate {
+    pub(super) fn open(git: &Repository, path: &Path) -> Result<Self> {
+        if let Some(file) = index::IndexFile::read(path)? {
+            return Ok(Self::Spliced(file));
+        }
+        let mut index = git.index().map_err(unreadable_index)?;
+        index.read(true).map_err(unreadable_index)?;
+        Ok(Self::Libgit2(index))
+    }
+
+    /// The stage-0 stat data of a path.
+    pub(super) fn stat(&self, path: &str) -> Option<index::Stat> {
+        match self {
+            Self::Spliced(file) => file.stat(path.as_bytes()),
+            Self::Libgit2(index) => index.get_path(Path::new(path), 0).map(|e| index::Stat {
+                id: e.id.as_bytes().try_into().unwrap_or_default(),
+                size: e.file_size,
+                mtime: e.mtime.seconds() as u32,
+                mtime_nsec: e.mtime.nanoseconds(),
+                ino: e.ino,
+            }),
+        }
+    }
+
+    /// Every path staged under `prefix` (a folder ending in `/`), any stage.
+    pub(super) fn paths_under(&self, prefix: &str) -> Vec<String> {
+        match self {
+            Self::Spliced(file) => file
+                .rows_under(prefix.as_bytes())
+                .into_iter()
+                .filter_map(|r| String::from_utf8(r.path).ok())
+                .collect(),
+            Self::Libgit2(index) => index
+                .iter()
+                .filter(|e| e.path.starts_with(prefix.as_bytes()))
+                .filter_map(|e| String::from_utf8(e.path).ok())
+                .collect(),
+        }
+    }
+
+    /// Drops the removed paths, puts in the new entries, writes the index.
+    pub(super) fn update(
+        self,
+        removed: &[String],
+        added: Vec<index::NewEntry>,
+        primed: Option<index::CacheNode>,
+    ) -> Result<()> {
+        match self {
+            Self::Spliced(file) => {
+                let removed = removed.iter().map(|p| p.as_bytes().to_vec()).collect();
+                file.write_spliced(&removed, added, primed)
+            }
+            Self::Libgit2(mut index) => {
+                for path in removed {
+                    index.remove_path(Path::new(path))?;
+                }
+                for entry in &added {
+                    index.add(&git_entry(entry)?)?;
+                }
+                index.write().context("writing the index")
+            }
+        }
+    }
+}
+
+/// libgit2 cannot read a split index; say so with the fix instead of its own words.
+pub(super) fn unreadable_index(e: git2::Error) -> anyhow::Error {
+    if e.message().contains("mandatory extension") {
+        return GitError::UnreadableIndex {
+            message: e.message().to_string(),
+        }
+        .into();
+    }
+    e.into()
+}
+
+/// The index entry for a file just written or moved into place.
+pub(super) fn new_entry(file: &ChangedFile, meta: &fs::Metadata) -> index::NewEntry {
+    index::NewEntry {
+        path: file.path.as_bytes().to_vec(),
+        ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
+        mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
+        dev: meta.dev() as u32,
+        ino: meta.ino() as u32,
+        mode: if file.executable { 0o100755 } else { 0o100644 },
+        uid: meta.uid(),
+        gid: meta.gid(),
+        size: meta.len() as u32,
+        id: file.id.as_bytes().try_into().unwrap_or_default(),
+    }
+}
+
+/// The index entry for a file whose work-tree copy cannot vouch for the blob: no
+/// stat data, so git re-reads the file before calling it clean.
+pub(super) fn unstatted_entry(file: &ChangedFile) -> index::NewEntry {
+    index::NewEntry {
+        path: file.path.as_bytes().to_vec(),
+        ctime: (0, 0),
+        mtime: (0, 0),
+        dev: 0,
+        ino: 0,
+        mode: if file.executable { 0o100755 } else { 0o100644 },
+        uid: 0,
+        gid: 0,
+        size: 0,
+        id: file.id.as_bytes().try_into().unwrap_or_default(),
+    }
+}
+
+fn git_entry(entry: &index::NewEntry) -> Result<IndexEntry> {
+    Ok(IndexEntry {
+        ctime: IndexTime::new(entry.ctime.0 as i32, entry.ctime.1),
+        mtime: IndexTime::new(entry.mtime.0 as i32, entry.mtime.1),
+        dev: entry.dev,
+        ino: entry.ino,
+        mode: entry.mode,
+        uid: entry.uid,
+        gid: entry.gid,
+        file_size: entry.size,
+        id: Oid::from_bytes(&entry.id)?,
+        flags: entry.path.len().min(0xfff) as u16,
+        flags_extended: 0,
+        path: entry.path.clone(),
+    })
+}

@@ -1,0 +1,129 @@
+//! Objects: blobs written and hashed, and every object of an operation stored as one
+//! pack.
+
+use anyhow::Result;
+use git2::ObjectType;
+use std::io::Write;
+
+use super::{Oid, Repo, pack};
+
+impl Repo {
+    /// Stores bytes as a blob.
+    pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
+        let id = self.git.blob(bytes)?;
+        if let Some(new) = self.new_blobs.borrow_mut().as_mut() {
+            new.push(id);
+        }
+        Ok(id)
+    }
+
+    /// The bytes of a blob.
+    pub fn read_blob(&self, id: Oid) -> Result<Vec<u8>> {
+        Ok(self.git.find_blob(id)?.content().to_vec())
+    }
+
+    /// The blob id these bytes would have, without storing them.
+    pub fn blob_id(&self, bytes: &[u8]) -> Result<Oid> {
+        Ok(Oid::hash_object(ObjectType::Blob, bytes)?)
+    }
+
+    /// The blob id of a work-tree file as it is on disk, unfiltered.
+    pub fn blob_id_of_file(&self, path: &str) -> Result<Oid> {
+        Ok(Oid::hash_file(ObjectType::Blob, self.workdir.join(path))?)
+    }
+
+    /// The abbreviated hash git would print for a commit.
+    pub fn short_id(&self, id: Oid) -> String {
+        self.git
+            .find_object(id, None)
+            .and_then(|o| o.short_id())
+            .ok()
+            .and_then(|buf| buf.as_str().map(str::to_string).ok())
+            .unwrap_or_else(|| id.to_string()[..7].to_string())
+    }
+
+    /// Runs `write`, which makes one commit, with every object it writes (blobs,
+    /// trees, the commit) held in memory, then stores them as one pack of whole
+    /// objects: thousands of new files cost one pack file instead of thousands of
+    /// loose objects, which is most of what `git add` and `git commit` spend.
+    ///
+    /// `write` may make a chain of commits on `base` (a record, then the operation):
+    /// every commit back to `base` goes into the pack.
+    pub fn in_one_pack(&self, base: Oid, write: impl FnOnce() -> Result<Oid>) -> Result<Oid> {
+        let odb = self.git.odb()?;
+        let priority = self.next_pack_priority.get();
+        self.next_pack_priority.set(priority + 1);
+        let mempack = odb.add_new_mempack_backend(priority)?;
+        self.new_blobs.replace(Some(Vec::new()));
+        let result = write().and_then(|commit| {
+            self.store_as_pack(&odb, base, commit)?;
+            Ok(commit)
+        });
+        self.new_blobs.replace(None);
+        mempack.reset()?;
+        odb.refresh()?;
+        result
+    }
+
+    /// Writes the commits from `base` (excluded) to `tip`, their new trees and the
+    /// blobs written for them into one pack.
+    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, tip: Oid) -> Result<()> {
+        let mut ids = self.new_blobs.borrow().clone().unwrap_or_default();
+        let mut commit = tip;
+        while commit != base {
+            let new = self.git.find_commit(commit)?;
+            let parent = new.parent_ids().next();
+            let parent_tree = match parent {
+                Some(parent) => Some(self.git.find_commit(parent)?.tree_id()),
+                None => None,
+            };
+            self.collect_new_trees(new.tree_id(), parent_tree, &mut ids)?;
+            ids.push(commit);
+            match parent {
+                Some(parent) => commit = parent,
+                None => break,
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut pack = pack::PackBuilder::new();
+        for id in ids {
+            if !seen.insert(id) {
+                continue;
+            }
+            let object = odb.read(id)?;
+            let kind = match object.kind() {
+                ObjectType::Commit => pack::Kind::Commit,
+                ObjectType::Tree => pack::Kind::Tree,
+                _ => pack::Kind::Blob,
+            };
+            pack.add(kind, object.data())?;
+        }
+        let mut writer = odb.packwriter()?;
+        writer.write_all(&pack.finish())?;
+        writer.commit()?;
+        Ok(())
+    }
+
+    /// The trees of `new` that differ from `old` at the same path: every tree an
+    /// edit of `old` had to write.
+    fn collect_new_trees(&self, new: Oid, old: Option<Oid>, out: &mut Vec<Oid>) -> Result<()> {
+        if Some(new) == old {
+            return Ok(());
+        }
+        out.push(new);
+        let new_tree = self.git.find_tree(new)?;
+        let old_tree = old.map(|id| self.git.find_tree(id)).transpose()?;
+        for entry in new_tree.iter() {
+            if entry.kind() != Some(ObjectType::Tree) {
+                continue;
+            }
+            let before = old_tree
+                .as_ref()
+                .and_then(|t| t.get_name_bytes(entry.name_bytes()))
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .map(|e| e.id());
+            self.collect_new_trees(entry.id(), before, out)?;
+        }
+        Ok(())
+    }
+}

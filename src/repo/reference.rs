@@ -1,0 +1,93 @@
+//! Where `HEAD` and the branches point, moving a branch by compare-and-swap, and the
+//! multi-step git operation (merge, rebase, …) in progress.
+
+use anyhow::{Context, Result, anyhow};
+use git2::{ErrorCode, RepositoryState};
+
+use super::{Oid, Repo};
+
+/// Where `HEAD` points, which decides whether an operation may commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Head {
+    /// A branch with no commit yet (a fresh `git init`).
+    Unborn {
+        /// The branch's full ref name.
+        refname: String,
+    },
+    /// A branch with a commit: the normal case.
+    Branch {
+        /// The branch's full ref name, e.g. `refs/heads/main`.
+        refname: String,
+        /// The commit it points to.
+        commit: Oid,
+    },
+    /// `HEAD` points at a commit directly.
+    Detached {
+        /// The commit `HEAD` points to.
+        commit: Oid,
+    },
+}
+
+impl Repo {
+    /// Where `HEAD` points now.
+    pub fn head(&self) -> Result<Head> {
+        let head = self.git.find_reference("HEAD").context("reading HEAD")?;
+        match head.symbolic_target()? {
+            Some(target) => {
+                let refname = target.to_string();
+                match self.git.refname_to_id(&refname) {
+                    Ok(commit) => Ok(Head::Branch { refname, commit }),
+                    Err(e) if e.code() == ErrorCode::NotFound => Ok(Head::Unborn { refname }),
+                    Err(e) => Err(e).with_context(|| format!("reading {refname}")),
+                }
+            }
+            None => Ok(Head::Detached {
+                commit: head.target().ok_or_else(|| anyhow!("HEAD has no target"))?,
+            }),
+        }
+    }
+
+    /// The multi-step git operation in progress, if any, in the words git uses.
+    pub fn operation_in_progress(&self) -> Option<&'static str> {
+        match self.git.state() {
+            RepositoryState::Clean => None,
+            RepositoryState::Merge => Some("a merge"),
+            RepositoryState::Revert | RepositoryState::RevertSequence => Some("a revert"),
+            RepositoryState::CherryPick | RepositoryState::CherryPickSequence => {
+                Some("a cherry-pick")
+            }
+            RepositoryState::Bisect => Some("a bisect"),
+            RepositoryState::Rebase
+            | RepositoryState::RebaseInteractive
+            | RepositoryState::RebaseMerge => Some("a rebase"),
+            RepositoryState::ApplyMailbox | RepositoryState::ApplyMailboxOrRebase => {
+                Some("a `git am`")
+            }
+        }
+    }
+
+    /// Moves `refname` from `old` to `new` only if it still points at `old`.
+    /// Returns false, changing nothing, when someone else moved it first.
+    pub fn compare_and_swap(
+        &self,
+        refname: &str,
+        old: Oid,
+        new: Oid,
+        reflog: &str,
+    ) -> Result<bool> {
+        match self.git.reference_matching(refname, new, true, old, reflog) {
+            Ok(_) => Ok(true),
+            Err(e) if e.code() == ErrorCode::Modified || e.code() == ErrorCode::Locked => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("moving {refname}")),
+        }
+    }
+
+    /// Where a ref points now, if it exists.
+    pub fn ref_target(&self, refname: &str) -> Result<Option<Oid>> {
+        match self.git.refname_to_id(refname) {
+            Ok(id) => Ok(Some(id)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("reading {refname}")),
+        }
+    }
+}

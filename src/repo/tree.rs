@@ -1,0 +1,212 @@
+//! Trees: a read-only snapshot of one commit's tree for planners, and new trees built
+//! from a base by path edits.
+
+use anyhow::{Context, Result};
+use git2::build::TreeUpdateBuilder;
+use git2::{FileMode, ObjectType, Repository, Tree};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::{GitError, Oid, Repo};
+
+/// What a tree entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A file with the executable bit.
+    Executable,
+    /// A folder.
+    Dir,
+    /// A symbolic link.
+    Link,
+    /// A submodule commit.
+    Submodule,
+}
+
+/// One entry of a folder in a commit's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The entry's own name (one path component).
+    pub name: String,
+    /// What it is.
+    pub kind: EntryKind,
+    /// The blob or tree it points to.
+    pub id: Oid,
+}
+
+/// One edit of a tree, applied by [`Repo::edit_tree`].
+#[derive(Debug, Clone)]
+pub enum TreeEdit {
+    /// Put this blob at this path (replacing what is there).
+    Upsert {
+        /// The repository path.
+        path: String,
+        /// The blob.
+        id: Oid,
+        /// Whether it is executable.
+        executable: bool,
+    },
+    /// Remove the file at this path.
+    Remove {
+        /// The repository path.
+        path: String,
+    },
+}
+
+/// A read-only view of one commit's tree: what planners see of the repository.
+///
+/// Folders are looked up once and kept: libgit2 does not cache large trees, and a
+/// `task_sessions/` folder with thousands of entries is read for every file in it.
+pub struct Snapshot<'r> {
+    repo: &'r Repository,
+    tree: Option<Tree<'r>>,
+    folders: RefCell<HashMap<String, Option<Tree<'r>>>>,
+}
+
+impl Repo {
+    /// The tree of a commit.
+    pub fn tree_of(&self, commit: Oid) -> Result<Oid> {
+        Ok(self.git.find_commit(commit)?.tree_id())
+    }
+
+    /// A view of a commit's tree for planners; `None` gives an empty view.
+    pub fn snapshot(&self, commit: Option<Oid>) -> Result<Snapshot<'_>> {
+        let tree = match commit {
+            Some(id) => Some(self.git.find_commit(id)?.tree()?),
+            None => None,
+        };
+        Ok(Snapshot {
+            repo: &self.git,
+            tree,
+            folders: RefCell::default(),
+        })
+    }
+
+    /// A new tree: `base` with the edits applied, touching only the subtrees on their
+    /// paths (no index, no walk of the whole tree).
+    pub fn edit_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
+        let base = self.git.find_tree(base)?;
+        let mut builder = TreeUpdateBuilder::new();
+        for edit in edits {
+            match edit {
+                TreeEdit::Upsert {
+                    path,
+                    id,
+                    executable,
+                } => {
+                    let mode = if *executable {
+                        FileMode::BlobExecutable
+                    } else {
+                        FileMode::Blob
+                    };
+                    builder.upsert(path.as_str(), *id, mode);
+                }
+                TreeEdit::Remove { path } => {
+                    builder.remove(path.as_str());
+                }
+            }
+        }
+        builder
+            .create_updated(&self.git, &base)
+            .context("building the new tree")
+    }
+}
+
+impl<'r> Snapshot<'r> {
+    /// Whether there is anything at this path.
+    pub fn exists(&self, path: &str) -> bool {
+        self.entry(path).is_some()
+    }
+
+    /// Every file below the folder at `path`, recursively, as repository paths.
+    pub fn files_under(&self, path: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in self.list(path)? {
+            let child = format!("{path}/{}", entry.name);
+            match entry.kind {
+                EntryKind::Dir => out.extend(self.files_under(&child)?),
+                _ => out.push(child),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The bytes of the file at `path`, if it is a file.
+    pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let Some(entry) = self.entry(path) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Ok(None);
+        }
+        Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
+    }
+
+    /// The entry at `path`, with its kind and id.
+    pub fn stat(&self, path: &str) -> Option<Entry> {
+        let entry = self.entry(path)?;
+        Some(Entry {
+            name: String::from_utf8_lossy(entry.name_bytes()).into_owned(),
+            kind: entry_kind(entry.filemode()),
+            id: entry.id(),
+        })
+    }
+
+    /// The entries of the folder at `path`, sorted as git sorts them; empty when
+    /// there is no such folder. A name that is not UTF-8 is refused with its folder.
+    pub fn list(&self, path: &str) -> Result<Vec<Entry>> {
+        let Some(tree) = self.folder(path) else {
+            return Ok(Vec::new());
+        };
+        tree.iter()
+            .map(|e| {
+                let name =
+                    std::str::from_utf8(e.name_bytes()).map_err(|_| GitError::NonUtf8TreeName {
+                        folder: path.to_string(),
+                        name: String::from_utf8_lossy(e.name_bytes()).into_owned(),
+                    })?;
+                Ok(Entry {
+                    name: name.to_string(),
+                    kind: entry_kind(e.filemode()),
+                    id: e.id(),
+                })
+            })
+            .collect()
+    }
+
+    fn entry(&self, path: &str) -> Option<git2::TreeEntry<'r>> {
+        let (parent, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let folder = self.folder(parent)?;
+        let entry = folder.get_name(name)?.to_owned();
+        Some(entry)
+    }
+
+    /// The tree at a folder path, read once per snapshot.
+    fn folder(&self, path: &str) -> Option<Tree<'r>> {
+        if path.is_empty() {
+            return self.tree.clone();
+        }
+        if let Some(cached) = self.folders.borrow().get(path) {
+            return cached.clone();
+        }
+        let tree = self
+            .entry(path)
+            .filter(|e| e.kind() == Some(ObjectType::Tree))
+            .and_then(|e| self.repo.find_tree(e.id()).ok());
+        self.folders
+            .borrow_mut()
+            .insert(path.to_string(), tree.clone());
+        tree
+    }
+}
+
+fn entry_kind(mode: i32) -> EntryKind {
+    match mode {
+        0o040000 => EntryKind::Dir,
+        0o100755 => EntryKind::Executable,
+        0o120000 => EntryKind::Link,
+        0o160000 => EntryKind::Submodule,
+        _ => EntryKind::File,
+    }
+}
