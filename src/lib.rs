@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod engine;
 pub mod error;
 pub mod fault;
 pub mod formats;
@@ -14,7 +15,6 @@ pub mod history;
 pub mod hooks;
 pub mod layout;
 pub mod migrations;
-pub mod plan;
 pub mod repo;
 pub mod report;
 pub mod rollback;

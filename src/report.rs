@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::plan::Action;
+use crate::engine::Action;
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -4,10 +4,10 @@
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
 
+use crate::engine::{Action, Clean, Plan};
 use crate::error;
 use crate::history::{self, Operation};
 use crate::layout;
-use crate::plan::{Action, Plan};
 use crate::repo::{ChangedFile, EntryKind, Oid, Repo};
 
 /// The operation `rollback` undoes: the one `rev` names, or the newest that is not a
@@ -97,9 +97,23 @@ pub fn plan(repo: &Repo, head: Oid, target: &Operation, ops: &[Operation]) -> Re
         subject: format!("Revert \"{}\"", target.subject),
         body: vec![format!("This reverts commit {}.", target.id)],
         trailers: vec![(history::REVERTS.into(), target.id.to_string())],
+        clean: clean_paths(&actions),
         actions,
         ..Plan::default()
     })
+}
+
+/// `.workflow/` and every other path the rollback writes must have no local change.
+fn clean_paths(actions: &[Action]) -> Clean {
+    let mut paths = vec![layout::WORKFLOW_PATHSPEC.to_string()];
+    for action in actions {
+        if let Action::Restore { path, .. } | Action::Delete { path } = action
+            && !layout::is_under_workflow(path)
+        {
+            paths.push(path.clone());
+        }
+    }
+    Clean::paths(paths)
 }
 
 /// What undoing `target` does to the work tree beyond the revert, decided by the

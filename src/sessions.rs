@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap};
 use std::fs;
 
+use crate::engine::{Action, Clean, Plan};
 use crate::error;
 use crate::formats::ccw;
 use crate::history;
 use crate::layout;
-use crate::plan::{Action, Plan};
 use crate::repo::{EntryKind, Repo, Snapshot, WorkFile};
 
 /// What `session start` wrote.
@@ -344,6 +344,10 @@ pub fn plan_complete(
         ],
         record: record(repo, head, folder, &session_id, files)?.map(Box::new),
         carry: vec![(folder.to_string(), archive.clone())],
+        clean: Clean {
+            except: Some(folder.to_string()),
+            ..Clean::workflow()
+        },
         ..Plan::default()
     };
     plan.actions = archive_files(folder, &archive, files, &session_text, &mut warnings);

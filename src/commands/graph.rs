@@ -6,11 +6,11 @@ use serde::Serialize;
 use serde_json::{Map, Value as Json};
 
 use super::Ctx;
+use super::runner::Runner;
 use crate::error;
 use crate::graph::check::{self, GraphError};
 use crate::graph::yaml::Value;
-use crate::graph::{migrate, plan};
-use crate::plan::{self as plan_mod, Guard};
+use crate::graph::{migrate, migration, plan};
 use crate::repo::Repo;
 
 /// Arguments of `graph`.
@@ -38,6 +38,9 @@ pub enum Action {
         /// Print the diff and the report, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow the commit on a detached HEAD.
+        #[arg(long)]
+        detach_ok: bool,
     },
     /// Simulate how agentrelay's orchestrator would schedule a graph, step by step.
     Plan {
@@ -78,7 +81,11 @@ struct FileReport {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     match args.action {
         Action::Check { files } => check_files(&files, ctx),
-        Action::Migrate { files, dry_run } => migrate(&files, dry_run, ctx),
+        Action::Migrate {
+            files,
+            dry_run,
+            detach_ok,
+        } => migrate(&files, dry_run, detach_ok, ctx),
         Action::Plan {
             file,
             concurrency,
@@ -179,62 +186,21 @@ struct MigrateFile {
     new_text: Option<String>,
     #[serde(skip)]
     notes: Vec<String>,
+    #[serde(skip)]
+    old_text: String,
 }
 
-fn migrate(files: &[String], dry_run: bool, ctx: &Ctx) -> Result<()> {
-    let repo = Repo::discover()?;
-    let (_guard, recovered) = Guard::for_run(&repo, dry_run)?;
-    super::report_recovery(ctx, &repo, &recovered);
-    let base = plan_mod::preflight(&repo, false)?;
-    let paths = graph_paths(&repo, files)?;
-    let spec: Vec<&str> = paths.iter().map(String::as_str).collect();
-    plan_mod::require_clean(&repo, &spec)?;
-    let head = repo.snapshot(Some(base.commit))?;
-    let mut reports = Vec::new();
-    for path in &paths {
-        let Some(bytes) = head.read(path)? else {
-            return Err(error::refused(
-                format!("{path} is not tracked in HEAD"),
-                format!("commit it first (`git add {path} && git commit`), then migrate it"),
-            ));
-        };
-        let old = String::from_utf8_lossy(&bytes).into_owned();
-        reports.push(match migrate::migrate(path, &old) {
-            migrate::Outcome::Unchanged => MigrateFile {
-                path: path.clone(),
-                status: "unchanged",
-                actions: vec![],
-                errors: vec![],
-                new_text: None,
-                notes: vec![],
-            },
-            migrate::Outcome::Refused(errors) => MigrateFile {
-                path: path.clone(),
-                status: "refused",
-                actions: vec![],
-                errors,
-                new_text: None,
-                notes: vec![],
-            },
-            migrate::Outcome::Migrated {
-                text,
-                changes,
-                notes,
-            } => {
-                if dry_run {
-                    ctx.out
-                        .line(migrate::unified_diff(path, &old, &text).trim_end());
-                }
-                MigrateFile {
-                    path: path.clone(),
-                    status: "migrated",
-                    actions: changes,
-                    errors: vec![],
-                    new_text: Some(text),
-                    notes,
-                }
-            }
-        });
+fn migrate(files: &[String], dry_run: bool, detach_ok: bool, ctx: &Ctx) -> Result<()> {
+    let mut runner = Runner::start(ctx, dry_run, detach_ok)?;
+    let paths = graph_paths(runner.repo(), files)?;
+    let planned = migration::plan(&runner.head()?, &paths)?;
+    runner.require_clean([&planned.clean])?;
+    let reports: Vec<MigrateFile> = planned.files.into_iter().map(file_report).collect();
+    for r in &reports {
+        if dry_run && let Some(text) = &r.new_text {
+            ctx.out
+                .line(migrate::unified_diff(&r.path, &r.old_text, text).trim_end());
+        }
     }
     for r in &reports {
         for c in &r.actions {
@@ -248,43 +214,9 @@ fn migrate(files: &[String], dry_run: bool, ctx: &Ctx) -> Result<()> {
         }
     }
     let refused = reports.iter().filter(|r| r.status == "refused").count();
-    let migrated: Vec<&MigrateFile> = reports.iter().filter(|r| r.status == "migrated").collect();
     let mut commit = None;
-    if refused == 0 && !migrated.is_empty() && !dry_run {
-        let plan = plan_mod::Plan {
-            operation: "migrate".into(),
-            subject: format!(
-                "workflow: migrate task graphs to current schema ({} files)",
-                migrated.len()
-            ),
-            body: migrated
-                .iter()
-                .flat_map(|r| {
-                    r.actions
-                        .iter()
-                        .map(move |c| format!("{}: {}", r.path, c.line()))
-                })
-                .collect(),
-            body_summary: format!("{} graph files migrated.", migrated.len()),
-            trailers: vec![("Workflow-Migration".into(), "graph-schema".into())],
-            actions: migrated
-                .iter()
-                .map(|r| plan_mod::Action::Write {
-                    path: r.path.clone(),
-                    bytes: r.new_text.clone().unwrap_or_default().into_bytes(),
-                    executable: false,
-                })
-                .collect(),
-            ..Default::default()
-        };
-        let id = plan_mod::execute(&repo, &base, &plan)?;
-        ctx.out.line(format!(
-            "[{} {}] {}",
-            base.branch(),
-            repo.short_id(id),
-            plan.subject
-        ));
-        commit = Some(id.to_string());
+    if let Some(plan) = planned.plan.as_ref().filter(|_| !dry_run) {
+        commit = Some(runner.land(plan, |_| Ok(()))?.to_string());
     }
     ctx.out
         .json(&serde_json::json!({ "files": reports, "commit": commit, "dry_run": dry_run }));
@@ -296,13 +228,44 @@ fn migrate(files: &[String], dry_run: bool, ctx: &Ctx) -> Result<()> {
             "edit those files by hand as the reasons say, then run `git workflow graph migrate` again",
         ));
     }
-    if migrated.is_empty() {
+    if planned.plan.is_none() {
         ctx.out.line("nothing to migrate");
     } else if dry_run {
         ctx.out
             .line("dry run: nothing was changed; run it without --dry-run to commit");
     }
     Ok(())
+}
+
+/// The report of one file, as `--json` prints it.
+fn file_report(file: migration::FileMigration) -> MigrateFile {
+    let mut report = MigrateFile {
+        path: file.path,
+        status: "unchanged",
+        actions: vec![],
+        errors: vec![],
+        new_text: None,
+        notes: vec![],
+        old_text: file.old,
+    };
+    match file.outcome {
+        migrate::Outcome::Unchanged => {}
+        migrate::Outcome::Refused(errors) => {
+            report.status = "refused";
+            report.errors = errors;
+        }
+        migrate::Outcome::Migrated {
+            text,
+            changes,
+            notes,
+        } => {
+            report.status = "migrated";
+            report.actions = changes;
+            report.new_text = Some(text);
+            report.notes = notes;
+        }
+    }
+    report
 }
 
 /// The files to migrate, as repository paths: the ones named, or the tracked files

@@ -4,12 +4,13 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Ctx, report_recovery, unknown_migration};
+use super::runner::Runner;
+use super::{Ctx, unknown_migration};
+use crate::engine::Plan;
 use crate::error;
 use crate::layout;
 use crate::migrations::{self, Failure, Item, Migration, Outcome, adopt};
-use crate::plan::{self, Base, Guard, Plan};
-use crate::repo::{Repo, Snapshot};
+use crate::repo::Snapshot;
 use crate::report::{self, ActionLine};
 
 /// Arguments of `migrate`.
@@ -56,16 +57,13 @@ struct Step {
 /// Runs `migrate`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let selected = select(args.only.as_deref())?;
-    let repo = Repo::discover()?;
-    let (_guard, recovered) = Guard::for_run(&repo, args.dry_run)?;
-    report_recovery(ctx, &repo, &recovered);
-    let mut base = plan::preflight(&repo, args.detach_ok)?;
+    let mut runner = Runner::start(ctx, args.dry_run, args.detach_ok)?;
     let mut report = Report {
         dry_run: args.dry_run,
         adopt: None,
         migrations: Vec::new(),
     };
-    match tracking(&repo, &base)? {
+    match tracking(&runner)? {
         Tracking::Absent => {
             ctx.out
                 .line("nothing to migrate: there is no .workflow/ in this repository");
@@ -74,7 +72,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         Tracking::Untracked { ignored } if !args.adopt => return Err(untracked(ignored)),
         Tracking::Untracked { .. } => {
-            let step = run_adopt(&repo, &mut base, args.dry_run, ctx)?;
+            let step = run_adopt(&mut runner, ctx)?;
             report.adopt = Some(step);
             if args.dry_run {
                 ctx.out.line("dry run: nothing was changed; the migrations are planned once .workflow/ is adopted");
@@ -84,15 +82,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         Tracking::Tracked => {}
     }
-    plan::require_clean_workflow(&repo)?;
-    let outcomes = plan_all(&repo, &base, selected, ctx)?;
+    let outcomes = plan_all(&runner, selected, ctx)?;
+    runner.require_clean(outcomes.iter().map(|(_, o)| &o.plan.clean))?;
     let refused = outcomes.iter().any(|(_, o)| !o.failures.is_empty());
     for (migration, outcome) in outcomes {
         let step = if refused || args.dry_run || outcome.is_nothing_to_do() {
-            let head = repo.snapshot(Some(base.commit))?;
+            let head = runner.head()?;
             show_plan(migration, &outcome, refused, args.dry_run, &head, ctx)
         } else {
-            carry_out(&repo, &mut base, migration, outcome, ctx)?
+            carry_out(&mut runner, migration, outcome, ctx)?
         };
         report.migrations.push(step);
     }
@@ -141,11 +139,9 @@ enum Tracking {
     Absent,
 }
 
-fn tracking(repo: &Repo, base: &Base) -> Result<Tracking> {
-    if repo
-        .snapshot(Some(base.commit))?
-        .exists(layout::WORKFLOW_DIR)
-    {
+fn tracking(runner: &Runner<'_>) -> Result<Tracking> {
+    let repo = runner.repo();
+    if runner.head()?.exists(layout::WORKFLOW_DIR) {
         return Ok(Tracking::Tracked);
     }
     if std::fs::symlink_metadata(repo.workdir().join(layout::WORKFLOW_DIR)).is_err() {
@@ -169,11 +165,10 @@ fn untracked(ignored: bool) -> anyhow::Error {
 }
 
 /// Commits the untracked `.workflow/` as it is (or shows that it would).
-fn run_adopt(repo: &Repo, base: &mut Base, dry_run: bool, ctx: &Ctx) -> Result<Step> {
-    let plan = adopt::plan(repo)?;
-    let head = repo.snapshot(Some(base.commit))?;
-    let mut step = step_for("adopt", &plan, plan.actions.len(), &head);
-    if dry_run {
+fn run_adopt(runner: &mut Runner<'_>, ctx: &Ctx) -> Result<Step> {
+    let plan = adopt::plan(runner.repo())?;
+    let mut step = step_for("adopt", &plan, plan.actions.len(), &runner.head()?);
+    if runner.dry_run() {
         step.status = "planned";
         ctx.out.line(format!(
             "adopt: would commit .workflow/ as it is ({} files)",
@@ -182,28 +177,20 @@ fn run_adopt(repo: &Repo, base: &mut Base, dry_run: bool, ctx: &Ctx) -> Result<S
         ctx.out.actions(&step.actions);
         return Ok(step);
     }
-    let commit = plan::execute(repo, base, &plan)?;
-    base.commit = commit;
+    let commit = runner.land(&plan, |_| Ok(()))?;
     step.status = "committed";
     step.commit = Some(commit.to_string());
-    ctx.out.line(format!(
-        "[{} {}] {}",
-        base.branch(),
-        repo.short_id(commit),
-        plan.subject
-    ));
     Ok(step)
 }
 
 /// Plans every selected migration against `HEAD` before any commits, so that one
 /// refusal stops them all with nothing changed.
 fn plan_all(
-    repo: &Repo,
-    base: &Base,
+    runner: &Runner<'_>,
     selected: Vec<&'static Migration>,
     ctx: &Ctx,
 ) -> Result<Vec<(&'static Migration, Outcome)>> {
-    let snapshot = repo.snapshot(Some(base.commit))?;
+    let snapshot = runner.head()?;
     selected
         .into_iter()
         .map(|m| Ok((m, (m.plan)(&snapshot, &ctx.now)?)))
@@ -258,42 +245,35 @@ fn show_plan(
 
 /// Commits one migration and prints one line per migrated item and the summary.
 fn carry_out(
-    repo: &Repo,
-    base: &mut Base,
+    runner: &mut Runner<'_>,
     migration: &Migration,
     outcome: Outcome,
     ctx: &Ctx,
 ) -> Result<Step> {
-    let before = base.commit;
-    let commit = plan::execute(repo, base, &outcome.plan)?;
-    base.commit = commit;
-    for item in &outcome.items {
-        match item.to.as_str() {
-            "" => ctx.out.line(format!("removed {}", item.from)),
-            to => ctx.out.line(format!("migrated {} -> {to}", item.name)),
-        }
-    }
-    warn_all(ctx, &outcome.plan.warnings);
     let mut step = step_for(
         migration.name,
         &outcome.plan,
         outcome.processed,
-        &repo.snapshot(Some(before))?,
+        &runner.head()?,
     );
     step.status = "committed";
     step.migrated = outcome.items.len();
+    let commit = runner.land(&outcome.plan, |_| {
+        for item in &outcome.items {
+            match item.to.as_str() {
+                "" => ctx.out.line(format!("removed {}", item.from)),
+                to => ctx.out.line(format!("migrated {} -> {to}", item.name)),
+            }
+        }
+        warn_all(ctx, &outcome.plan.warnings);
+        ctx.out.line(format!(
+            "{}: processed {}, migrated {}, failed 0",
+            migration.name, step.processed, step.migrated
+        ));
+        Ok(())
+    })?;
     step.items = outcome.items;
     step.commit = Some(commit.to_string());
-    ctx.out.line(format!(
-        "{}: processed {}, migrated {}, failed 0",
-        migration.name, step.processed, step.migrated
-    ));
-    ctx.out.line(format!(
-        "[{} {}] {}",
-        base.branch(),
-        repo.short_id(commit),
-        outcome.plan.subject
-    ));
     Ok(step)
 }
 

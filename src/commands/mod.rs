@@ -7,6 +7,7 @@ pub mod hooks;
 pub mod log;
 pub mod migrate;
 pub mod rollback;
+pub mod runner;
 pub mod session;
 pub mod status;
 pub mod task;
@@ -16,7 +17,6 @@ use anyhow::Result;
 
 use crate::cli::{Cli, Command};
 use crate::formats;
-use crate::plan::Recovery;
 use crate::repo::Repo;
 use crate::report::Out;
 
@@ -74,26 +74,6 @@ fn now_seconds() -> Result<i64> {
         }),
         Err(_) => Ok(chrono::Utc::now().timestamp()),
     }
-}
-
-/// Tells the user what finishing an interrupted operation did.
-pub fn report_recovery(ctx: &Ctx, repo: &Repo, recovery: &Option<Recovery>) {
-    let Some(recovery) = recovery else { return };
-    let text = match recovery {
-        Recovery::Finished { commit, paths } => format!(
-            "finished an interrupted operation: commit {} was made, {paths} path(s) of the work tree and index brought up to date",
-            repo.short_id(*commit)
-        ),
-        Recovery::Abandoned { commit } => format!(
-            "an interrupted operation never moved the branch; its commit {} was dropped and nothing changed",
-            repo.short_id(*commit)
-        ),
-        Recovery::Superseded { commit } => format!(
-            "an interrupted operation's commit {} is no longer at the branch tip; its journal was dropped (check `git status`)",
-            repo.short_id(*commit)
-        ),
-    };
-    ctx.out.warn(text);
 }
 
 /// The error for a `--only` name that no migration has.

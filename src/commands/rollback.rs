@@ -4,11 +4,10 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Ctx, report_recovery};
+use super::Ctx;
+use super::runner::Runner;
+use crate::engine::Action;
 use crate::history;
-use crate::layout;
-use crate::plan::{self, Action, Guard};
-use crate::repo::Repo;
 use crate::report::{self, ActionLine};
 use crate::rollback;
 
@@ -38,14 +37,12 @@ struct Report {
 
 /// Runs `rollback`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let repo = Repo::discover()?;
-    let (_guard, recovered) = Guard::for_run(&repo, args.dry_run)?;
-    report_recovery(ctx, &repo, &recovered);
-    let base = plan::preflight(&repo, args.detach_ok)?;
-    let ops = history::read(&repo)?;
-    let target = rollback::choose(&repo, base.commit, &ops, args.commit.as_deref())?;
-    let plan = rollback::plan(&repo, base.commit, target, &ops)?;
-    require_clean_paths(&repo, &plan.actions)?;
+    let mut runner = Runner::start(ctx, args.dry_run, args.detach_ok)?;
+    let (repo, head) = (runner.repo(), runner.base().commit);
+    let ops = history::read(repo)?;
+    let target = rollback::choose(repo, head, &ops, args.commit.as_deref())?;
+    let plan = rollback::plan(repo, head, target, &ops)?;
+    runner.require_clean([&plan.clean])?;
     let mut report = Report {
         dry_run: args.dry_run,
         reverts: target.id.to_string(),
@@ -54,7 +51,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         commit: None,
     };
     let short = repo.short_id(target.id);
-    if args.dry_run {
+    if runner.dry_run() {
         ctx.out
             .line(format!("would roll back {short} {}", target.subject));
         ctx.out.actions(&report.actions);
@@ -62,34 +59,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             "dry run: nothing was changed; run `git workflow rollback {short}` to carry it out"
         ));
     } else {
-        let commit = plan::execute(&repo, &base, &plan)?;
-        report.commit = Some(commit.to_string());
         let (restored, deleted) = counts(&plan.actions);
-        ctx.out.line(format!(
-            "rolled back {short}: {restored} file(s) restored, {deleted} removed"
-        ));
-        ctx.out.line(format!(
-            "[{} {}] {}",
-            base.branch(),
-            repo.short_id(commit),
-            plan.subject
-        ));
+        let commit = runner.land(&plan, |_| {
+            ctx.out.line(format!(
+                "rolled back {short}: {restored} file(s) restored, {deleted} removed"
+            ));
+            Ok(())
+        })?;
+        report.commit = Some(commit.to_string());
     }
     ctx.out.json(&report);
     Ok(())
-}
-
-/// `.workflow/` and every other path the rollback writes must have no local change.
-fn require_clean_paths(repo: &Repo, actions: &[Action]) -> Result<()> {
-    let mut paths: Vec<&str> = vec![layout::WORKFLOW_PATHSPEC];
-    for action in actions {
-        if let Action::Restore { path, .. } | Action::Delete { path } = action
-            && !layout::is_under_workflow(path)
-        {
-            paths.push(path);
-        }
-    }
-    plan::require_clean(repo, &paths)
 }
 
 fn counts(actions: &[Action]) -> (usize, usize) {

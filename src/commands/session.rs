@@ -6,11 +6,11 @@ use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;
 
-use super::{Ctx, report_recovery};
+use super::Ctx;
+use super::runner::Runner;
 use crate::error;
 use crate::formats::ccw;
 use crate::layout;
-use crate::plan::{self, Guard};
 use crate::repo::Repo;
 use crate::report::{self, ActionLine};
 use crate::sessions::{self, Listed};
@@ -46,6 +46,9 @@ pub enum Action {
         /// Print what would be committed, and change nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Allow the commits on a detached HEAD.
+        #[arg(long)]
+        detach_ok: bool,
     },
 }
 
@@ -73,7 +76,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             detailed,
             lessons,
             dry_run,
-        } => complete(id.as_deref(), detailed, lessons, dry_run, ctx),
+            detach_ok,
+        } => complete(id.as_deref(), detailed, lessons, (dry_run, detach_ok), ctx),
     }
 }
 
@@ -130,25 +134,23 @@ fn complete(
     id: Option<&str>,
     detailed: bool,
     lessons: Option<PathBuf>,
-    dry_run: bool,
+    (dry_run, detach_ok): (bool, bool),
     ctx: &Ctx,
 ) -> Result<()> {
     let lessons = read_lessons(lessons)?;
-    let repo = Repo::discover()?;
-    let (_guard, recovered) = Guard::for_run(&repo, dry_run)?;
-    report_recovery(ctx, &repo, &recovered);
-    let base = plan::preflight(&repo, false)?;
-    let folder = sessions::choose(&repo, id)?;
-    require_clean_except(&repo, &folder)?;
-    let head = repo.snapshot(Some(base.commit))?;
+    let mut runner = Runner::start(ctx, dry_run, detach_ok)?;
+    let repo = runner.repo();
+    let folder = sessions::choose(repo, id)?;
+    let head = runner.head()?;
     let done = sessions::plan_complete(
-        &repo,
+        repo,
         &head,
-        &base.commit.to_string(),
+        &runner.base().commit.to_string(),
         &folder,
         lessons,
         ctx.now_seconds,
     )?;
+    runner.require_clean([&done.plan.clean])?;
     let in_head = |path: &str| head.exists(path);
     let recorded = done
         .plan
@@ -183,26 +185,15 @@ fn complete(
         ));
         ctx.out.actions(&report.actions);
     } else {
-        let commit = plan::execute(&repo, &base, &done.plan)?;
-        report.commit = Some(commit.to_string());
-        if let Some(record) = &done.plan.record {
+        drop(head);
+        let commit = runner.land(&done.plan, |_| {
             ctx.out.line(format!(
-                "[{} {}] {}",
-                base.branch(),
-                repo.short_id(repo.commit(commit)?.parents[0]),
-                record.subject
+                "completed {} -> {}/",
+                done.session_id, done.archive_path
             ));
-        }
-        ctx.out.line(format!(
-            "completed {} -> {}/",
-            done.session_id, done.archive_path
-        ));
-        ctx.out.line(format!(
-            "[{} {}] {}",
-            base.branch(),
-            repo.short_id(commit),
-            done.plan.subject
-        ));
+            Ok(())
+        })?;
+        report.commit = Some(commit.to_string());
     }
     if detailed {
         print_details(ctx, &report);
@@ -228,29 +219,6 @@ fn read_lessons(path: Option<PathBuf>) -> Result<Value> {
             "give successes, challenges and watch_patterns as lists of strings (YAML or JSON)",
         )
     })
-}
-
-/// Everything under `.workflow/` but the session folder must be as `HEAD` has it:
-/// the session is taken as it stands, nothing else is.
-fn require_clean_except(repo: &Repo, folder: &str) -> Result<()> {
-    let inside = format!("{folder}/");
-    let others: Vec<String> = repo
-        .local_changes(&[layout::WORKFLOW_PATHSPEC])?
-        .into_iter()
-        .filter(|c| !c.path.starts_with(&inside))
-        .map(|c| format!("  {} ({})", c.path, c.state))
-        .collect();
-    if others.is_empty() {
-        return Ok(());
-    }
-    Err(error::refused(
-        format!(
-            "{} local change(s) under .workflow/ outside {inside} would be mixed into the completion:\n{}",
-            others.len(),
-            others.join("\n")
-        ),
-        "commit them (`git add .workflow && git commit`) or set them aside (`git stash -u -- .workflow`), then run this again",
-    ))
 }
 
 fn print_details(ctx: &Ctx, report: &CompleteReport) {

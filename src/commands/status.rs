@@ -4,12 +4,13 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{Ctx, report_recovery};
+use super::Ctx;
+use super::runner::report_recovery;
+use crate::engine::{self, Recovery};
 use crate::formats::task_session::TaskSession;
 use crate::hooks::{self, HookState};
 use crate::layout;
 use crate::migrations;
-use crate::plan::{self, Recovery};
 use crate::repo::{EntryKind, Head, Oid, Repo, Snapshot};
 
 /// Arguments of `status` (none of its own).
@@ -47,7 +48,7 @@ struct Pending {
 /// Runs `status`.
 pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
-    let interrupted = match plan::finish_interrupted(&repo) {
+    let interrupted = match engine::finish_interrupted(&repo) {
         Ok(recovered) => {
             report_recovery(ctx, &repo, &recovered);
             recovered.as_ref().map(|r| describe(&repo, r))

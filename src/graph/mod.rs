@@ -2,5 +2,6 @@
 
 pub mod check;
 pub mod migrate;
+pub mod migration;
 pub mod plan;
 pub mod yaml;

@@ -4,8 +4,8 @@
 //! This is the one planner that reads the work tree, because what it commits is the
 //! work tree.
 
+use crate::engine::{Action, Plan};
 use crate::layout;
-use crate::plan::{Action, Plan};
 use crate::repo::Repo;
 use anyhow::Result;
 

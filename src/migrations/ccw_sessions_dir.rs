@@ -4,8 +4,8 @@
 //! `.workflow/archives/`, manifest included. Every file moves as the same blob.
 
 use super::{Failure, Item, Migration, Outcome};
+use crate::engine::Action;
 use crate::layout;
-use crate::plan::Action;
 use crate::repo::{EntryKind, Snapshot};
 use anyhow::Result;
 

@@ -5,7 +5,7 @@ pub mod adopt;
 pub mod ccw_sessions_dir;
 pub mod task_session_dirs;
 
-use crate::plan::Plan;
+use crate::engine::{Clean, Plan};
 use crate::repo::Snapshot;
 use anyhow::Result;
 
@@ -59,6 +59,7 @@ impl Outcome {
             plan: Plan {
                 operation: "migrate".into(),
                 trailers: vec![("Workflow-Migration".into(), name.into())],
+                clean: Clean::workflow(),
                 ..Plan::default()
             },
             ..Self::default()

@@ -3,11 +3,11 @@
 //! the task definition, and an `operations.log`.
 
 use super::{Failure, Item, Migration, Outcome};
+use crate::engine::Action;
 use crate::formats::operations_log;
 use crate::formats::task_session::TaskSession;
 use crate::formats::task_snapshot::{self, SnapshotMeta};
 use crate::layout;
-use crate::plan::Action;
 use crate::repo::{Entry, EntryKind, Snapshot};
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};

@@ -202,6 +202,38 @@ fn a_detached_head_is_refused_unless_allowed() {
 }
 
 #[test]
+fn every_mutating_command_refuses_a_detached_head_unless_allowed() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        ".workflow/sessions/WFS-auth/workflow-session.json",
+        "{\"session_id\": \"WFS-auth\", \"status\": \"active\"}",
+    );
+    repo.write(
+        "graphs/g.yaml",
+        "name: build\ntmux_session: agents\ntasks:\n  - id: design\n",
+    );
+    repo.commit_all("session and graph");
+    repo.git(&["checkout", "-q", "--detach"]);
+    let before = repo.rev("HEAD");
+    let commands: [&[&str]; 3] = [
+        &["session", "complete", "WFS-auth"],
+        &["graph", "migrate", "graphs/g.yaml"],
+        &["rollback"],
+    ];
+    for args in commands {
+        refuses(&repo, args, 1, &["HEAD is detached", "--detach-ok"]);
+    }
+    repo.wf(&["session", "complete", "WFS-auth", "--detach-ok"])
+        .expect(0);
+    repo.wf(&["graph", "migrate", "graphs/g.yaml", "--detach-ok"])
+        .expect(0);
+    assert_eq!(repo.rev("HEAD~2"), before);
+    assert_eq!(repo.rev("main"), before, "no branch moved");
+    repo.wf(&["rollback", "--detach-ok"]).expect(0);
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
 fn a_flat_file_beside_its_folder_refuses_everything_and_names_both() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();

@@ -1,0 +1,215 @@
+//! The executor: the one code path that changes a repository. A plan becomes a
+//! commit built from `HEAD`'s tree (on top of its record commit, when it has one),
+//! the branch moves by compare-and-swap, then the touched paths are materialised.
+
+use anyhow::{Context, Result, anyhow};
+use std::fs;
+
+use super::journal::Journal;
+use super::plan::{Action, Plan};
+use super::preflight::Base;
+use crate::error;
+use crate::fault;
+use crate::layout;
+use crate::repo::{EntryKind, Oid, Repo, TreeEdit};
+
+/// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
+/// the plan's record commit, when it has one), branch moved only if it still points
+/// at `base`, then the touched paths materialised.
+pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
+    fault::point("planned")?;
+    if let Some(record) = &plan.record {
+        refuse_to_overwrite_untracked(repo, base.commit, record)?;
+    }
+    refuse_to_overwrite_untracked(repo, base.commit, plan)?;
+    refuse_to_carry_into_existing(repo, plan)?;
+    let commit = repo.in_one_pack(base.commit, || {
+        let parent = match &plan.record {
+            Some(record) => commit_plan(repo, base.commit, record)?,
+            None => base.commit,
+        };
+        commit_plan(repo, parent, plan)
+    })?;
+    fault::point("objects")?;
+    let journal = Journal {
+        refname: base.refname.clone(),
+        old: base.commit,
+        new: commit,
+        record: match plan.record {
+            Some(_) => Some(repo.commit(commit)?.parents[0]),
+            None => None,
+        },
+        index_only: plan.index_only,
+        carry: plan.carry.clone(),
+    };
+    journal.write(repo)?;
+    if let Err(e) = fault::point("before-ref") {
+        Journal::remove(repo)?;
+        return Err(e.into());
+    }
+    let reflog = format!("git-workflow: {}", plan.subject);
+    if !repo.compare_and_swap(&base.refname, base.commit, commit, &reflog)? {
+        Journal::remove(repo)?;
+        return Err(error::refused(
+            format!(
+                "{} moved while this operation was being planned; nothing was changed",
+                base.branch()
+            ),
+            "run the command again: it will plan from the new commit",
+        ));
+    }
+    finish(repo, &journal)
+        .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
+    Journal::remove(repo)?;
+    Ok(commit)
+}
+
+/// One plan's commit on `parent`.
+fn commit_plan(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Oid> {
+    let edits = tree_edits(repo, parent, plan)?;
+    let tree = repo.edit_tree(repo.tree_of(parent)?, &edits)?;
+    repo.write_commit(tree, parent, &plan.message())
+}
+
+/// Everything after the branch moved: the record into the index, the commit into the
+/// work tree and index, the leftovers of moved folders carried. Interrupted here, the
+/// journal lets the next command do it again; returns how many paths it touched.
+pub(super) fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
+    fault::point("after-ref")?;
+    let mut paths = 0;
+    let from = match journal.record {
+        Some(record) => {
+            paths += repo.stage(journal.old, record)?;
+            record
+        }
+        None => journal.old,
+    };
+    let swept: Vec<&str> = journal
+        .carry
+        .iter()
+        .map(|(from, _)| from.as_str())
+        .collect();
+    paths += if journal.index_only {
+        repo.stage(from, journal.new)?
+    } else {
+        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR)?
+    };
+    for (from, to) in &journal.carry {
+        let kept = repo.carry_leftovers(from, to)?;
+        if !kept.is_empty() {
+            return Err(error::refused(
+                format!(
+                    "{} could not be moved into {to}/, where something of the same name exists: {}",
+                    if kept.len() == 1 {
+                        "one path"
+                    } else {
+                        "some paths"
+                    },
+                    kept.join(", ")
+                ),
+                format!(
+                    "compare them with what is in {to}/ and move or remove them by hand; nothing was deleted"
+                ),
+            ));
+        }
+    }
+    fault::point("after-materialise")?;
+    Ok(paths)
+}
+
+/// The tree edits a plan's actions stand for; a move reuses the source's blob.
+fn tree_edits(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Vec<TreeEdit>> {
+    let snapshot = repo.snapshot(Some(parent))?;
+    let mut edits = Vec::with_capacity(plan.actions.len() + 8);
+    for action in &plan.actions {
+        match action {
+            Action::Move { from, to } => {
+                let entry = snapshot
+                    .stat(from)
+                    .ok_or_else(|| anyhow!("{from} is not in the commit the plan starts from"))?;
+                edits.push(TreeEdit::Upsert {
+                    path: to.clone(),
+                    id: entry.id,
+                    executable: entry.kind == EntryKind::Executable,
+                });
+                edits.push(TreeEdit::Remove { path: from.clone() });
+            }
+            Action::Write {
+                path,
+                bytes,
+                executable,
+            } => edits.push(TreeEdit::Upsert {
+                path: path.clone(),
+                id: repo.write_blob(bytes)?,
+                executable: *executable,
+            }),
+            Action::Restore {
+                path,
+                id,
+                executable,
+            } => edits.push(TreeEdit::Upsert {
+                path: path.clone(),
+                id: *id,
+                executable: *executable,
+            }),
+            Action::Delete { path } => edits.push(TreeEdit::Remove { path: path.clone() }),
+        }
+    }
+    Ok(edits)
+}
+
+/// A folder moves whole only into a place that is free: an existing `to` in the
+/// work tree (an archive of the same id, a session folder recreated since) is never
+/// written into.
+fn refuse_to_carry_into_existing(repo: &Repo, plan: &Plan) -> Result<()> {
+    for (from, to) in &plan.carry {
+        if fs::symlink_metadata(repo.workdir().join(to)).is_ok() {
+            return Err(error::refused(
+                format!("{to}/ exists already; moving {from}/ there would mix two folders"),
+                format!(
+                    "compare {to}/ with {from}/, keep one (move or delete the other), then run this again"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A file in the work tree at a path the plan creates, which `HEAD` does not track
+/// (an ignored file), would be overwritten: refuse unless it already holds exactly the
+/// blob the plan puts there.
+fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<()> {
+    if plan.index_only {
+        return Ok(());
+    }
+    let snapshot = repo.snapshot(Some(base))?;
+    for action in &plan.actions {
+        let (path, expected) = match action {
+            Action::Write { path, bytes, .. } => (path, repo.blob_id(bytes)?),
+            Action::Restore { path, id, .. } => (path, *id),
+            Action::Move { from, to } => match snapshot.stat(from) {
+                Some(entry) => (to, entry.id),
+                None => continue,
+            },
+            Action::Delete { .. } => continue,
+        };
+        let Ok(meta) = fs::symlink_metadata(repo.workdir().join(path)) else {
+            continue;
+        };
+        if snapshot.exists(path) {
+            continue;
+        }
+        let same = meta.is_file() && repo.blob_id_of_file(path).ok() == Some(expected);
+        if !same {
+            return Err(error::refused(
+                format!(
+                    "{path} exists in the work tree but is not tracked; the operation would overwrite it"
+                ),
+                format!(
+                    "move {path} out of the way (it may be ignored: `git check-ignore -v {path}`), then run this again"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! The journal: the record in the git dir of an operation between its commit and
+//! the end of materialising, so that the next command can finish or drop it.
+
+use anyhow::{Context, Result, anyhow};
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::execute::finish;
+use crate::repo::{Oid, Repo};
+
+/// What the journal says happened to an operation interrupted before it finished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovery {
+    /// The commit had landed; its paths were brought into the work tree and index now.
+    Finished {
+        /// The interrupted operation's commit.
+        commit: Oid,
+        /// How many paths were written or removed.
+        paths: usize,
+    },
+    /// The branch never moved; the prepared commit was dropped and nothing changed.
+    Abandoned {
+        /// The commit that was never published.
+        commit: Oid,
+    },
+    /// The branch has since moved elsewhere; the journal was dropped and the work
+    /// tree left for the user to inspect.
+    Superseded {
+        /// The interrupted operation's commit.
+        commit: Oid,
+    },
+}
+
+/// The record of an operation between its commit and the end of materialising.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Journal {
+    pub(super) refname: String,
+    pub(super) old: Oid,
+    pub(super) new: Oid,
+    pub(super) record: Option<Oid>,
+    pub(super) index_only: bool,
+    pub(super) carry: Vec<(String, String)>,
+}
+
+impl Journal {
+    pub(super) fn write(&self, repo: &Repo) -> Result<()> {
+        let path = journal_path(repo);
+        let tmp = path.with_extension("tmp");
+        let mut text = format!("ref {}\nold {}\nnew {}\n", self.refname, self.old, self.new);
+        if let Some(record) = self.record {
+            text.push_str(&format!("record {record}\n"));
+        }
+        if self.index_only {
+            text.push_str("index-only\n");
+        }
+        for (from, to) in &self.carry {
+            text.push_str(&format!("carry {from}\t{to}\n"));
+        }
+        let mut file = fs::File::create(&tmp)
+            .with_context(|| format!("writing the journal {}", tmp.display()))?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        fs::rename(&tmp, &path).with_context(|| format!("writing the journal {}", path.display()))
+    }
+
+    pub(super) fn read(repo: &Repo) -> Result<Option<Self>> {
+        let path = journal_path(repo);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        let value = |key: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
+        };
+        let field = |key: &str| {
+            value(key).ok_or_else(|| {
+                anyhow!(
+                    "the journal {} has no `{key}` line; remove it by hand",
+                    path.display()
+                )
+            })
+        };
+        let carry = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("carry "))
+            .filter_map(|rest| rest.split_once('\t'))
+            .map(|(from, to)| (from.to_string(), to.to_string()))
+            .collect();
+        Ok(Some(Self {
+            refname: field("ref")?.to_string(),
+            old: Oid::from_str(field("old")?)?,
+            new: Oid::from_str(field("new")?)?,
+            record: value("record").map(Oid::from_str).transpose()?,
+            index_only: text.lines().any(|l| l == "index-only"),
+            carry,
+        }))
+    }
+
+    pub(super) fn remove(repo: &Repo) -> Result<()> {
+        match fs::remove_file(journal_path(repo)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Finishes (commit landed) or drops (it did not) an operation left in the journal.
+pub(super) fn recover(repo: &Repo) -> Result<Option<Recovery>> {
+    let Some(journal) = Journal::read(repo)? else {
+        return Ok(None);
+    };
+    let now = repo.ref_target(&journal.refname)?;
+    let recovery = if now == Some(journal.new) {
+        let paths = finish(repo, &journal)?;
+        Recovery::Finished {
+            commit: journal.new,
+            paths,
+        }
+    } else if now == Some(journal.old) {
+        Recovery::Abandoned {
+            commit: journal.new,
+        }
+    } else {
+        Recovery::Superseded {
+            commit: journal.new,
+        }
+    };
+    Journal::remove(repo)?;
+    Ok(Some(recovery))
+}
+
+pub(super) fn journal_path(repo: &Repo) -> PathBuf {
+    repo.git_dir().join("git-workflow.journal")
+}

@@ -1,0 +1,121 @@
+//! The checks before an operation starts: where `HEAD` is, what git is in the
+//! middle of, and which paths must have no local change.
+
+use anyhow::Result;
+
+use super::plan::Clean;
+use crate::error;
+use crate::repo::{Head, LocalChange, Oid, Repo};
+
+/// The commit an operation starts from and the ref it will move.
+#[derive(Debug, Clone)]
+pub struct Base {
+    /// `refs/heads/<branch>`, or `HEAD` when detached.
+    pub refname: String,
+    /// The commit the ref pointed to when planning began.
+    pub commit: Oid,
+}
+
+impl Base {
+    /// The branch name for messages: `main`, or `HEAD` when detached.
+    pub fn branch(&self) -> &str {
+        self.refname
+            .strip_prefix("refs/heads/")
+            .unwrap_or(&self.refname)
+    }
+}
+
+/// Refuses, changing nothing, when the repository is not in a state to take an
+/// operation commit: unborn or detached `HEAD`, or a merge/rebase/… in progress.
+pub fn preflight(repo: &Repo, detach_ok: bool) -> Result<Base> {
+    if let Some(what) = repo.operation_in_progress() {
+        return Err(error::refused(
+            format!("{what} is in progress in {}", repo.workdir().display()),
+            "finish it (`git status` says how) or abort it, then run this again",
+        ));
+    }
+    match repo.head()? {
+        Head::Branch { refname, commit } => Ok(Base { refname, commit }),
+        Head::Detached { commit } if detach_ok => Ok(Base {
+            refname: "HEAD".into(),
+            commit,
+        }),
+        Head::Detached { .. } => Err(error::refused(
+            "HEAD is detached: an operation commit would belong to no branch",
+            "check out a branch (`git switch <branch>`), or pass --detach-ok to commit on the detached HEAD",
+        )),
+        Head::Unborn { refname } => Err(error::refused(
+            format!(
+                "{} has no commits yet: an operation commit needs a parent",
+                refname.trim_start_matches("refs/heads/")
+            ),
+            "make a first commit (`git commit --allow-empty -m init`), then run this again",
+        )),
+    }
+}
+
+/// Refuses when a path the plan declares has a local change (staged, unstaged or
+/// untracked): an operation builds on `HEAD`, and would otherwise lose that work or
+/// mix it in. Changes inside the declared exception are taken as they stand.
+pub fn require_clean(repo: &Repo, clean: &Clean) -> Result<()> {
+    if clean.paths.is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<&str> = clean.paths.iter().map(String::as_str).collect();
+    let changes = repo.local_changes(&paths)?;
+    match &clean.except {
+        Some(folder) => refuse_mixing(&changes, &paths, folder),
+        None => refuse_overwriting(&changes, &paths),
+    }
+}
+
+/// Local changes that an operation's commit would overwrite.
+fn refuse_overwriting(changes: &[LocalChange], paths: &[&str]) -> Result<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let mut listed: Vec<String> = changes.iter().take(10).map(describe).collect();
+    if changes.len() > 10 {
+        listed.push(format!("  … and {} more", changes.len() - 10));
+    }
+    let spec = paths.join(" ");
+    Err(error::refused(
+        format!(
+            "{} local change(s) that are not in HEAD would be overwritten:\n{}",
+            changes.len(),
+            listed.join("\n")
+        ),
+        format!(
+            "commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
+        ),
+    ))
+}
+
+/// Local changes outside the session folder that a completion would take with it.
+fn refuse_mixing(changes: &[LocalChange], paths: &[&str], folder: &str) -> Result<()> {
+    let inside = format!("{folder}/");
+    let others: Vec<String> = changes
+        .iter()
+        .filter(|c| !c.path.starts_with(&inside))
+        .map(describe)
+        .collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let spec: Vec<&str> = paths.iter().map(|p| p.trim_end_matches('/')).collect();
+    let spec = spec.join(" ");
+    Err(error::refused(
+        format!(
+            "{} local change(s) under {spec}/ outside {inside} would be mixed into the completion:\n{}",
+            others.len(),
+            others.join("\n")
+        ),
+        format!(
+            "commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
+        ),
+    ))
+}
+
+fn describe(change: &LocalChange) -> String {
+    format!("  {} ({})", change.path, change.state)
+}
