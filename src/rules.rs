@@ -1,12 +1,18 @@
-//! The layout rules of SPEC §6.1, shared by `git workflow check`, the pre-commit hook,
-//! CI and server hooks: each has an id, a message naming the path, and the fix.
+//! The rule engine of SPEC §6.1, shared by `git workflow check`, the pre-commit hook,
+//! CI and server hooks: each rule has an id, a message naming the path, and the fix.
+//! Each dialect's rules live in its room (`dialects/*/rules.rs`); the two that hold
+//! for all of `.workflow/` (no links, state files parse) live here.
 
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::BTreeSet;
 
+use crate::dialects::agentrelay::rules::INVALID_GRAPH;
+use crate::dialects::ccw::rules::{ARCHIVES, DUPLICATE, MARKER, SESSION_DIR};
+use crate::dialects::guardrail::rules::{FLAT, INCOMPLETE};
+use crate::dialects::{agentrelay, ccw, guardrail};
 use crate::formats;
-use crate::layout::{self, Legacy};
+use crate::layout;
 
 /// A rule as `check` lists it and `git config workflow.check.<id>` switches it.
 #[derive(Debug, Clone, Copy)]
@@ -19,53 +25,28 @@ pub struct Rule {
 
 /// Every rule, in the order violations are reported.
 pub const RULES: &[Rule] = &[
-    Rule {
-        id: FLAT,
-        rejects: ".workflow/versions/*/task_sessions/<id>.yml or .yaml",
-    },
-    Rule {
-        id: MARKER,
-        rejects: ".workflow/.active-*",
-    },
-    Rule {
-        id: SESSION_DIR,
-        rejects: ".workflow/WFS-* (anything under it)",
-    },
-    Rule {
-        id: ARCHIVES,
-        rejects: ".workflow/.archives/…",
-    },
-    Rule {
-        id: SYMLINK,
-        rejects: "a symlink or gitlink (submodule) under .workflow/",
-    },
-    Rule {
-        id: DUPLICATE,
-        rejects: "a CCW session id in two places (old layout, sessions/, active/, archives/, .archives/)",
-    },
-    Rule {
-        id: INCOMPLETE,
-        rejects: "a task_sessions/<id>/ folder lacking session.yml, task.yml or operations.log",
-    },
-    Rule {
-        id: MALFORMED,
-        rejects: "a .yml/.yaml/.json under .workflow/ that does not parse",
-    },
-    Rule {
-        id: INVALID_GRAPH,
-        rejects: "a task-graph file (git config workflow.graphs) that fails graph check",
-    },
+    FLAT,
+    MARKER,
+    SESSION_DIR,
+    ARCHIVES,
+    SYMLINK,
+    DUPLICATE,
+    INCOMPLETE,
+    MALFORMED,
+    INVALID_GRAPH,
 ];
 
-const FLAT: &str = "flat-task-session";
-const MARKER: &str = "active-marker";
-const SESSION_DIR: &str = "legacy-session-dir";
-const ARCHIVES: &str = "legacy-archives";
-const SYMLINK: &str = "state-symlink";
-const DUPLICATE: &str = "duplicate-session";
-const INCOMPLETE: &str = "incomplete-task-session";
-const MALFORMED: &str = "malformed-state";
-const INVALID_GRAPH: &str = "invalid-graph";
+/// A symlink or gitlink under `.workflow/`.
+pub const SYMLINK: Rule = Rule {
+    id: "state-symlink",
+    rejects: "a symlink or gitlink (submodule) under .workflow/",
+};
+
+/// A state file that does not parse.
+pub const MALFORMED: Rule = Rule {
+    id: "malformed-state",
+    rejects: "a .yml/.yaml/.json under .workflow/ that does not parse",
+};
 
 /// One broken rule at one path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -115,49 +96,50 @@ pub fn check(
     let mut folders = BTreeSet::new();
     let mut sessions = BTreeSet::new();
     for t in touched {
-        if let Some(folder) = layout::task_session_folder_of(&t.path) {
+        if let Some(folder) = guardrail::task_session_folder_of(&t.path) {
             folders.insert(folder);
         }
         if !t.present {
             continue;
         }
-        if let Some(v) = legacy_path(&t.path).filter(|v| enabled(v.rule)) {
+        let legacy = guardrail::rules::flat(&t.path).or_else(|| ccw::rules::legacy(&t.path));
+        if let Some(v) = legacy.filter(|v| enabled(v.rule)) {
             found.push(v);
         }
-        if let Some(session) = layout::session_folder_of(&t.path) {
+        if let Some(session) = ccw::session_folder_of(&t.path) {
             sessions.insert(session);
         }
         if t.link {
-            if enabled(SYMLINK) && layout::is_under_workflow(&t.path) {
+            if enabled(SYMLINK.id) && layout::is_under_workflow(&t.path) {
                 found.push(symlink(&t.path));
             }
             continue;
         }
-        if enabled(MALFORMED)
+        if enabled(MALFORMED.id)
             && layout::is_state_file(&t.path)
             && let Some(v) = malformed(&t.path, content)?
         {
             found.push(v);
         }
-        if enabled(INVALID_GRAPH)
+        if enabled(INVALID_GRAPH.id)
             && graphs.iter().any(|g| layout::glob_match(g, &t.path))
-            && let Some(v) = invalid_graph(&t.path, content)?
+            && let Some(v) = agentrelay::rules::invalid_graph(&t.path, content)?
         {
             found.push(v);
         }
     }
-    if enabled(INCOMPLETE) {
+    if enabled(INCOMPLETE.id) {
         for folder in folders {
-            found.extend(incomplete(&folder, content)?);
+            found.extend(guardrail::rules::incomplete(&folder, content)?);
         }
     }
-    if enabled(DUPLICATE) {
+    if enabled(DUPLICATE.id) {
         let mut reported = BTreeSet::new();
         for (folder, id) in sessions {
             if reported.contains(&id.to_lowercase()) {
                 continue;
             }
-            if let Some(v) = duplicate(&folder, id, content)? {
+            if let Some(v) = ccw::rules::duplicate(&folder, id, content)? {
                 reported.insert(id.to_lowercase());
                 found.push(v);
             }
@@ -168,7 +150,7 @@ pub fn check(
 
 fn symlink(path: &str) -> Violation {
     Violation {
-        rule: SYMLINK,
+        rule: SYMLINK.id,
         path: path.to_string(),
         message: format!(
             "{path} is a symlink or submodule; state under .workflow/ must be plain files (links are never followed or written through)"
@@ -179,56 +161,6 @@ fn symlink(path: &str) -> Violation {
     }
 }
 
-/// A session folder whose id also names a folder in another layout: CCW sees one
-/// session twice, and completing or migrating it cannot say which one is meant.
-fn duplicate(folder: &str, id: &str, content: &dyn Content) -> Result<Option<Violation>> {
-    for other in layout::session_places(id) {
-        if other != folder && content.has_folder(&other)? {
-            return Ok(Some(Violation {
-                rule: DUPLICATE,
-                path: format!("{folder}/"),
-                message: format!("{id} is in two places: {folder}/ and {other}/"),
-                fix: format!(
-                    "compare {folder}/ with {other}/ and keep one (`git rm -r` the other, or give it a new id), then commit"
-                ),
-            }));
-        }
-    }
-    Ok(None)
-}
-
-/// The violation a path commits by its shape alone, if any.
-fn legacy_path(path: &str) -> Option<Violation> {
-    let (rule, message, fix) = match layout::legacy_kind(path)? {
-        Legacy::FlatTaskSession => (
-            FLAT,
-            "a flat task-session file, the old layout; sessions are folders: task_sessions/<id>/session.yml",
-            "write the session as a folder (`git workflow task start`), or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
-        ),
-        Legacy::ActiveMarker => (
-            MARKER,
-            "an .active-* marker, the old CCW layout; a session is active because it sits in .workflow/sessions/",
-            "drop the marker (`git rm --cached` it, then delete it); `git workflow migrate` removes committed ones",
-        ),
-        Legacy::SessionDir => (
-            SESSION_DIR,
-            "a session in the old place; CCW sessions live in .workflow/sessions/WFS-*/",
-            "move it under .workflow/sessions/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
-        ),
-        Legacy::Archives => (
-            ARCHIVES,
-            "the old archive folder .workflow/.archives/; archives live in .workflow/archives/",
-            "move it under .workflow/archives/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
-        ),
-    };
-    Some(Violation {
-        rule,
-        path: path.to_string(),
-        message: format!("{path}: {message}"),
-        fix: fix.to_string(),
-    })
-}
-
 fn malformed(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
     let Some(bytes) = content.read(path)? else {
         return Ok(None);
@@ -236,44 +168,11 @@ fn malformed(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
     Ok(formats::check_syntax(path, &bytes)
         .err()
         .map(|e| Violation {
-            rule: MALFORMED,
+            rule: MALFORMED.id,
             path: path.to_string(),
             message: format!("{path} does not parse: {e}"),
             fix: format!("fix the syntax of {path}, or remove it"),
         }))
-}
-
-fn invalid_graph(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
-    let Some(bytes) = content.read(path)? else {
-        return Ok(None);
-    };
-    let verdict = crate::graph::check::check(path, &String::from_utf8_lossy(&bytes));
-    Ok(verdict.error.map(|e| Violation {
-        rule: INVALID_GRAPH,
-        path: path.to_string(),
-        message: format!("{path}: {}", e.display()),
-        fix: format!("fix the graph; `git workflow graph check {path}` shows its first error"),
-    }))
-}
-
-fn incomplete(folder: &str, content: &dyn Content) -> Result<Option<Violation>> {
-    let files = content.files_in(folder)?;
-    if files.is_empty() {
-        return Ok(None);
-    }
-    let missing: Vec<&str> = layout::TASK_SESSION_FILES
-        .into_iter()
-        .filter(|f| !files.iter().any(|have| have == f))
-        .collect();
-    if missing.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Violation {
-        rule: INCOMPLETE,
-        path: format!("{folder}/"),
-        message: format!("{folder}/ is a task session without {}", missing.join(", ")),
-        fix: "a task session folder holds session.yml, task.yml and operations.log: add the missing files (`git workflow task start` writes all three)".into(),
-    }))
 }
 
 #[cfg(test)]
@@ -336,14 +235,14 @@ mod tests {
                 link: true,
             });
         }
-        let found = check(&paths, &files, &|id| id != SESSION_DIR, &[]).unwrap();
+        let found = check(&paths, &files, &|id| id != SESSION_DIR.id, &[]).unwrap();
         let got: Vec<(&str, &str)> = found.iter().map(|v| (v.rule, v.path.as_str())).collect();
         assert_eq!(
             got,
             vec![
-                (SYMLINK, ".workflow/sessions/WFS-b/linked.json"),
-                (SYMLINK, ".workflow/tools"),
-                (DUPLICATE, ".workflow/sessions/WFS-a/"),
+                (SYMLINK.id, ".workflow/sessions/WFS-b/linked.json"),
+                (SYMLINK.id, ".workflow/tools"),
+                (DUPLICATE.id, ".workflow/sessions/WFS-a/"),
             ]
         );
         assert!(found[2].message.contains(".workflow/WFS-a/"));
@@ -367,13 +266,15 @@ mod tests {
         let rules: BTreeSet<&str> = found.iter().map(|v| v.rule).collect();
         assert_eq!(
             rules,
-            BTreeSet::from([FLAT, MARKER, SESSION_DIR, ARCHIVES, INCOMPLETE, MALFORMED])
+            BTreeSet::from(
+                [FLAT, MARKER, SESSION_DIR, ARCHIVES, INCOMPLETE, MALFORMED].map(|r| r.id)
+            )
         );
         for v in &found {
             assert!(v.message.contains(v.path.trim_end_matches('/')), "{v:?}");
             assert!(!v.fix.is_empty());
         }
-        let incomplete = found.iter().find(|v| v.rule == INCOMPLETE).unwrap();
+        let incomplete = found.iter().find(|v| v.rule == INCOMPLETE.id).unwrap();
         assert!(
             incomplete
                 .message
@@ -389,7 +290,7 @@ mod tests {
         ]));
         let paths: Vec<&str> = files.0.keys().copied().collect();
         assert!(
-            check(&touched(&paths), &files, &|id| id != FLAT, &[])
+            check(&touched(&paths), &files, &|id| id != FLAT.id, &[])
                 .unwrap()
                 .is_empty()
         );
@@ -411,6 +312,6 @@ mod tests {
         }];
         let found = check(&gone, &files, &|_| true, &[]).unwrap();
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].rule, INCOMPLETE);
+        assert_eq!(found[0].rule, INCOMPLETE.id);
     }
 }

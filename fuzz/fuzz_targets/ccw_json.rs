@@ -1,6 +1,6 @@
 //! The CCW JSON edits: whatever they produce must be valid JSON holding the edit.
 #![no_main]
-use git_workflow::formats::ccw;
+use git_workflow::dialects::ccw::files as ccw;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

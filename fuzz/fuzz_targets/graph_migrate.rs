@@ -1,6 +1,6 @@
 //! Graph migration: never panic; anything it writes must pass graph check.
 #![no_main]
-use git_workflow::graph::{check, migrate};
+use git_workflow::dialects::agentrelay::{check, migrate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -1,6 +1,6 @@
 //! Task sessions and operations logs: parse, render, read back.
 #![no_main]
-use git_workflow::formats::{operations_log, task_session::TaskSession};
+use git_workflow::dialects::guardrail::{operations_log, task_session::TaskSession};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

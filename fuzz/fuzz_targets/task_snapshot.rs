@@ -1,10 +1,8 @@
 //! task.yml snapshots: whatever is appended must read back as the definition plus
 //! the metadata (from_definition checks that itself, or re-serialises).
 #![no_main]
-use git_workflow::formats::{
-    parse_yaml,
-    task_snapshot::{self, SnapshotMeta},
-};
+use git_workflow::dialects::guardrail::task_snapshot::{self, SnapshotMeta};
+use git_workflow::formats::parse_yaml;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

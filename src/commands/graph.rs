@@ -7,10 +7,10 @@ use serde_json::{Map, Value as Json};
 
 use super::Ctx;
 use super::runner::Runner;
+use crate::dialects::agentrelay::check::{self, GraphError};
+use crate::dialects::agentrelay::yaml::Value;
+use crate::dialects::agentrelay::{migrate, migration, plan};
 use crate::error;
-use crate::graph::check::{self, GraphError};
-use crate::graph::yaml::Value;
-use crate::graph::{migrate, migration, plan};
 use crate::repo::Repo;
 
 /// Arguments of `graph`.

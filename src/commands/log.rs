@@ -5,8 +5,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::engine::history;
 use crate::formats;
-use crate::history;
 use crate::repo::Repo;
 
 /// Arguments of `log`.

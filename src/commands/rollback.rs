@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::Ctx;
 use super::runner::Runner;
 use crate::engine::Action;
-use crate::history;
+use crate::engine::history;
+use crate::engine::rollback;
 use crate::report::{self, ActionLine};
-use crate::rollback;
 
 /// Arguments of `rollback`.
 #[derive(Debug, clap::Args)]

@@ -8,12 +8,12 @@ use std::path::PathBuf;
 
 use super::Ctx;
 use super::runner::Runner;
+use crate::dialects::ccw;
+use crate::dialects::ccw::complete::{self, CompletionInput};
+use crate::dialects::ccw::sessions::{self, Listed};
 use crate::error;
-use crate::formats::ccw;
-use crate::layout;
 use crate::repo::Repo;
 use crate::report::{self, ActionLine};
-use crate::sessions::{self, Listed};
 
 /// Arguments of `session`.
 #[derive(Debug, clap::Args)]
@@ -89,7 +89,7 @@ fn start(description: &str, ctx: &Ctx) -> Result<()> {
         started.session_id, started.path
     ));
     if started.created_project {
-        ctx.out.line(format!("created {}", layout::PROJECT_JSON));
+        ctx.out.line(format!("created {}", ccw::PROJECT_JSON));
     }
     ctx.out.json(&started);
     Ok(())
@@ -111,7 +111,7 @@ fn list(ctx: &Ctx) -> Result<()> {
 
 fn describe(s: &Listed) -> String {
     let place = match s.state {
-        "active" if s.path.starts_with(layout::ACTIVE_DIR) => {
+        "active" if s.path.starts_with(ccw::ACTIVE_DIR) => {
             "active (in active/, CCW's next layout)".to_string()
         }
         "old layout" => "active, old layout (`git workflow migrate` moves it)".to_string(),
@@ -142,14 +142,14 @@ fn complete(
     let repo = runner.repo();
     let folder = sessions::choose(repo, id)?;
     let head = runner.head()?;
-    let done = sessions::plan_complete(
+    let input = CompletionInput::read(
         repo,
-        &head,
-        &runner.base().commit.to_string(),
         &folder,
+        runner.base().commit.to_string(),
         lessons,
         ctx.now_seconds,
     )?;
+    let done = complete::plan_complete(&head, &input)?;
     runner.require_clean([&done.plan.clean])?;
     let in_head = |path: &str| head.exists(path);
     let recorded = done
@@ -209,11 +209,11 @@ fn complete(
 /// `--lessons FILE`, read before anything else so a bad file changes nothing.
 fn read_lessons(path: Option<PathBuf>) -> Result<Value> {
     let Some(path) = path else {
-        return ccw::read_lessons(b"{}");
+        return ccw::files::read_lessons(b"{}");
     };
     let bytes =
         std::fs::read(&path).with_context(|| format!("reading --lessons {}", path.display()))?;
-    ccw::read_lessons(&bytes).map_err(|e| {
+    ccw::files::read_lessons(&bytes).map_err(|e| {
         error::refused(
             format!("--lessons {}: {e}", path.display()),
             "give successes, challenges and watch_patterns as lists of strings (YAML or JSON)",

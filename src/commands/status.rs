@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::runner::report_recovery;
+use crate::dialects;
+use crate::dialects::guardrail;
+use crate::dialects::guardrail::task_session::TaskSession;
 use crate::engine::{self, Recovery};
-use crate::formats::task_session::TaskSession;
 use crate::hooks::{self, HookState};
 use crate::layout;
 use crate::migrations;
@@ -115,7 +117,7 @@ fn dialects(repo: &Repo, snapshot: &Snapshot<'_>, workflow: &str) -> Result<Vec<
             .into_iter()
             .map(|e| e.name)
             .collect();
-        return Ok(layout::dialects(&names, |n| {
+        return Ok(dialects::dialects(&names, |n| {
             let dir = layout::join(&[layout::WORKFLOW_DIR, n]);
             snapshot.exists(&layout::join(&[&dir, "runs"]))
                 || snapshot.exists(&layout::join(&[&dir, "signals"]))
@@ -128,18 +130,18 @@ fn dialects(repo: &Repo, snapshot: &Snapshot<'_>, workflow: &str) -> Result<Vec<
             .collect(),
         Err(_) => Vec::new(),
     };
-    Ok(layout::dialects(&names, |n| {
+    Ok(dialects::dialects(&names, |n| {
         top.join(n).join("runs").is_dir() || top.join(n).join("signals").is_dir()
     }))
 }
 
 fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
     let mut out = Vec::new();
-    for version in snapshot.list(layout::VERSIONS_DIR)? {
+    for version in snapshot.list(guardrail::VERSIONS_DIR)? {
         if version.kind != EntryKind::Dir {
             continue;
         }
-        let dir = layout::task_sessions_dir(&version.name);
+        let dir = guardrail::task_sessions_dir(&version.name);
         let sessions = snapshot.list(&dir)?;
         let mut report = VersionReport {
             version: version.name,
@@ -150,8 +152,8 @@ fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
         for entry in sessions {
             let file = if entry.kind == EntryKind::Dir {
                 report.folder_task_sessions += 1;
-                format!("{dir}/{}/{}", entry.name, layout::SESSION_FILE)
-            } else if layout::flat_session_id(&entry.name).is_some() {
+                format!("{dir}/{}/{}", entry.name, guardrail::SESSION_FILE)
+            } else if guardrail::flat_session_id(&entry.name).is_some() {
                 report.flat_task_sessions += 1;
                 format!("{dir}/{}", entry.name)
             } else {

@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use super::Ctx;
+use crate::dialects::guardrail::task_session::Operation;
+use crate::dialects::guardrail::versions::{self as task_sessions, AGENTS, TASK_TYPES};
 use crate::error;
-use crate::formats::task_session::Operation;
 use crate::repo::Repo;
-use crate::task_sessions::{self, AGENTS, TASK_TYPES};
 
 /// Arguments of `task`.
 #[derive(Debug, clap::Args)]

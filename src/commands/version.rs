@@ -3,8 +3,8 @@
 use anyhow::Result;
 
 use super::Ctx;
+use crate::dialects::guardrail::versions as task_sessions;
 use crate::repo::Repo;
-use crate::task_sessions;
 
 /// Arguments of `version`.
 #[derive(Debug, clap::Args)]

@@ -11,7 +11,7 @@ use super::preflight::Base;
 use crate::error;
 use crate::fault;
 use crate::layout;
-use crate::repo::{EntryKind, Oid, Repo, TreeEdit};
+use crate::repo::{self, EntryKind, Oid, Repo, TreeEdit};
 
 /// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
 /// the plan's record commit, when it has one), branch moved only if it still points
@@ -185,7 +185,7 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<
     let snapshot = repo.snapshot(Some(base))?;
     for action in &plan.actions {
         let (path, expected) = match action {
-            Action::Write { path, bytes, .. } => (path, repo.blob_id(bytes)?),
+            Action::Write { path, bytes, .. } => (path, repo::hash_blob(bytes)),
             Action::Restore { path, id, .. } => (path, *id),
             Action::Move { from, to } => match snapshot.stat(from) {
                 Some(entry) => (to, entry.id),

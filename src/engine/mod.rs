@@ -8,13 +8,17 @@
 //! and dies with its process.
 
 mod execute;
+pub mod history;
 mod journal;
 mod lock;
 mod plan;
 mod preflight;
+pub mod rollback;
+mod tree;
 
 pub use execute::execute;
 pub use journal::Recovery;
 pub use lock::{Guard, finish_interrupted};
 pub use plan::{Action, Clean, MAX_BODY_LINES, Plan};
 pub use preflight::{Base, preflight, require_clean};
+pub use tree::{MemTree, Tree};

@@ -1,12 +1,11 @@
-//! The file formats of `.workflow/`: one file per format, each parsing, editing in
-//! place (keeping bytes, comments and key order) and writing. Only this room knows a
-//! file's syntax.
+//! The file syntax every dialect shares: JSON as JavaScript reads it, JSON edited as
+//! text (keeping bytes, comments and key order), timestamps, and the syntax check of
+//! any state file. Each dialect's own formats live in its room.
 
-pub mod ccw;
+mod json;
 pub mod json_edit;
-pub mod operations_log;
-pub mod task_session;
-pub mod task_snapshot;
+
+pub use json::read_json;
 
 use anyhow::{Result, bail};
 
@@ -49,7 +48,7 @@ pub fn check_syntax(path: &str, bytes: &[u8]) -> Result<()> {
                 MAX_STATE_FILE >> 20
             );
         }
-        ccw::read_json(bytes)?;
+        read_json(bytes)?;
     } else {
         parse_yaml(bytes)?;
     }

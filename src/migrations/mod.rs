@@ -1,12 +1,12 @@
-//! The named, ordered migrations of SPEC §3. Each is a pure planner: given `HEAD`'s
-//! tree and the time, it returns what it would do, item by item, and the [`Plan`].
+//! The registry of the named, ordered migrations of SPEC §3. Each is a pure planner
+//! in its dialect's room: given `HEAD`'s tree and the time, it returns what it would
+//! do, item by item, and the [`Plan`]. `adopt` is the one that reads the work tree.
 
 pub mod adopt;
-pub mod ccw_sessions_dir;
-pub mod task_session_dirs;
 
+use crate::dialects::{ccw, guardrail};
+use crate::engine::Tree;
 use crate::engine::{Clean, Plan};
-use crate::repo::Snapshot;
 use anyhow::Result;
 
 /// A migration as the registry lists it.
@@ -16,7 +16,7 @@ pub struct Migration {
     /// One line for `status` and `--help`.
     pub about: &'static str,
     /// The planner.
-    pub plan: fn(&Snapshot<'_>, &str) -> Result<Outcome>,
+    pub plan: fn(&dyn Tree, &str) -> Result<Outcome>,
 }
 
 /// What a planner found: the items it would migrate, the ones it cannot, the plan.
@@ -73,7 +73,7 @@ impl Outcome {
 }
 
 /// Every migration, in the order `migrate` runs them.
-pub const ALL: &[Migration] = &[task_session_dirs::MIGRATION, ccw_sessions_dir::MIGRATION];
+pub const ALL: &[Migration] = &[guardrail::migrate::MIGRATION, ccw::migrate::MIGRATION];
 
 /// The migration called `name`.
 pub fn find(name: &str) -> Option<&'static Migration> {

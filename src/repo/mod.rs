@@ -40,6 +40,7 @@ pub use diff::{ChangedFile, ChangedPath};
 pub use error::GitError;
 pub use folder::FolderContents;
 pub use log::CommitInfo;
+pub use object::hash_blob;
 pub use reference::Head;
 pub use status::{IndexState, LocalChange};
 pub use tree::{Entry, EntryKind, Snapshot, TreeEdit};

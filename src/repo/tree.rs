@@ -119,19 +119,6 @@ impl<'r> Snapshot<'r> {
         self.entry(path).is_some()
     }
 
-    /// Every file below the folder at `path`, recursively, as repository paths.
-    pub fn files_under(&self, path: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        for entry in self.list(path)? {
-            let child = format!("{path}/{}", entry.name);
-            match entry.kind {
-                EntryKind::Dir => out.extend(self.files_under(&child)?),
-                _ => out.push(child),
-            }
-        }
-        Ok(out)
-    }
-
     /// The bytes of the file at `path`, if it is a file.
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
         let Some(entry) = self.entry(path) else {

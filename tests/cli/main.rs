@@ -12,7 +12,6 @@ mod graphs;
 mod hooks;
 mod hostile;
 mod migrate;
-mod properties;
 mod recovery;
 mod refusals;
 mod rollback;

@@ -1,7 +1,7 @@
 //! A task-session document (SPEC §1.1): the flat `<task_id>.yml` of the old layout and
 //! `session.yml` of the new one. Read only: the migration moves its bytes unchanged.
 
-use super::{parse_yaml, scalar_text};
+use crate::formats::{parse_yaml, scalar_text};
 use anyhow::{Result, bail};
 use serde_yaml::{Mapping, Value};
 

@@ -4,9 +4,9 @@
 use anyhow::Result;
 
 use super::migrate::{self, Outcome};
+use crate::engine::Tree;
 use crate::engine::{Action, Clean, Plan};
 use crate::error;
-use crate::repo::Snapshot;
 
 /// One graph file: its text in `HEAD` and what migrating it gives.
 #[derive(Debug)]
@@ -33,7 +33,7 @@ pub struct GraphMigration {
 
 /// Plans the migration of `paths` as `head` holds them; a path `head` does not track
 /// is refused, since the commit could not show what changed.
-pub fn plan(head: &Snapshot<'_>, paths: &[String]) -> Result<GraphMigration> {
+pub fn plan(head: &dyn Tree, paths: &[String]) -> Result<GraphMigration> {
     let mut files = Vec::with_capacity(paths.len());
     for path in paths {
         let Some(bytes) = head.read(path)? else {
@@ -97,4 +97,38 @@ fn commit_plan(files: &[FileMigration], clean: &Clean) -> Option<Plan> {
         clean: clean.clone(),
         ..Default::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MemTree;
+
+    const V01: &str = "name: build\ntmux_session: agents\ntasks:\n  - id: design\n";
+
+    #[test]
+    fn a_v01_graph_gets_one_commit_that_declares_the_named_files_clean() {
+        let paths = vec!["graphs/a.yaml".to_string(), "graphs/b.yaml".to_string()];
+        let head = MemTree::new()
+            .with("graphs/a.yaml", V01)
+            .with("graphs/b.yaml", "name: current\ntasks:\n  - id: x\n");
+        let planned = plan(&head, &paths).unwrap();
+        let plan = planned.plan.expect("a commit");
+        assert_eq!(
+            plan.subject,
+            "workflow: migrate task graphs to current schema (1 files)"
+        );
+        assert_eq!(plan.actions.len(), 1);
+        assert_eq!(plan.clean.paths, paths);
+        assert!(matches!(planned.files[1].outcome, Outcome::Unchanged));
+    }
+
+    #[test]
+    fn an_untracked_graph_is_refused_by_name() {
+        let err = plan(&MemTree::new(), &["graphs/new.yaml".to_string()]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("graphs/new.yaml is not tracked in HEAD")
+        );
+    }
 }

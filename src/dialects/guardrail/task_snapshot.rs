@@ -4,7 +4,7 @@
 //! author's comments and formatting survive; the result is re-read to prove the append
 //! means what it should, and anything else is re-serialised.
 
-use super::parse_yaml;
+use crate::formats::parse_yaml;
 use anyhow::{Result, bail};
 use serde_yaml::{Mapping, Value};
 

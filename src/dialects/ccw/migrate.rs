@@ -3,10 +3,12 @@
 //! because it sits in `sessions/`), and `.workflow/.archives/` becomes
 //! `.workflow/archives/`, manifest included. Every file moves as the same blob.
 
-use super::{Failure, Item, Migration, Outcome};
+use crate::dialects::ccw;
 use crate::engine::Action;
+use crate::engine::Tree;
 use crate::layout;
-use crate::repo::{EntryKind, Snapshot};
+use crate::migrations::{Failure, Item, Migration, Outcome};
+use crate::repo::EntryKind;
 use anyhow::Result;
 
 /// The registry entry.
@@ -17,7 +19,7 @@ pub const MIGRATION: Migration = Migration {
 };
 
 /// Plans the move of every old-layout session, marker and archive.
-pub fn plan(snapshot: &Snapshot<'_>, _now: &str) -> Result<Outcome> {
+pub fn plan(snapshot: &dyn Tree, _now: &str) -> Result<Outcome> {
     let mut outcome = Outcome::for_migration(MIGRATION.name);
     let top = snapshot.list(layout::WORKFLOW_DIR)?;
     for entry in &top {
@@ -26,7 +28,7 @@ pub fn plan(snapshot: &Snapshot<'_>, _now: &str) -> Result<Outcome> {
         }
     }
     for entry in &top {
-        if let Some(id) = entry.name.strip_prefix(layout::ACTIVE_MARKER_PREFIX) {
+        if let Some(id) = entry.name.strip_prefix(ccw::ACTIVE_MARKER_PREFIX) {
             drop_marker(snapshot, &entry.name, id, &mut outcome);
         }
     }
@@ -52,10 +54,10 @@ pub fn plan(snapshot: &Snapshot<'_>, _now: &str) -> Result<Outcome> {
     Ok(outcome)
 }
 
-fn move_session(snapshot: &Snapshot<'_>, id: &str, outcome: &mut Outcome) -> Result<()> {
+fn move_session(snapshot: &dyn Tree, id: &str, outcome: &mut Outcome) -> Result<()> {
     outcome.processed += 1;
     let from = format!("{}/{id}", layout::WORKFLOW_DIR);
-    let to = format!("{}/{id}", layout::SESSIONS_DIR);
+    let to = format!("{}/{id}", ccw::SESSIONS_DIR);
     if let Err(why) = layout::check_id(id) {
         outcome.failures.push(Failure {
             path: format!("{from}/"),
@@ -90,11 +92,11 @@ fn move_session(snapshot: &Snapshot<'_>, id: &str, outcome: &mut Outcome) -> Res
 }
 
 /// A marker goes; one that names a session found nowhere is an error naming both.
-fn drop_marker(snapshot: &Snapshot<'_>, marker: &str, id: &str, outcome: &mut Outcome) {
+fn drop_marker(snapshot: &dyn Tree, marker: &str, id: &str, outcome: &mut Outcome) {
     outcome.processed += 1;
     let path = format!("{}/{marker}", layout::WORKFLOW_DIR);
     let old = format!("{}/{id}", layout::WORKFLOW_DIR);
-    let new = format!("{}/{id}", layout::SESSIONS_DIR);
+    let new = format!("{}/{id}", ccw::SESSIONS_DIR);
     if !snapshot.exists(&old) && !snapshot.exists(&new) {
         outcome.failures.push(Failure {
             path: path.clone(),
@@ -118,15 +120,15 @@ fn drop_marker(snapshot: &Snapshot<'_>, marker: &str, id: &str, outcome: &mut Ou
     });
 }
 
-fn move_archives(snapshot: &Snapshot<'_>, outcome: &mut Outcome) -> Result<()> {
+fn move_archives(snapshot: &dyn Tree, outcome: &mut Outcome) -> Result<()> {
     outcome.processed += 1;
     let mut clashes = Vec::new();
     let mut moves = Vec::new();
-    for file in snapshot.files_under(layout::LEGACY_ARCHIVES_DIR)? {
+    for file in snapshot.files_under(ccw::LEGACY_ARCHIVES_DIR)? {
         let target = format!(
             "{}{}",
-            layout::ARCHIVES_DIR,
-            &file[layout::LEGACY_ARCHIVES_DIR.len()..]
+            ccw::ARCHIVES_DIR,
+            &file[ccw::LEGACY_ARCHIVES_DIR.len()..]
         );
         if snapshot.exists(&target) {
             clashes.push(format!("{file} and {target}"));
@@ -138,7 +140,7 @@ fn move_archives(snapshot: &Snapshot<'_>, outcome: &mut Outcome) -> Result<()> {
     }
     if !clashes.is_empty() {
         outcome.failures.push(Failure {
-            path: format!("{}/", layout::LEGACY_ARCHIVES_DIR),
+            path: format!("{}/", ccw::LEGACY_ARCHIVES_DIR),
             reason: format!(
                 "both archive folders hold the same paths: {}; merge them by hand, commit, then run `git workflow migrate` again",
                 clashes.join(", ")
@@ -153,8 +155,46 @@ fn move_archives(snapshot: &Snapshot<'_>, outcome: &mut Outcome) -> Result<()> {
         .push(".archives/ -> archives/ (manifest included)".into());
     outcome.items.push(Item {
         name: ".archives".into(),
-        from: format!("{}/", layout::LEGACY_ARCHIVES_DIR),
-        to: format!("{}/", layout::ARCHIVES_DIR),
+        from: format!("{}/", ccw::LEGACY_ARCHIVES_DIR),
+        to: format!("{}/", ccw::ARCHIVES_DIR),
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MemTree;
+
+    #[test]
+    fn old_sessions_markers_and_archives_move_to_the_current_layout() {
+        let tree = MemTree::new()
+            .with(".workflow/WFS-auth/workflow-session.json", "{}")
+            .with(".workflow/.active-WFS-auth", "")
+            .with(".workflow/.archives/WFS-old/workflow-session.json", "{}");
+        let outcome = plan(&tree, "").unwrap();
+        assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+        let after = tree
+            .apply(&outcome.plan, &std::collections::BTreeMap::new())
+            .unwrap();
+        let paths: Vec<&str> = after.files().map(|(p, _)| p).collect();
+        assert_eq!(
+            paths,
+            [
+                ".workflow/archives/WFS-old/workflow-session.json",
+                ".workflow/sessions/WFS-auth/workflow-session.json",
+            ]
+        );
+        assert!(plan(&after, "").unwrap().is_nothing_to_do());
+    }
+
+    #[test]
+    fn a_session_already_in_sessions_is_a_failure_not_a_merge() {
+        let tree = MemTree::new()
+            .with(".workflow/WFS-auth/workflow-session.json", "{}")
+            .with(".workflow/sessions/WFS-auth/workflow-session.json", "{}");
+        let outcome = plan(&tree, "").unwrap();
+        assert_eq!(outcome.failures.len(), 1, "{:?}", outcome.items);
+        assert_eq!(outcome.failures[0].path, ".workflow/WFS-auth/");
+    }
 }

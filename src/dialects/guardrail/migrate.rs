@@ -2,13 +2,15 @@
 //! the folder `<id>/` holding `session.yml` (the same blob), a `task.yml` snapshot of
 //! the task definition, and an `operations.log`.
 
-use super::{Failure, Item, Migration, Outcome};
+use crate::dialects::guardrail;
+use crate::dialects::guardrail::operations_log;
+use crate::dialects::guardrail::task_session::TaskSession;
+use crate::dialects::guardrail::task_snapshot::{self, SnapshotMeta};
 use crate::engine::Action;
-use crate::formats::operations_log;
-use crate::formats::task_session::TaskSession;
-use crate::formats::task_snapshot::{self, SnapshotMeta};
+use crate::engine::Tree;
 use crate::layout;
-use crate::repo::{Entry, EntryKind, Snapshot};
+use crate::migrations::{Failure, Item, Migration, Outcome};
+use crate::repo::{Entry, EntryKind};
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
@@ -23,9 +25,9 @@ pub const MIGRATION: Migration = Migration {
 const NOTE: &str = "Created during migration from flat file structure";
 
 /// Plans the migration of every flat task session in every version folder.
-pub fn plan(snapshot: &Snapshot<'_>, now: &str) -> Result<Outcome> {
+pub fn plan(snapshot: &dyn Tree, now: &str) -> Result<Outcome> {
     let mut outcome = Outcome::for_migration(MIGRATION.name);
-    for version in snapshot.list(layout::VERSIONS_DIR)? {
+    for version in snapshot.list(guardrail::VERSIONS_DIR)? {
         if version.kind == EntryKind::Dir {
             plan_version(snapshot, &version.name, now, &mut outcome)?;
         }
@@ -47,16 +49,16 @@ pub fn plan(snapshot: &Snapshot<'_>, now: &str) -> Result<Outcome> {
 }
 
 fn plan_version(
-    snapshot: &Snapshot<'_>,
+    snapshot: &dyn Tree,
     version: &str,
     now: &str,
     outcome: &mut Outcome,
 ) -> Result<()> {
-    let dir = layout::task_sessions_dir(version);
+    let dir = guardrail::task_sessions_dir(version);
     let entries = snapshot.list(&dir)?;
     let clashes = case_clashes(&entries);
     for entry in &entries {
-        let Some(id) = layout::flat_session_id(&entry.name) else {
+        let Some(id) = guardrail::flat_session_id(&entry.name) else {
             continue;
         };
         if entry.kind == EntryKind::Dir || entry.kind == EntryKind::Submodule {
@@ -73,7 +75,7 @@ fn plan_version(
                 outcome.items.push(Item {
                     name: format!("{version}/{id}"),
                     from: path,
-                    to: format!("{}/", layout::task_session_folder(version, id)),
+                    to: format!("{}/", guardrail::task_session_folder(version, id)),
                 });
                 outcome.plan.actions.extend(session.actions);
                 outcome.plan.warnings.extend(session.warning);
@@ -91,7 +93,7 @@ struct SessionPlan {
 }
 
 fn plan_session(
-    snapshot: &Snapshot<'_>,
+    snapshot: &dyn Tree,
     version: &str,
     id: &str,
     entry: &Entry,
@@ -99,7 +101,7 @@ fn plan_session(
     clashes: &HashMap<String, Vec<String>>,
     now: &str,
 ) -> Result<SessionPlan, String> {
-    let dir = layout::task_sessions_dir(version);
+    let dir = guardrail::task_sessions_dir(version);
     let flat = layout::join(&[&dir, &entry.name]);
     refuse_unsafe_entry(id, entry, siblings, clashes, &dir)?;
     let bytes = snapshot
@@ -112,21 +114,21 @@ fn plan_session(
         )
     })?;
     let (task_yml, warning) = snapshot_for(snapshot, version, id, &session, now)?;
-    let folder = layout::task_session_folder(version, id);
+    let folder = guardrail::task_session_folder(version, id);
     let log = operations_log::migrated(id, now, &session.operations());
     Ok(SessionPlan {
         actions: vec![
             Action::Move {
                 from: flat,
-                to: layout::join(&[&folder, layout::SESSION_FILE]),
+                to: layout::join(&[&folder, guardrail::SESSION_FILE]),
             },
             Action::Write {
-                path: layout::join(&[&folder, layout::TASK_FILE]),
+                path: layout::join(&[&folder, guardrail::TASK_FILE]),
                 bytes: task_yml,
                 executable: false,
             },
             Action::Write {
-                path: layout::join(&[&folder, layout::OPERATIONS_LOG]),
+                path: layout::join(&[&folder, guardrail::OPERATIONS_LOG]),
                 bytes: log.into_bytes(),
                 executable: false,
             },
@@ -178,7 +180,7 @@ fn case_clashes(entries: &[Entry]) -> HashMap<String, Vec<String>> {
     for entry in entries {
         let id = match entry.kind {
             EntryKind::Dir => Some(entry.name.as_str()),
-            _ => layout::flat_session_id(&entry.name),
+            _ => guardrail::flat_session_id(&entry.name),
         };
         if let Some(id) = id {
             by_id
@@ -192,15 +194,15 @@ fn case_clashes(entries: &[Entry]) -> HashMap<String, Vec<String>> {
 
 /// The bytes of `task.yml` and, when the definition is missing, the warning.
 fn snapshot_for(
-    snapshot: &Snapshot<'_>,
+    snapshot: &dyn Tree,
     version: &str,
     id: &str,
     session: &TaskSession,
     now: &str,
 ) -> Result<(Vec<u8>, Option<String>), String> {
-    let tasks = layout::tasks_dir(version);
+    let tasks = guardrail::tasks_dir(version);
     let session_status = session.value("status").cloned().unwrap_or(Value::Null);
-    for name in layout::task_definition_names(id) {
+    for name in guardrail::task_definition_names(id) {
         let path = layout::join(&[&tasks, &name]);
         let Some(definition) = snapshot.read(&path).map_err(|e| e.to_string())? else {
             continue;
@@ -254,4 +256,62 @@ fn minimal_task(id: &str, session: &TaskSession) -> Mapping {
         }
     }
     task
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MemTree;
+
+    const NOW: &str = "2026-01-01T00:00:00Z";
+
+    #[test]
+    fn a_flat_session_becomes_a_folder_with_its_bytes_kept() {
+        let tree = MemTree::new()
+            .with(
+                ".workflow/versions/v001/task_sessions/task_a.yml",
+                "task_id: task_a\nstatus: completed\noperations: []\n",
+            )
+            .with(".workflow/versions/v001/tasks/task_a.yml", "id: task_a\n");
+        let outcome = plan(&tree, NOW).unwrap();
+        assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
+        assert_eq!(outcome.items[0].name, "v001/task_a");
+        assert_eq!(
+            outcome.plan.actions[0],
+            Action::Move {
+                from: ".workflow/versions/v001/task_sessions/task_a.yml".into(),
+                to: ".workflow/versions/v001/task_sessions/task_a/session.yml".into(),
+            }
+        );
+        assert_eq!(
+            outcome.plan.subject,
+            "workflow: migrate task sessions to folders (1 session)"
+        );
+    }
+
+    #[test]
+    fn a_flat_file_beside_its_folder_is_a_failure_naming_both() {
+        let tree = MemTree::new()
+            .with(
+                ".workflow/versions/v001/task_sessions/task_a.yml",
+                "task_id: task_a\n",
+            )
+            .with(
+                ".workflow/versions/v001/task_sessions/task_a/session.yml",
+                "task_id: task_a\n",
+            );
+        let outcome = plan(&tree, NOW).unwrap();
+        assert!(outcome.items.is_empty());
+        let reason = &outcome.failures[0].reason;
+        assert!(reason.contains("task_sessions/task_a/"), "{reason}");
+    }
+
+    #[test]
+    fn nothing_flat_is_nothing_to_do() {
+        let tree = MemTree::new().with(
+            ".workflow/versions/v001/task_sessions/task_a/session.yml",
+            "task_id: task_a\n",
+        );
+        assert!(plan(&tree, NOW).unwrap().is_nothing_to_do());
+    }
 }

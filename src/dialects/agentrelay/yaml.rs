@@ -78,6 +78,13 @@ impl Value {
 
     /// The value in YAML flow style, for the `operational:` line.
     pub fn flow(&self) -> String {
+        self.flow_with(&Value::flow)
+    }
+
+    /// The value in YAML flow style with each value inside a sequence or mapping
+    /// written by `inner` (keys always plain): what the migration writes, which
+    /// quotes strings that would not read back as themselves.
+    pub fn flow_with(&self, inner: &dyn Fn(&Value) -> String) -> String {
         match self {
             Value::Null => "null".into(),
             Value::Bool(b) => b.to_string(),
@@ -90,7 +97,7 @@ impl Value {
                 "[{}]",
                 items
                     .iter()
-                    .map(|n| n.value.flow())
+                    .map(|n| inner(&n.value))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -98,7 +105,7 @@ impl Value {
                 "{{{}}}",
                 entries
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", k.value.flow(), v.value.flow()))
+                    .map(|(k, v)| format!("{}: {}", k.value.flow(), inner(&v.value)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),

@@ -4,9 +4,10 @@
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
 
+use crate::dialects::ccw;
+use crate::engine::history::{self, Operation};
 use crate::engine::{Action, Clean, Plan};
 use crate::error;
-use crate::history::{self, Operation};
 use crate::layout;
 use crate::repo::{ChangedFile, EntryKind, Oid, Repo};
 
@@ -72,6 +73,18 @@ pub fn plan(repo: &Repo, head: Oid, target: &Operation, ops: &[Operation]) -> Re
     let info = repo.commit(target.id)?;
     let (before, after) = repo.changed_files(info.parents[0], target.id)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
+    Ok(revert(target, &before, &after, ops))
+}
+
+/// The revert of `target`, which changed the files `before` into `after` (a
+/// modification is in both): every `before` file restored, every other `after` file
+/// deleted, with what undoing `target` does to the work tree beyond that.
+pub fn revert(
+    target: &Operation,
+    before: &[ChangedFile],
+    after: &[ChangedFile],
+    ops: &[Operation],
+) -> Plan {
     let restored: BTreeSet<&str> = before.iter().map(|f| f.path.as_str()).collect();
     let mut actions: Vec<Action> = before
         .iter()
@@ -90,7 +103,7 @@ pub fn plan(repo: &Repo, head: Oid, target: &Operation, ops: &[Operation]) -> Re
             }),
     );
     let (index_only, carry) = work_tree_effects(ops, target);
-    Ok(Plan {
+    Plan {
         operation: history::ROLLBACK.into(),
         index_only,
         carry,
@@ -100,7 +113,7 @@ pub fn plan(repo: &Repo, head: Oid, target: &Operation, ops: &[Operation]) -> Re
         clean: clean_paths(&actions),
         actions,
         ..Plan::default()
-    })
+    }
 }
 
 /// `.workflow/` and every other path the rollback writes must have no local change.
@@ -139,7 +152,7 @@ fn work_tree_effects(ops: &[Operation], target: &Operation) -> (bool, Vec<(Strin
     };
     let carry = match (trailer(history::SESSION_FOLDER), trailer(history::SESSION)) {
         (Some(folder), Some(id)) if root.operation == history::COMPLETE => {
-            let archive = format!("{}/{id}", layout::ARCHIVES_DIR);
+            let archive = format!("{}/{id}", ccw::ARCHIVES_DIR);
             vec![if undoes {
                 (archive, folder)
             } else {
@@ -206,4 +219,47 @@ fn refuse_if_changed_since(
         ),
         "revert those later commits first (newest first), or undo the operation by hand with `git revert`",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MemTree;
+
+    fn operation(kind: &str) -> Operation {
+        Operation {
+            id: crate::repo::hash_blob(kind.as_bytes()),
+            parents: 1,
+            time: 0,
+            subject: format!("workflow: {kind}"),
+            operation: kind.into(),
+            trailers: vec![],
+            reverts: None,
+            rolled_back_by: None,
+        }
+    }
+
+    #[test]
+    fn the_revert_restores_what_was_there_and_deletes_what_was_added() {
+        let before = MemTree::new()
+            .with(".workflow/a.yml", "a")
+            .with("src/x", "x");
+        let after = MemTree::new()
+            .with(".workflow/b/a.yml", "a")
+            .with("src/x", "x2");
+        let (removed, added) = before.changed_files(&after);
+        let op = operation("migrate");
+        let plan = revert(&op, &removed, &added, std::slice::from_ref(&op));
+        assert_eq!(plan.subject, "Revert \"workflow: migrate\"");
+        assert_eq!(plan.clean.paths, [".workflow/", "src/x"]);
+        assert_eq!(after.apply(&plan, &before.blobs()).unwrap(), before);
+    }
+
+    #[test]
+    fn undoing_a_record_only_touches_the_index() {
+        let op = operation(history::RECORD);
+        let plan = revert(&op, &[], &[], std::slice::from_ref(&op));
+        assert!(plan.index_only);
+        assert!(plan.carry.is_empty());
+    }
 }

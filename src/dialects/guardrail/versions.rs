@@ -10,10 +10,11 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use crate::dialects::guardrail;
+use crate::dialects::guardrail::operations_log::{self, Origin};
+use crate::dialects::guardrail::task_session::{Operation, TaskSession};
+use crate::dialects::guardrail::task_snapshot::{self, SnapshotMeta};
 use crate::error;
-use crate::formats::operations_log::{self, Origin};
-use crate::formats::task_session::{Operation, TaskSession};
-use crate::formats::task_snapshot::{self, SnapshotMeta};
 use crate::formats::{self, parse_yaml};
 use crate::layout;
 use crate::repo::Repo;
@@ -48,7 +49,7 @@ pub fn create_version(
         return Err(error::refused(
             format!(
                 "--parent {parent}: there is no {}/{parent}/",
-                layout::VERSIONS_DIR
+                guardrail::VERSIONS_DIR
             ),
             "name an existing version (`git workflow status` lists them)",
         ));
@@ -60,7 +61,7 @@ pub fn create_version(
         .unwrap_or(0)
         + 1;
     let version = format!("v{next:03}");
-    let dir = format!("{}/{version}", layout::VERSIONS_DIR);
+    let dir = format!("{}/{version}", guardrail::VERSIONS_DIR);
     let full = repo.workdir().join(&dir);
     let stamp = formats::timestamp(now);
     let session_id = format!("workflow_{}", compact(now));
@@ -79,7 +80,7 @@ pub fn create_version(
         ("started_at", Value::String(stamp.clone())),
         ("task_sessions", Value::Sequence(Vec::new())),
     ]);
-    write_yaml(&full.join(layout::SESSION_FILE), &record)?;
+    write_yaml(&full.join(guardrail::SESSION_FILE), &record)?;
     add_to_index(repo, &version, feature, &stamp)?;
     Ok(CreatedVersion {
         version,
@@ -91,14 +92,14 @@ pub fn create_version(
 /// `.workflow/index.yml` with the version appended and `latest` set (created when
 /// missing): `versions: [{version, feature, status, created_at}]`, `latest: vNNN`.
 fn add_to_index(repo: &Repo, version: &str, feature: &str, stamp: &str) -> Result<()> {
-    let path = repo.workdir().join(layout::INDEX_YML);
+    let path = repo.workdir().join(guardrail::INDEX_YML);
     let mut index = match fs::read(&path) {
-        Ok(bytes) => match parse_yaml(&bytes).map_err(|e| malformed(layout::INDEX_YML, e))? {
+        Ok(bytes) => match parse_yaml(&bytes).map_err(|e| malformed(guardrail::INDEX_YML, e))? {
             Value::Mapping(map) => map,
             Value::Null => Mapping::new(),
             _ => {
                 return Err(malformed(
-                    layout::INDEX_YML,
+                    guardrail::INDEX_YML,
                     anyhow::anyhow!("it is not a mapping"),
                 ));
             }
@@ -146,7 +147,7 @@ pub fn start_task(
 ) -> Result<StartedTask> {
     let _lock = state_lock(repo)?;
     let version = resolve_version(repo, version)?;
-    let dir = layout::task_sessions_dir(&version);
+    let dir = guardrail::task_sessions_dir(&version);
     refuse_bad_task_id(repo, &dir, task_id)?;
     let stamp = formats::timestamp(now);
     let session_id = format!("tasksession_{task_id}_{}", compact(now));
@@ -166,10 +167,10 @@ pub fn start_task(
     let staging = full.join(format!(".{task_id}.git-workflow-{}", std::process::id()));
     fs::create_dir_all(&staging)?;
     let written = (|| -> Result<()> {
-        write_yaml(&staging.join(layout::SESSION_FILE), &session)?;
-        fs::write(staging.join(layout::TASK_FILE), task_yml)?;
+        write_yaml(&staging.join(guardrail::SESSION_FILE), &session)?;
+        fs::write(staging.join(guardrail::TASK_FILE), task_yml)?;
         fs::write(
-            staging.join(layout::OPERATIONS_LOG),
+            staging.join(guardrail::OPERATIONS_LOG),
             operations_log::header(task_id, Origin::Created, &stamp),
         )?;
         fs::rename(&staging, full.join(task_id))?;
@@ -208,7 +209,7 @@ fn refuse_bad_task_id(repo: &Repo, dir: &str, task_id: &str) -> Result<()> {
         let id = if entry.path().is_dir() {
             Some(name.as_str())
         } else {
-            layout::flat_session_id(&name)
+            guardrail::flat_session_id(&name)
         };
         let Some(id) = id else { continue };
         if id == task_id || id.to_lowercase() == lower {
@@ -230,8 +231,8 @@ fn snapshot(
     session: &Value,
     stamp: &str,
 ) -> Result<(Vec<u8>, bool)> {
-    let tasks = layout::tasks_dir(version);
-    for name in layout::task_definition_names(task_id) {
+    let tasks = guardrail::tasks_dir(version);
+    for name in guardrail::task_definition_names(task_id) {
         let path = format!("{tasks}/{name}");
         let Ok(bytes) = fs::read(repo.workdir().join(&path)) else {
             continue;
@@ -273,9 +274,9 @@ fn snapshot(
 fn record_in_version(repo: &Repo, version: &str, session_id: &str) -> Result<()> {
     let path = repo
         .workdir()
-        .join(layout::VERSIONS_DIR)
+        .join(guardrail::VERSIONS_DIR)
         .join(version)
-        .join(layout::SESSION_FILE);
+        .join(guardrail::SESSION_FILE);
     let Ok(bytes) = fs::read(&path) else {
         return Ok(());
     };
@@ -316,19 +317,19 @@ pub struct ShownTask {
 pub fn show_task(repo: &Repo, task_id: &str, version: Option<&str>) -> Result<ShownTask> {
     checked_id(task_id)?;
     let version = resolve_version(repo, version)?;
-    let dir = layout::task_sessions_dir(&version);
+    let dir = guardrail::task_sessions_dir(&version);
     let folder = format!("{dir}/{task_id}");
     let read = |path: &str| fs::read(repo.workdir().join(path)).ok();
-    if let Some(bytes) = read(&format!("{folder}/{}", layout::SESSION_FILE)) {
-        let path = format!("{folder}/{}", layout::SESSION_FILE);
-        let task = read(&format!("{folder}/{}", layout::TASK_FILE))
+    if let Some(bytes) = read(&format!("{folder}/{}", guardrail::SESSION_FILE)) {
+        let path = format!("{folder}/{}", guardrail::SESSION_FILE);
+        let task = read(&format!("{folder}/{}", guardrail::TASK_FILE))
             .and_then(|b| parse_yaml(&b).ok())
             .and_then(|v| serde_json::to_value(v).ok());
-        let log = read(&format!("{folder}/{}", layout::OPERATIONS_LOG)).unwrap_or_default();
+        let log = read(&format!("{folder}/{}", guardrail::OPERATIONS_LOG)).unwrap_or_default();
         let operations = operations_log::parse(&String::from_utf8_lossy(&log));
         return shown("folder", path, bytes, task, operations);
     }
-    for name in layout::task_definition_names(task_id) {
+    for name in guardrail::task_definition_names(task_id) {
         let path = format!("{dir}/{name}");
         if let Some(bytes) = read(&path) {
             let session = TaskSession::parse(&bytes).map_err(|e| malformed(&path, e))?;
@@ -390,11 +391,11 @@ pub fn log_task(
 ) -> Result<Logged> {
     checked_id(task_id)?;
     let version = resolve_version(repo, version)?;
-    let dir = layout::task_sessions_dir(&version);
+    let dir = guardrail::task_sessions_dir(&version);
     let folder = format!("{dir}/{task_id}");
-    let task_log = format!("{folder}/{}", layout::OPERATIONS_LOG);
+    let task_log = format!("{folder}/{}", guardrail::OPERATIONS_LOG);
     if !repo.workdir().join(&folder).is_dir() {
-        let flat = layout::task_definition_names(task_id)
+        let flat = guardrail::task_definition_names(task_id)
             .into_iter()
             .map(|n| format!("{dir}/{n}"))
             .find(|p| repo.workdir().join(p).is_file());
@@ -417,11 +418,11 @@ pub fn log_task(
     append(&repo.workdir().join(&task_log), &entry)
         .with_context(|| format!("appending to {task_log}"))?;
     let global = operations_log::global_entry(&version, task_id, op);
-    append(&repo.workdir().join(layout::GLOBAL_LOG), &global)
-        .with_context(|| format!("appending to {}", layout::GLOBAL_LOG))?;
+    append(&repo.workdir().join(guardrail::GLOBAL_LOG), &global)
+        .with_context(|| format!("appending to {}", guardrail::GLOBAL_LOG))?;
     Ok(Logged {
         task_log,
-        global_log: layout::GLOBAL_LOG.into(),
+        global_log: guardrail::GLOBAL_LOG.into(),
         entry,
     })
 }
@@ -447,7 +448,7 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// The version folders in the work tree, sorted (latest last).
 fn versions(repo: &Repo) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(repo.workdir().join(layout::VERSIONS_DIR))
+    let mut names: Vec<String> = fs::read_dir(repo.workdir().join(guardrail::VERSIONS_DIR))
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
@@ -464,12 +465,12 @@ fn resolve_version(repo: &Repo, version: Option<&str>) -> Result<String> {
     match version {
         Some(v) if all.iter().any(|have| have == v) => Ok(v.to_string()),
         Some(v) => Err(error::refused(
-            format!("there is no version {v} in {}/", layout::VERSIONS_DIR),
+            format!("there is no version {v} in {}/", guardrail::VERSIONS_DIR),
             "name one `git workflow status` lists, or create one with `git workflow version create <feature>`",
         )),
         None => all.last().cloned().ok_or_else(|| {
             error::refused(
-                format!("there is no version in {}/ yet", layout::VERSIONS_DIR),
+                format!("there is no version in {}/ yet", guardrail::VERSIONS_DIR),
                 "create one with `git workflow version create <feature>`",
             )
         }),

@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use super::json_edit::JsonText;
+use crate::formats::json_edit::JsonText;
+use crate::formats::read_json;
 
 /// The longest slug a session or feature id keeps.
 const SLUG_MAX: usize = 50;
@@ -52,7 +53,7 @@ pub fn timestamp_like(example: Option<&str>, now: i64) -> String {
             moment.to_rfc3339_opts(SecondsFormat::Millis, true)
         }
         Some(e) if e.ends_with('Z') => moment.to_rfc3339_opts(SecondsFormat::Secs, true),
-        _ => super::timestamp(now),
+        _ => crate::formats::timestamp(now),
     }
 }
 
@@ -119,7 +120,7 @@ pub struct SessionFacts {
 /// kept), `archived_at`; every other byte kept. A missing file gets a minimal one.
 pub fn complete_session(text: Option<&str>, id: &str, now: i64) -> Result<(String, SessionFacts)> {
     let Some(text) = text else {
-        let stamp = super::timestamp(now);
+        let stamp = crate::formats::timestamp(now);
         let doc = json!({"session_id": id, "status": "completed", "completed_at": stamp, "archived_at": stamp});
         return Ok((
             pretty(&doc),
@@ -167,59 +168,6 @@ pub fn task_status(bytes: &[u8]) -> Result<Option<String>> {
 /// The session's status from `workflow-session.json`, if it has one.
 pub fn session_status(bytes: &[u8]) -> Option<String> {
     task_status(bytes).ok().flatten()
-}
-
-/// Parses JSON as JavaScript's `JSON.parse` reads CCW's files: a byte-order mark is
-/// ignored, and a lone surrogate escape (`"\ud83d"`, which CCW writes when it cuts a
-/// string inside an emoji) reads as U+FFFD instead of failing.
-pub fn read_json(bytes: &[u8]) -> Result<Value> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let err = match serde_json::from_slice(bytes) {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
-    };
-    let text = std::str::from_utf8(bytes)?;
-    let replaced = replace_lone_surrogates(text);
-    if replaced == text {
-        return Err(err.into());
-    }
-    serde_json::from_str(&replaced).map_err(|_| err.into())
-}
-
-/// `\uD800`–`\uDFFF` escapes that do not form a pair, turned into `\uFFFD`.
-fn replace_lone_surrogates(text: &str) -> String {
-    let escape_at = |i: usize| -> Option<u32> {
-        let hex = text.get(i + 2..i + 6)?;
-        (text.get(i..i + 2) == Some("\\u")).then(|| u32::from_str_radix(hex, 16).ok())?
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let bytes = text.as_bytes();
-    while i < bytes.len() {
-        if bytes[i] == b'\\'
-            && let Some(pair) = text.get(i..i + 2).filter(|p| !p.ends_with('u'))
-        {
-            out.push_str(pair);
-            i += 2;
-            continue;
-        }
-        match escape_at(i) {
-            Some(0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => {
-                out.push_str(&text[i..i + 12]);
-                i += 12;
-            }
-            Some(0xD800..=0xDFFF) => {
-                out.push_str("\\uFFFD");
-                i += 6;
-            }
-            _ => {
-                let c = text[i..].chars().next().unwrap_or_default();
-                out.push(c);
-                i += c.len_utf8();
-            }
-        }
-    }
-    out
 }
 
 /// What `IMPL_PLAN.md` says about the feature.
@@ -284,13 +232,13 @@ fn tags(text: &str) -> Vec<String> {
 /// `successes`, `challenges`, `watch_patterns` from a `--lessons` file (YAML or JSON;
 /// JSON is YAML), each a list of strings; missing lists are empty.
 pub fn read_lessons(bytes: &[u8]) -> Result<Value> {
-    let parsed = super::parse_yaml(bytes)?;
+    let parsed = crate::formats::parse_yaml(bytes)?;
     let mut lessons = Map::new();
     for key in ["successes", "challenges", "watch_patterns"] {
         let items: Vec<Value> = match parsed.get(key) {
             Some(serde_yaml::Value::Sequence(items)) => items
                 .iter()
-                .filter_map(super::scalar_text)
+                .filter_map(crate::formats::scalar_text)
                 .map(Value::String)
                 .collect(),
             None | Some(serde_yaml::Value::Null) => Vec::new(),

@@ -701,23 +701,7 @@ fn scalar(value: &Value) -> String {
                 serde_json::to_string(s).unwrap_or_default()
             }
         }
-        Value::Seq(items) => format!(
-            "[{}]",
-            items
-                .iter()
-                .map(|n| scalar(&n.value))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        Value::Map(entries) => format!(
-            "{{{}}}",
-            entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", k.value.flow(), scalar(&v.value)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.flow(),
+        other => other.flow_with(&scalar),
     }
 }
 

@@ -1,0 +1,469 @@
+//! The completion planner (SPEC §4.2): one commit that archives a session, appends
+//! its manifest entry and records its feature in `project.json`, on top of a record
+//! of the folder as it stands when it holds uncommitted work.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::fs;
+
+use super::files;
+use crate::dialects::ccw;
+use crate::engine::history;
+use crate::engine::{Action, Clean, Plan, Tree};
+use crate::repo::{self, EntryKind, Repo, WorkFile};
+
+/// Everything completing a session decides, for the commit and the report.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The commit: archive moves and writes, manifest, project.json; with the record
+    /// of the session as it stands before it, when the session holds uncommitted work.
+    pub plan: Plan,
+    /// The session.
+    pub session_id: String,
+    /// Where it goes.
+    pub archive_path: String,
+    /// The manifest entry (which holds the metrics and lessons).
+    pub entry: Value,
+    /// The feature added to `project.json`, when there is one.
+    pub feature: Option<Value>,
+}
+
+/// What the completion planner reads besides `HEAD`'s tree: the session folder as
+/// the index and the work tree hold it, and the facts of the command line.
+#[derive(Debug, Clone)]
+pub struct CompletionInput {
+    /// The session folder, e.g. `.workflow/sessions/WFS-auth`.
+    pub folder: String,
+    /// Its files as a commit of it would hold them ([`Repo::folder_contents`]).
+    pub files: Vec<WorkFile>,
+    /// Whether `project.json` exists in the work tree (uncommitted when `HEAD` lacks it).
+    pub project_on_disk: bool,
+    /// `HEAD`'s hash, which the feature entry records.
+    pub head_hash: String,
+    /// The `--lessons` document.
+    pub lessons: Value,
+    /// Now, in seconds.
+    pub now: i64,
+}
+
+impl CompletionInput {
+    /// Reads the session folder of `folder` from the repository's index and work tree.
+    pub fn read(
+        repo: &Repo,
+        folder: &str,
+        head_hash: String,
+        lessons: Value,
+        now: i64,
+    ) -> Result<Self> {
+        let session_path = format!("{folder}/{}", ccw::SESSION_JSON);
+        let contents = repo.folder_contents(folder, std::slice::from_ref(&session_path))?;
+        Ok(Self {
+            folder: folder.to_string(),
+            files: contents.files,
+            project_on_disk: fs::symlink_metadata(repo.workdir().join(ccw::PROJECT_JSON)).is_ok(),
+            head_hash,
+            lessons,
+            now,
+        })
+    }
+}
+
+/// Plans the completion of the session in `input.folder` (SPEC §4.2) on top of
+/// `head`: the folder is taken exactly as the index and the work tree hold it.
+pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Completion> {
+    let (folder, now) = (input.folder.as_str(), input.now);
+    let session_id = folder.rsplit('/').next().unwrap_or(folder).to_string();
+    let archive = format!("{}/{session_id}", ccw::ARCHIVES_DIR);
+    let session_path = format!("{folder}/{}", ccw::SESSION_JSON);
+    let files = &input.files;
+    let file = |name: &str| files.iter().find(|f| f.path == format!("{folder}/{name}"));
+    let mut warnings = Vec::new();
+    let session_json = file(ccw::SESSION_JSON)
+        .map(|f| files::utf8(&f.path, &f.bytes).map(str::to_string))
+        .transpose()?;
+    if session_json.is_none() {
+        warnings.push(format!(
+            "{session_path} is missing; the archive gets a minimal one"
+        ));
+    }
+    let (session_text, facts) = files::complete_session(session_json.as_deref(), &session_id, now)
+        .map_err(|e| files::malformed(&session_path, e))?;
+    let plan_text = file(ccw::IMPL_PLAN).map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
+    let impl_plan = files::read_plan(plan_text.as_deref(), &session_id);
+    let metrics = metrics(folder, files, &facts, &session_path, &mut warnings);
+    let now_text = files::timestamp_like(facts.started.as_deref(), now);
+    let entry = json!({
+        "session_id": session_id,
+        "description": facts.description.clone().unwrap_or_else(|| impl_plan.title.clone()),
+        "archived_at": now_text,
+        "archive_path": archive,
+        "metrics": metrics,
+        "tags": impl_plan.tags,
+        "lessons": input.lessons,
+    });
+    let mut plan = Plan {
+        operation: history::COMPLETE.into(),
+        subject: format!("workflow: complete {session_id}"),
+        trailers: vec![
+            (history::SESSION.into(), session_id.clone()),
+            (history::SESSION_FOLDER.into(), folder.to_string()),
+        ],
+        record: record(head, folder, &session_id, files)?.map(Box::new),
+        carry: vec![(folder.to_string(), archive.clone())],
+        clean: Clean {
+            except: Some(folder.to_string()),
+            ..Clean::workflow()
+        },
+        ..Plan::default()
+    };
+    plan.actions = archive_files(folder, &archive, files, &session_text, &mut warnings);
+    let manifest = head.read(ccw::MANIFEST)?;
+    let manifest_text = manifest
+        .as_deref()
+        .map(|b| files::utf8(ccw::MANIFEST, b))
+        .transpose()?;
+    let manifest = files::append_manifest(manifest_text, &entry)
+        .map_err(|e| files::malformed(ccw::MANIFEST, e))?;
+    plan.actions.push(write(ccw::MANIFEST, manifest));
+    let feature = match head.read(ccw::PROJECT_JSON)? {
+        Some(bytes) => {
+            let feature = feature(
+                &session_id,
+                &archive,
+                &impl_plan,
+                &facts,
+                &now_text,
+                &input.head_hash,
+            );
+            let text = files::utf8(ccw::PROJECT_JSON, &bytes)?;
+            let updated = files::add_feature(text, &feature, &now_text)
+                .map_err(|e| files::malformed(ccw::PROJECT_JSON, e))?;
+            plan.actions.push(write(ccw::PROJECT_JSON, updated));
+            Some(feature)
+        }
+        None => {
+            warnings.push(missing_project(input.project_on_disk));
+            None
+        }
+    };
+    plan.body = vec![
+        format!("Archive {folder}/ as {archive}/ ({} files).", files.len()),
+        format!("Append its entry to {}.", ccw::MANIFEST),
+    ];
+    if feature.is_some() {
+        plan.body.push(format!(
+            "Record feature \"{}\" in {}.",
+            impl_plan.title,
+            ccw::PROJECT_JSON
+        ));
+    }
+    plan.warnings = warnings;
+    Ok(Completion {
+        plan,
+        session_id,
+        archive_path: archive,
+        entry,
+        feature,
+    })
+}
+
+/// The commit that records the session folder as it stands (every file git tracks
+/// or `git add` would take, every deletion), or `None` when `HEAD` already holds it
+/// so: completing then builds on history that has every byte, and rolling the
+/// completion back gives every file back.
+fn record(
+    head: &dyn Tree,
+    folder: &str,
+    session_id: &str,
+    files: &[WorkFile],
+) -> Result<Option<Plan>> {
+    let mut actions = Vec::new();
+    let mut present = BTreeSet::new();
+    for file in files {
+        present.insert(file.path.as_str());
+        let id = repo::hash_blob(&file.bytes);
+        let kind = if file.executable {
+            EntryKind::Executable
+        } else {
+            EntryKind::File
+        };
+        let same = head
+            .stat(&file.path)
+            .is_some_and(|e| e.kind == kind && e.id == id);
+        if !same {
+            actions.push(Action::Write {
+                path: file.path.clone(),
+                bytes: file.bytes.clone(),
+                executable: file.executable,
+            });
+        }
+    }
+    for gone in head.files_under(folder)? {
+        if !present.contains(gone.as_str()) {
+            actions.push(Action::Delete { path: gone });
+        }
+    }
+    if actions.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Plan {
+        operation: history::RECORD.into(),
+        subject: format!("workflow: record {session_id} as it stands"),
+        body: vec![format!(
+            "Commit the {} uncommitted change(s) of {folder}/ before it is archived, so that nothing of it exists only in the work tree.",
+            actions.len()
+        )],
+        trailers: vec![(history::SESSION.into(), session_id.to_string())],
+        actions,
+        index_only: true,
+        ..Plan::default()
+    }))
+}
+
+/// Moves every committed file of the session into the archive (the same blob: git
+/// sees renames); `workflow-session.json` is written completed, and CCW's
+/// `.archiving` marker is dropped.
+fn archive_files(
+    folder: &str,
+    archive: &str,
+    files: &[WorkFile],
+    session_text: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<Action> {
+    let marker = format!("{folder}/{}", ccw::ARCHIVING_MARKER);
+    let session_path = format!("{folder}/{}", ccw::SESSION_JSON);
+    let mut actions = vec![write(
+        &format!("{archive}/{}", ccw::SESSION_JSON),
+        session_text.to_string(),
+    )];
+    for file in files {
+        let target = format!("{archive}/{}", &file.path[folder.len() + 1..]);
+        if file.path == marker {
+            warnings.push(format!(
+                "{marker} says an earlier archival was interrupted; this completion finishes it and drops the marker"
+            ));
+        } else if file.path != session_path {
+            actions.push(Action::Move {
+                from: file.path.clone(),
+                to: target,
+            });
+            continue;
+        }
+        actions.push(Action::Delete {
+            path: file.path.clone(),
+        });
+    }
+    actions
+}
+
+/// Why no feature is recorded: there is no project file, or there is one the
+/// commit cannot build on because git does not track it.
+fn missing_project(on_disk: bool) -> String {
+    let path = ccw::PROJECT_JSON;
+    if on_disk {
+        return format!(
+            "{path} is not committed (untracked or ignored: `git check-ignore -v {path}` says which), so the feature is not recorded; commit it (`git add -f {path}`) to have completions record features"
+        );
+    }
+    format!(
+        "{path} not found: the feature is not recorded (`git workflow session start` creates it)"
+    )
+}
+
+fn write(path: &str, text: String) -> Action {
+    Action::Write {
+        path: path.to_string(),
+        bytes: text.into_bytes(),
+        executable: false,
+    }
+}
+
+/// `task_count`, `success_rate`, `duration_hours` (SPEC §4.2, step 2). A task file
+/// that does not parse is named in a warning and left out of the rate (never counted
+/// as not done); a session without a readable start time gets no duration, and a
+/// warning, rather than a silent 0.
+fn metrics(
+    folder: &str,
+    files: &[WorkFile],
+    facts: &files::SessionFacts,
+    session_path: &str,
+    warnings: &mut Vec<String>,
+) -> Value {
+    let task_prefix = format!("{folder}/{}/", ccw::TASK_DIR);
+    let task_files: Vec<&WorkFile> = files
+        .iter()
+        .filter(|f| {
+            f.path.starts_with(&task_prefix)
+                && f.path.ends_with(".json")
+                && !f.path[task_prefix.len()..].contains('/')
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in &task_files {
+        match files::task_status(&task.bytes) {
+            Ok(status) => statuses.push(status),
+            Err(e) => warnings.push(format!(
+                "{} does not parse ({e}); it is counted as a task but left out of success_rate",
+                task.path
+            )),
+        }
+    }
+    let done = statuses
+        .iter()
+        .filter(|s| s.as_deref() == Some("completed"))
+        .count();
+    let rate = if statuses.is_empty() {
+        0.0
+    } else {
+        files::round1(done as f64 / statuses.len() as f64 * 100.0)
+    };
+    let duration = files::duration_hours(facts.started.as_deref(), &facts.completed);
+    if duration.is_none() {
+        let why = match &facts.started {
+            Some(start) => format!("its start time {start:?} is not a timestamp"),
+            None => "it has no created_at, started_at or timestamp".to_string(),
+        };
+        warnings.push(format!(
+            "{session_path}: {why}, so duration_hours is left empty (null)"
+        ));
+    }
+    json!({
+        "task_count": task_files.len(),
+        "success_rate": rate,
+        "duration_hours": duration,
+    })
+}
+
+/// The feature `project.json` records for a completed session: created and
+/// updated now, implemented on the day the session was completed.
+fn feature(
+    session_id: &str,
+    archive: &str,
+    plan: &files::Plan,
+    facts: &files::SessionFacts,
+    now: &str,
+    head: &str,
+) -> Value {
+    let implemented = files::parse_timestamp(&facts.completed)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_else(|| now.chars().take(10).collect());
+    json!({
+        "id": files::feature_id(&plan.title),
+        "title": plan.title,
+        "description": plan.description,
+        "status": "completed",
+        "tags": plan.tags,
+        "timeline": {
+            "created_at": now,
+            "implemented_at": implemented,
+            "updated_at": now,
+        },
+        "traceability": {"session_id": session_id, "archive_path": archive, "commit_hash": head},
+        "docs": [],
+        "relations": [],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::MemTree;
+
+    const FOLDER: &str = ".workflow/sessions/WFS-auth";
+
+    fn work(path: &str, text: &str) -> WorkFile {
+        WorkFile {
+            path: format!("{FOLDER}/{path}"),
+            bytes: text.as_bytes().to_vec(),
+            executable: false,
+        }
+    }
+
+    fn input(files: Vec<WorkFile>) -> CompletionInput {
+        CompletionInput {
+            folder: FOLDER.into(),
+            files,
+            project_on_disk: false,
+            head_hash: "0".repeat(40),
+            lessons: json!({}),
+            now: 1_765_886_400,
+        }
+    }
+
+    #[test]
+    fn a_committed_session_is_archived_with_no_record() {
+        let session = r#"{"session_id": "WFS-auth", "status": "active"}"#;
+        let task = r#"{"id": "IMPL-1", "status": "completed"}"#;
+        let head = MemTree::new()
+            .with(&format!("{FOLDER}/workflow-session.json"), session)
+            .with(&format!("{FOLDER}/.task/IMPL-1.json"), task);
+        let done = plan_complete(
+            &head,
+            &input(vec![
+                work(".task/IMPL-1.json", task),
+                work("workflow-session.json", session),
+            ]),
+        )
+        .unwrap();
+        assert!(done.plan.record.is_none());
+        assert_eq!(done.archive_path, ".workflow/archives/WFS-auth");
+        assert_eq!(done.entry["metrics"]["task_count"], 1);
+        assert!(done.plan.actions.contains(&Action::Move {
+            from: format!("{FOLDER}/.task/IMPL-1.json"),
+            to: ".workflow/archives/WFS-auth/.task/IMPL-1.json".into(),
+        }));
+        assert_eq!(done.plan.clean.except.as_deref(), Some(FOLDER));
+        assert!(
+            done.plan
+                .warnings
+                .iter()
+                .any(|w| w.contains("project.json not found")),
+            "{:?}",
+            done.plan.warnings
+        );
+    }
+
+    #[test]
+    fn uncommitted_work_is_recorded_first_and_deletions_with_it() {
+        let head = MemTree::new()
+            .with(&format!("{FOLDER}/workflow-session.json"), "{}")
+            .with(&format!("{FOLDER}/gone.md"), "deleted by the agent");
+        let done = plan_complete(
+            &head,
+            &input(vec![
+                work("notes.md", "未提交"),
+                work("workflow-session.json", "{}"),
+            ]),
+        )
+        .unwrap();
+        let record = done.plan.record.expect("a record of the folder");
+        assert!(record.index_only);
+        assert_eq!(record.subject, "workflow: record WFS-auth as it stands");
+        assert!(record.actions.contains(&Action::Delete {
+            path: format!("{FOLDER}/gone.md")
+        }));
+        assert!(
+            record
+                .actions
+                .iter()
+                .any(|a| matches!(a, Action::Write { path, .. } if path.ends_with("notes.md")))
+        );
+    }
+
+    #[test]
+    fn a_project_file_on_disk_but_not_committed_is_named_as_such() {
+        let mut given = input(vec![work("workflow-session.json", "{}")]);
+        given.project_on_disk = true;
+        let done = plan_complete(&MemTree::new(), &given).unwrap();
+        assert!(done.feature.is_none());
+        assert!(
+            done.plan
+                .warnings
+                .iter()
+                .any(|w| w.contains("is not committed")),
+            "{:?}",
+            done.plan.warnings
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! CCW sessions (SPEC §1.3): start one, list them, and choose the one to complete
+//! (`complete.rs` plans that). Sessions are read from the work tree: agents write
+//! them without committing, and that is the state a person means.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap};
+use std::fs;
+
+use super::files;
+use crate::dialects::ccw;
+use crate::error;
+use crate::layout;
+use crate::repo::Repo;
+
+/// What `session start` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct Started {
+    /// `WFS-<slug>`, with `-2`, `-3`, … on a clash.
+    pub session_id: String,
+    /// The session folder.
+    pub path: String,
+    /// Whether `project.json` was created too.
+    pub created_project: bool,
+}
+
+/// Creates `.workflow/sessions/WFS-<slug>/workflow-session.json` (and `project.json`
+/// when missing). Writes files; commits nothing.
+pub fn start(repo: &Repo, description: &str, now: &str) -> Result<Started> {
+    let slug = files::slug(description);
+    if slug.is_empty() {
+        return Err(error::usage(
+            format!(
+                "the description {description:?} has no letters or digits to name a session by"
+            ),
+            "describe the work in words, e.g. `git workflow session start \"add login page\"`",
+        ));
+    }
+    let taken = session_names(repo)?;
+    let session_id = (1..)
+        .map(|n| match n {
+            1 => ccw::session_id(&slug),
+            n => ccw::session_id(&format!("{slug}-{n}")),
+        })
+        .find(|id| !taken.contains(&id.to_lowercase()))
+        .unwrap_or_default();
+    let folder = format!("{}/{session_id}", ccw::SESSIONS_DIR);
+    let full = repo.workdir().join(&folder);
+    fs::create_dir_all(&full).with_context(|| format!("creating {folder}/"))?;
+    fs::write(
+        full.join(ccw::SESSION_JSON),
+        files::new_session(&session_id, description, now),
+    )
+    .with_context(|| format!("writing {folder}/{}", ccw::SESSION_JSON))?;
+    let project = repo.workdir().join(ccw::PROJECT_JSON);
+    let created_project = fs::symlink_metadata(&project).is_err();
+    if created_project {
+        let name = repo
+            .workdir()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".into());
+        fs::write(&project, files::new_project(&name, now))
+            .with_context(|| format!("writing {}", ccw::PROJECT_JSON))?;
+    }
+    Ok(Started {
+        session_id,
+        path: format!("{folder}/"),
+        created_project,
+    })
+}
+
+/// Every session name in use anywhere (sessions/, active/, archives/, the old
+/// layout), lower-cased, so a new one clashes with none, not even by case.
+fn session_names(repo: &Repo) -> Result<BTreeSet<String>> {
+    let mut names = BTreeSet::new();
+    for dir in [
+        ccw::SESSIONS_DIR,
+        ccw::ACTIVE_DIR,
+        ccw::ARCHIVES_DIR,
+        ccw::LEGACY_ARCHIVES_DIR,
+        layout::WORKFLOW_DIR,
+    ] {
+        for name in folder_names(repo, dir) {
+            if name.starts_with("WFS-") {
+                names.insert(name.to_lowercase());
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn folder_names(repo: &Repo, dir: &str) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(repo.workdir().join(dir)) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+}
+
+/// One session as `session list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Listed {
+    /// `WFS-…`.
+    pub session_id: String,
+    /// `active`, `archived`, `old layout` or `archived, old layout`.
+    pub state: &'static str,
+    /// The folder it is in.
+    pub path: String,
+    /// `status` from its `workflow-session.json`.
+    pub status: Option<String>,
+    /// Tasks whose status is `completed`.
+    pub tasks_done: usize,
+    /// Task files in `.task/`.
+    pub tasks_total: usize,
+    /// The other folders holding the same id (compared without case): CCW would see
+    /// one session twice, and completing either would lose track of the other.
+    pub also_at: Vec<String>,
+}
+
+/// The folders sessions live in, with the state a session there is in.
+const PLACES: &[(&str, &str)] = &[
+    (ccw::SESSIONS_DIR, "active"),
+    (ccw::ACTIVE_DIR, "active"),
+    (layout::WORKFLOW_DIR, "old layout"),
+    (ccw::ARCHIVES_DIR, "archived"),
+    (ccw::LEGACY_ARCHIVES_DIR, "archived, old layout"),
+];
+
+/// Every session in the work tree: active ones in `sessions/` and `active/`, the old
+/// layout's `.workflow/WFS-*` and `.archives/`, and archived ones, each with the
+/// other places its id is found.
+pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
+    let mut found = Vec::new();
+    for (dir, state) in PLACES {
+        for name in folder_names(repo, dir)
+            .into_iter()
+            .filter(|n| ccw::is_session_id(n))
+        {
+            let path = format!("{dir}/{name}");
+            let full = repo.workdir().join(&path);
+            let status = fs::read(full.join(ccw::SESSION_JSON))
+                .ok()
+                .and_then(|b| files::session_status(&b));
+            let tasks = task_statuses(&full.join(ccw::TASK_DIR));
+            found.push(Listed {
+                session_id: name,
+                state,
+                tasks_done: tasks
+                    .iter()
+                    .filter(|s| s.as_deref() == Some("completed"))
+                    .count(),
+                tasks_total: tasks.len(),
+                status,
+                path: format!("{path}/"),
+                also_at: Vec::new(),
+            });
+        }
+    }
+    let mut places: HashMap<String, Vec<String>> = HashMap::new();
+    for s in &found {
+        places
+            .entry(s.session_id.to_lowercase())
+            .or_default()
+            .push(s.path.clone());
+    }
+    for session in &mut found {
+        let all = &places[&session.session_id.to_lowercase()];
+        if all.len() > 1 {
+            session.also_at = all
+                .iter()
+                .filter(|p| **p != session.path)
+                .cloned()
+                .collect();
+        }
+    }
+    Ok(found)
+}
+
+fn task_statuses(dir: &std::path::Path) -> Vec<Option<String>> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        .map(|e| {
+            fs::read(e.path())
+                .ok()
+                .and_then(|b| files::task_status(&b).ok().flatten())
+        })
+        .collect()
+}
+
+/// Which session to complete: the one named, or the only active one (in
+/// `sessions/` or `active/`). Refused when there is none, several, or its id is in
+/// more than one place, whether or not the id was given.
+pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
+    let found = list(repo)?;
+    let id = match id {
+        Some(id) if ccw::is_session_id(id) => id.to_string(),
+        Some(id) => {
+            return Err(error::usage(
+                format!("'{id}' is not a session id (WFS-<slug>, one path component)"),
+                "`git workflow session list` shows the sessions",
+            ));
+        }
+        None => only_active(&found)?,
+    };
+    let places: Vec<&Listed> = found
+        .iter()
+        .filter(|s| s.session_id.eq_ignore_ascii_case(&id))
+        .collect();
+    match places.as_slice() {
+        [one] if one.state == "active" => Ok(one.path.trim_end_matches('/').to_string()),
+        [one] if one.state == "old layout" => Err(error::refused(
+            format!("{id} is in the old layout ({})", one.path),
+            "run `git workflow migrate` first, then complete it",
+        )),
+        [one] => Err(error::refused(
+            format!("{id} is already archived ({})", one.path),
+            "`git workflow session list` shows the active sessions",
+        )),
+        [] => Err(error::refused(
+            format!("there is no active session {id}"),
+            "`git workflow session list` shows the sessions",
+        )),
+        many => Err(in_two_places(&id, many)),
+    }
+}
+
+/// The only active session's id, or why there is not exactly one.
+fn only_active(found: &[Listed]) -> Result<String> {
+    let active: Vec<&Listed> = found.iter().filter(|s| s.state == "active").collect();
+    match active.as_slice() {
+        [one] => Ok(one.session_id.clone()),
+        [] => Err(error::refused(
+            "there is no active session in .workflow/sessions/ or .workflow/active/",
+            "start one with `git workflow session start <description>`; `git workflow session list` shows the rest",
+        )),
+        many => Err(error::refused(
+            format!(
+                "{} sessions are active: {}",
+                many.len(),
+                many.iter()
+                    .map(|s| s.session_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            "name the one to complete: `git workflow session complete <WFS-id>`",
+        )),
+    }
+}
+
+/// The refusal for an id found in several folders, naming each.
+fn in_two_places(id: &str, places: &[&Listed]) -> anyhow::Error {
+    let paths: Vec<&str> = places.iter().map(|s| s.path.as_str()).collect();
+    let archived = places.iter().any(|s| s.state.starts_with("archived"));
+    let why = if archived {
+        "an earlier archival stopped half-way, or the id was used again"
+    } else {
+        "CCW would see one session twice"
+    };
+    error::refused(
+        format!(
+            "{id} is in {} places: {} ({why})",
+            paths.len(),
+            paths.join(" and ")
+        ),
+        "compare the folders, keep one (move or delete the others, or give one a new id), commit, then run this again",
+    )
+}

@@ -1,0 +1,71 @@
+//! JSON as JavaScript's `JSON.parse` reads it: the agents that write `.workflow/`
+//! are JavaScript programs, and what they can read back is what counts.
+
+use anyhow::Result;
+use serde_json::Value;
+
+/// Parses JSON as JavaScript's `JSON.parse` reads the files agents write: a byte-order mark is
+/// ignored, and a lone surrogate escape (`"\ud83d"`, which CCW writes when it cuts a
+/// string inside an emoji) reads as U+FFFD instead of failing.
+pub fn read_json(bytes: &[u8]) -> Result<Value> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let err = match serde_json::from_slice(bytes) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let text = std::str::from_utf8(bytes)?;
+    let replaced = replace_lone_surrogates(text);
+    if replaced == text {
+        return Err(err.into());
+    }
+    serde_json::from_str(&replaced).map_err(|_| err.into())
+}
+
+/// `\uD800`–`\uDFFF` escapes that do not form a pair, turned into `\uFFFD`.
+fn replace_lone_surrogates(text: &str) -> String {
+    let escape_at = |i: usize| -> Option<u32> {
+        let hex = text.get(i + 2..i + 6)?;
+        (text.get(i..i + 2) == Some("\\u")).then(|| u32::from_str_radix(hex, 16).ok())?
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let bytes = text.as_bytes();
+    while i < bytes.len() {
+        if bytes[i] == b'\\'
+            && let Some(pair) = text.get(i..i + 2).filter(|p| !p.ends_with('u'))
+        {
+            out.push_str(pair);
+            i += 2;
+            continue;
+        }
+        match escape_at(i) {
+            Some(0xD800..=0xDBFF) if matches!(escape_at(i + 6), Some(0xDC00..=0xDFFF)) => {
+                out.push_str(&text[i..i + 12]);
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                out.push_str("\\uFFFD");
+                i += 6;
+            }
+            _ => {
+                let c = text[i..].chars().next().unwrap_or_default();
+                out.push(c);
+                i += c.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_and_lone_surrogates_read_as_javascript_reads_them() {
+        assert_eq!(read_json(b"\xEF\xBB\xBF{}").unwrap(), serde_json::json!({}));
+        let lone = read_json(br#""cut \ud83d""#).unwrap();
+        assert_eq!(lone, Value::String("cut \u{FFFD}".into()));
+        assert!(read_json(b"{").is_err());
+    }
+}
