@@ -1,12 +1,9 @@
 //! `git workflow completions <shell>` and the man page: both generated from the one
-//! clap definition in `cli.rs`, so they never drift from `--help`.
+//! clap definition in `cli.rs` (handed in by the dispatcher), so they never drift
+//! from `--help`.
 
 use anyhow::Result;
-use clap::CommandFactory;
 use std::io::Write;
-
-use super::Ctx;
-use crate::cli::Cli;
 
 /// Arguments of `completions`.
 #[derive(Debug, clap::Args)]
@@ -16,9 +13,8 @@ pub struct Args {
     pub shell: clap_complete::Shell,
 }
 
-/// Prints the completion script for a shell on stdout.
-pub fn run(args: Args, _ctx: &Ctx) -> Result<()> {
-    let mut cmd = Cli::command();
+/// Prints the completion script for a shell on stdout; `cmd` is the whole clap tree.
+pub fn run(args: Args, mut cmd: clap::Command) -> Result<()> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "git-workflow", &mut out);
     emit(&out)
@@ -26,8 +22,8 @@ pub fn run(args: Args, _ctx: &Ctx) -> Result<()> {
 
 /// Prints the man page, `git-workflow(1)`, in roff on stdout: what `git workflow
 /// --help` shows once `install.sh` has put it where `man` looks.
-pub fn man(_ctx: &Ctx) -> Result<()> {
-    let cmd = Cli::command().name("git-workflow");
+pub fn man(cmd: clap::Command) -> Result<()> {
+    let cmd = cmd.name("git-workflow");
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd).render(&mut out)?;
     emit(&out)

@@ -14,6 +14,7 @@ pub mod task;
 pub mod version;
 
 use anyhow::Result;
+use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::formats;
@@ -57,8 +58,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => check::run(args, &ctx),
         Command::Graph(args) => graph::run(args, &ctx),
         Command::Hooks(args) => hooks::run(args, &ctx),
-        Command::Completions(args) => completions::run(args, &ctx),
-        Command::Man => completions::man(&ctx),
+        Command::Completions(args) => completions::run(args, Cli::command()),
+        Command::Man => completions::man(Cli::command()),
     }
 }
 

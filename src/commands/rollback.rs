@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::runner::Runner;
+use crate::dialects::ccw::complete;
 use crate::engine::Action;
 use crate::engine::history;
 use crate::engine::rollback;
@@ -41,7 +42,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let (repo, head) = (runner.repo(), runner.base().commit);
     let ops = history::read(repo)?;
     let target = rollback::choose(repo, head, &ops, args.commit.as_deref())?;
-    let plan = rollback::plan(repo, head, target, &ops)?;
+    let plan = rollback::plan(repo, head, target, &ops, &complete::moved_whole)?;
     runner.require_clean([&plan.clean])?;
     let mut report = Report {
         dry_run: args.dry_run,

@@ -5,12 +5,11 @@
 use anyhow::{Context, Result, anyhow};
 use std::fs;
 
-use super::journal::Journal;
+use super::journal::{Journal, finish};
 use super::plan::{Action, Plan};
 use super::preflight::Base;
 use crate::error;
 use crate::fault;
-use crate::layout;
 use crate::repo::{self, EntryKind, Oid, Repo, TreeEdit};
 
 /// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
@@ -69,52 +68,6 @@ fn commit_plan(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Oid> {
     let edits = tree_edits(repo, parent, plan)?;
     let tree = repo.edit_tree(repo.tree_of(parent)?, &edits)?;
     repo.write_commit(tree, parent, &plan.message())
-}
-
-/// Everything after the branch moved: the record into the index, the commit into the
-/// work tree and index, the leftovers of moved folders carried. Interrupted here, the
-/// journal lets the next command do it again; returns how many paths it touched.
-pub(super) fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
-    fault::point("after-ref")?;
-    let mut paths = 0;
-    let from = match journal.record {
-        Some(record) => {
-            paths += repo.stage(journal.old, record)?;
-            record
-        }
-        None => journal.old,
-    };
-    let swept: Vec<&str> = journal
-        .carry
-        .iter()
-        .map(|(from, _)| from.as_str())
-        .collect();
-    paths += if journal.index_only {
-        repo.stage(from, journal.new)?
-    } else {
-        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR)?
-    };
-    for (from, to) in &journal.carry {
-        let kept = repo.carry_leftovers(from, to)?;
-        if !kept.is_empty() {
-            return Err(error::refused(
-                format!(
-                    "{} could not be moved into {to}/, where something of the same name exists: {}",
-                    if kept.len() == 1 {
-                        "one path"
-                    } else {
-                        "some paths"
-                    },
-                    kept.join(", ")
-                ),
-                format!(
-                    "compare them with what is in {to}/ and move or remove them by hand; nothing was deleted"
-                ),
-            ));
-        }
-    }
-    fault::point("after-materialise")?;
-    Ok(paths)
 }
 
 /// The tree edits a plan's actions stand for; a move reuses the source's blob.

@@ -1,12 +1,15 @@
 //! The journal: the record in the git dir of an operation between its commit and
-//! the end of materialising, so that the next command can finish or drop it.
+//! the end of materialising, and the finishing it records, which the executor runs
+//! once and the next command runs again when a run was interrupted.
 
 use anyhow::{Context, Result, anyhow};
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::execute::finish;
+use crate::error;
+use crate::fault;
+use crate::layout;
 use crate::repo::{Oid, Repo};
 
 /// What the journal says happened to an operation interrupted before it finished.
@@ -105,6 +108,52 @@ impl Journal {
             _ => Ok(()),
         }
     }
+}
+
+/// Everything after the branch moved: the record into the index, the commit into the
+/// work tree and index, the leftovers of moved folders carried. Interrupted here, the
+/// journal lets the next command do it again; returns how many paths it touched.
+pub(super) fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
+    fault::point("after-ref")?;
+    let mut paths = 0;
+    let from = match journal.record {
+        Some(record) => {
+            paths += repo.stage(journal.old, record)?;
+            record
+        }
+        None => journal.old,
+    };
+    let swept: Vec<&str> = journal
+        .carry
+        .iter()
+        .map(|(from, _)| from.as_str())
+        .collect();
+    paths += if journal.index_only {
+        repo.stage(from, journal.new)?
+    } else {
+        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR)?
+    };
+    for (from, to) in &journal.carry {
+        let kept = repo.carry_leftovers(from, to)?;
+        if !kept.is_empty() {
+            return Err(error::refused(
+                format!(
+                    "{} could not be moved into {to}/, where something of the same name exists: {}",
+                    if kept.len() == 1 {
+                        "one path"
+                    } else {
+                        "some paths"
+                    },
+                    kept.join(", ")
+                ),
+                format!(
+                    "compare them with what is in {to}/ and move or remove them by hand; nothing was deleted"
+                ),
+            ));
+        }
+    }
+    fault::point("after-materialise")?;
+    Ok(paths)
 }
 
 /// Finishes (commit landed) or drops (it did not) an operation left in the journal.

@@ -11,9 +11,11 @@ mod execute;
 pub mod history;
 mod journal;
 mod lock;
+pub mod migration;
 mod plan;
 mod preflight;
 pub mod rollback;
+pub mod rule;
 mod tree;
 
 pub use execute::execute;

@@ -4,7 +4,6 @@
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
 
-use crate::dialects::ccw;
 use crate::engine::history::{self, Operation};
 use crate::engine::{Action, Clean, Plan};
 use crate::error;
@@ -66,14 +65,25 @@ pub fn choose<'h>(
     Ok(op)
 }
 
+/// Which work-tree folder an operation moved whole, as `(from, to)`: a dialect's
+/// answer for its own operations (CCW's completion moves its session folder into the
+/// archive), which undoing the operation moves back.
+pub type MovedWhole<'a> = &'a dyn Fn(&Operation) -> Option<(String, String)>;
+
 /// The revert of `target` on top of `head`, or a refusal naming every path a later
 /// commit changed since `target`, and those commits. `ops` is the history, for what
 /// undoing `target` does beyond the revert (see [`work_tree_effects`]).
-pub fn plan(repo: &Repo, head: Oid, target: &Operation, ops: &[Operation]) -> Result<Plan> {
+pub fn plan(
+    repo: &Repo,
+    head: Oid,
+    target: &Operation,
+    ops: &[Operation],
+    moved: MovedWhole<'_>,
+) -> Result<Plan> {
     let info = repo.commit(target.id)?;
     let (before, after) = repo.changed_files(info.parents[0], target.id)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
-    Ok(revert(target, &before, &after, ops))
+    Ok(revert(target, &before, &after, ops, moved))
 }
 
 /// The revert of `target`, which changed the files `before` into `after` (a
@@ -84,6 +94,7 @@ pub fn revert(
     before: &[ChangedFile],
     after: &[ChangedFile],
     ops: &[Operation],
+    moved: MovedWhole<'_>,
 ) -> Plan {
     let restored: BTreeSet<&str> = before.iter().map(|f| f.path.as_str()).collect();
     let mut actions: Vec<Action> = before
@@ -102,7 +113,7 @@ pub fn revert(
                 path: f.path.clone(),
             }),
     );
-    let (index_only, carry) = work_tree_effects(ops, target);
+    let (index_only, carry) = work_tree_effects(ops, target, moved);
     Plan {
         operation: history::ROLLBACK.into(),
         index_only,
@@ -132,9 +143,14 @@ fn clean_paths(actions: &[Action]) -> Clean {
 /// What undoing `target` does to the work tree beyond the revert, decided by the
 /// operation at the root of its chain of rollbacks and whether this undoes or
 /// re-applies it: a record only ever changes the index (undone, its files are
-/// untracked again, still there); a completion moves its folder's uncommitted
-/// leftovers (ignored files, empty folders) back with the session, or forward again.
-fn work_tree_effects(ops: &[Operation], target: &Operation) -> (bool, Vec<(String, String)>) {
+/// untracked again, still there); an operation that moved a folder whole (`moved`)
+/// moves its uncommitted leftovers (ignored files, empty folders) back, or forward
+/// again.
+fn work_tree_effects(
+    ops: &[Operation],
+    target: &Operation,
+    moved: MovedWhole<'_>,
+) -> (bool, Vec<(String, String)>) {
     let mut root = target;
     let mut undoes = true;
     while root.is_rollback() {
@@ -144,23 +160,10 @@ fn work_tree_effects(ops: &[Operation], target: &Operation) -> (bool, Vec<(Strin
         root = inner;
         undoes = !undoes;
     }
-    let trailer = |key: &str| {
-        root.trailers
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim().to_string())
-    };
-    let carry = match (trailer(history::SESSION_FOLDER), trailer(history::SESSION)) {
-        (Some(folder), Some(id)) if root.operation == history::COMPLETE => {
-            let archive = format!("{}/{id}", ccw::ARCHIVES_DIR);
-            vec![if undoes {
-                (archive, folder)
-            } else {
-                (folder, archive)
-            }]
-        }
-        _ => Vec::new(),
-    };
+    let carry = moved(root)
+        .map(|(from, to)| if undoes { (to, from) } else { (from, to) })
+        .into_iter()
+        .collect();
     (root.operation == history::RECORD, carry)
 }
 
@@ -249,7 +252,7 @@ mod tests {
             .with("src/x", "x2");
         let (removed, added) = before.changed_files(&after);
         let op = operation("migrate");
-        let plan = revert(&op, &removed, &added, std::slice::from_ref(&op));
+        let plan = revert(&op, &removed, &added, std::slice::from_ref(&op), &|_| None);
         assert_eq!(plan.subject, "Revert \"workflow: migrate\"");
         assert_eq!(plan.clean.paths, [".workflow/", "src/x"]);
         assert_eq!(after.apply(&plan, &before.blobs()).unwrap(), before);
@@ -258,7 +261,7 @@ mod tests {
     #[test]
     fn undoing_a_record_only_touches_the_index() {
         let op = operation(history::RECORD);
-        let plan = revert(&op, &[], &[], std::slice::from_ref(&op));
+        let plan = revert(&op, &[], &[], std::slice::from_ref(&op), &|_| None);
         assert!(plan.index_only);
         assert!(plan.carry.is_empty());
     }

@@ -1,76 +1,11 @@
 //! The registry of the named, ordered migrations of SPEC §3. Each is a pure planner
 //! in its dialect's room: given `HEAD`'s tree and the time, it returns what it would
-//! do, item by item, and the [`Plan`]. `adopt` is the one that reads the work tree.
+//! do, item by item, and the plan. `adopt` is the one that reads the work tree.
 
 pub mod adopt;
 
 use crate::dialects::{ccw, guardrail};
-use crate::engine::Tree;
-use crate::engine::{Clean, Plan};
-use anyhow::Result;
-
-/// A migration as the registry lists it.
-pub struct Migration {
-    /// The name `--only` takes and the `Workflow-Migration` trailer carries.
-    pub name: &'static str,
-    /// One line for `status` and `--help`.
-    pub about: &'static str,
-    /// The planner.
-    pub plan: fn(&dyn Tree, &str) -> Result<Outcome>,
-}
-
-/// What a planner found: the items it would migrate, the ones it cannot, the plan.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    /// Items looked at (migrated plus failed).
-    pub processed: usize,
-    /// Items the plan migrates.
-    pub items: Vec<Item>,
-    /// Items that cannot be migrated as they are; any of these refuses the migration.
-    pub failures: Vec<Failure>,
-    /// The plan for the items; empty actions when there is nothing to do.
-    pub plan: Plan,
-}
-
-/// One thing a migration moves.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Item {
-    /// A short name: `v001/task_design`.
-    pub name: String,
-    /// Where it was.
-    pub from: String,
-    /// Where it goes.
-    pub to: String,
-}
-
-/// One thing a migration cannot move, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Failure {
-    /// The path at fault.
-    pub path: String,
-    /// What is wrong and what to do about it.
-    pub reason: String,
-}
-
-impl Outcome {
-    /// An empty outcome for a migration: its plan carries the migrate trailers.
-    pub fn for_migration(name: &str) -> Self {
-        Self {
-            plan: Plan {
-                operation: "migrate".into(),
-                trailers: vec![("Workflow-Migration".into(), name.into())],
-                clean: Clean::workflow(),
-                ..Plan::default()
-            },
-            ..Self::default()
-        }
-    }
-
-    /// Nothing to migrate and nothing in the way.
-    pub fn is_nothing_to_do(&self) -> bool {
-        self.items.is_empty() && self.failures.is_empty()
-    }
-}
+pub use crate::engine::migration::{Failure, Item, Migration, Outcome};
 
 /// Every migration, in the order `migrate` runs them.
 pub const ALL: &[Migration] = &[guardrail::migrate::MIGRATION, ccw::migrate::MIGRATION];

@@ -8,6 +8,7 @@ mod completion;
 mod graphs;
 mod migrations;
 
+use git_workflow::dialects::ccw::complete;
 use git_workflow::engine::history::Operation;
 use git_workflow::engine::rollback;
 use git_workflow::engine::{MemTree, Plan};
@@ -35,7 +36,13 @@ fn roll_back(before: &MemTree, after: &MemTree, plan: &Plan) -> MemTree {
         reverts: None,
         rolled_back_by: None,
     };
-    let revert = rollback::revert(&op, &removed, &added, std::slice::from_ref(&op));
+    let revert = rollback::revert(
+        &op,
+        &removed,
+        &added,
+        std::slice::from_ref(&op),
+        &complete::moved_whole,
+    );
     after
         .apply(&revert, &before.blobs())
         .unwrap_or_else(|e| panic!("the revert does not apply: {e}"))

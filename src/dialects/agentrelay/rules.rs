@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use crate::rules::{Content, Rule, Violation};
+use crate::engine::rule::{Content, Rule, Violation};
 
 /// A graph agentrelay's builder would reject.
 pub const INVALID_GRAPH: Rule = Rule {

@@ -9,7 +9,7 @@ use std::fs;
 
 use super::files;
 use crate::dialects::ccw;
-use crate::engine::history;
+use crate::engine::history::{self, Operation};
 use crate::engine::{Action, Clean, Plan, Tree};
 use crate::repo::{self, EntryKind, Repo, WorkFile};
 
@@ -166,6 +166,23 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         entry,
         feature,
     })
+}
+
+/// The folder a completion moved whole, `(session folder, archive)`, read from its
+/// trailers: what rolling it back moves back (rollback's `MovedWhole`).
+pub fn moved_whole(op: &Operation) -> Option<(String, String)> {
+    if op.operation != history::COMPLETE {
+        return None;
+    }
+    let trailer = |key: &str| {
+        op.trailers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let folder = trailer(history::SESSION_FOLDER)?;
+    let id = trailer(history::SESSION)?;
+    Some((folder, format!("{}/{id}", ccw::ARCHIVES_DIR)))
 }
 
 /// The commit that records the session folder as it stands (every file git tracks

@@ -6,8 +6,8 @@
 use crate::dialects::ccw;
 use crate::engine::Action;
 use crate::engine::Tree;
+use crate::engine::migration::{Failure, Item, Migration, Outcome};
 use crate::layout;
-use crate::migrations::{Failure, Item, Migration, Outcome};
 use crate::repo::EntryKind;
 use anyhow::Result;
 

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use crate::dialects::ccw::{self, Legacy};
-use crate::rules::{Content, Rule, Violation};
+use crate::engine::rule::{Content, Rule, Violation};
 
 /// An old-layout active marker.
 pub const MARKER: Rule = Rule {

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use crate::dialects::guardrail;
-use crate::rules::{Content, Rule, Violation};
+use crate::engine::rule::{Content, Rule, Violation};
 
 /// A flat task-session file, the old layout.
 pub const FLAT: Rule = Rule {
