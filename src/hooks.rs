@@ -8,6 +8,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use crate::config;
 use crate::error;
 use crate::repo::Repo;
 
@@ -81,7 +82,7 @@ pub enum Uninstalled {
 /// work tree, `~/` expanded), else `hooks/` in the common git dir, which linked
 /// worktrees share. An empty `core.hooksPath` is refused.
 pub fn hooks_dir(repo: &Repo) -> Result<HooksDir> {
-    let path = match repo.config_string("core.hooksPath")? {
+    let path = match repo.config_string(config::HOOKS_PATH)? {
         Some(value) if value.trim().is_empty() => {
             return Err(error::refused(
                 "core.hooksPath is set but empty, so git's hooks folder is undefined",

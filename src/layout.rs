@@ -50,25 +50,38 @@ pub fn is_state_file(path: &str) -> bool {
             .any(|ext| path.ends_with(ext))
 }
 
-/// Whether a repository path matches a glob from `git config workflow.graphs`: `*`
-/// and `?` stay inside one path component, `**` crosses any number of them.
-pub fn glob_match(pattern: &str, path: &str) -> bool {
-    fn go(p: &[u8], s: &[u8]) -> bool {
-        match p.first() {
-            None => s.is_empty(),
-            Some(b'*') if p.get(1) == Some(&b'*') => {
-                let rest = p[2..].strip_prefix(b"/").unwrap_or(&p[2..]);
-                (0..=s.len()).any(|i| (i == 0 || s[i - 1] == b'/') && go(rest, &s[i..]))
-                    || go(rest, s)
-            }
-            Some(b'*') => (0..=s.len())
-                .take_while(|&i| i == 0 || s[i - 1] != b'/')
-                .any(|i| go(&p[1..], &s[i..])),
-            Some(b'?') => s.first().is_some_and(|&c| c != b'/') && go(&p[1..], &s[1..]),
-            Some(&c) => s.first() == Some(&c) && go(&p[1..], &s[1..]),
+/// Globs of repository paths, compiled once, as `git config workflow.graphs` gives
+/// them: `*` and `?` stay inside one path component, `**` crosses any number of
+/// them (the `globset` crate, separators literal).
+#[derive(Debug, Clone, Default)]
+pub struct Globs {
+    set: globset::GlobSet,
+}
+
+impl Globs {
+    /// Compiles the patterns; a pattern that is not a glob is named with why.
+    pub fn new(patterns: &[String]) -> Result<Self, String> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in patterns {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| format!("'{pattern}' is not a glob ({})", e.kind()))?;
+            builder.add(glob);
         }
+        let set = builder.build().map_err(|e| e.to_string())?;
+        Ok(Self { set })
     }
-    go(pattern.as_bytes(), path.as_bytes())
+
+    /// Whether there are no globs at all.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// Whether a repository path matches any of the globs.
+    pub fn matches(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
 }
 
 #[cfg(test)]
@@ -95,10 +108,15 @@ mod tests {
 
     #[test]
     fn graph_globs_match_as_git_pathspecs_do() {
+        let glob_match =
+            |pattern: &str, path: &str| Globs::new(&[pattern.to_string()]).unwrap().matches(path);
         assert!(glob_match("graphs/**/*.yaml", "graphs/a.yaml"));
         assert!(glob_match("graphs/**/*.yaml", "graphs/x/y/a.yaml"));
         assert!(!glob_match("graphs/*.yaml", "graphs/x/a.yaml"));
         assert!(glob_match("*.y?ml", "a.yaml"));
+        assert!(!glob_match("*.yaml", "graphs/a.yaml"));
         assert!(!glob_match("graphs/*.yaml", "other/a.yaml"));
+        assert!(Globs::new(&["graphs/[".to_string()]).is_err());
+        assert!(Globs::default().is_empty());
     }
 }

@@ -5,8 +5,11 @@
 //! `repo` speaks git2; each dialect's paths, formats, planners and rules live in
 //! its room under `dialects/`.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod dialects;
 pub mod engine;
 pub mod error;

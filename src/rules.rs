@@ -12,7 +12,7 @@ use crate::dialects::guardrail::rules::{FLAT, INCOMPLETE};
 use crate::dialects::{agentrelay, ccw, guardrail};
 pub use crate::engine::rule::{Content, Rule, Touched, Violation};
 use crate::formats;
-use crate::layout;
+use crate::layout::{self, Globs};
 
 /// Every rule, in the order violations are reported.
 pub const RULES: &[Rule] = &[
@@ -46,7 +46,7 @@ pub fn check(
     touched: &[Touched],
     content: &dyn Content,
     enabled: &dyn Fn(&str) -> bool,
-    graphs: &[String],
+    graphs: &Globs,
 ) -> Result<Vec<Violation>> {
     let mut found = Vec::new();
     let mut folders = BTreeSet::new();
@@ -78,7 +78,7 @@ pub fn check(
             found.push(v);
         }
         if enabled(INVALID_GRAPH.id)
-            && graphs.iter().any(|g| layout::glob_match(g, &t.path))
+            && graphs.matches(&t.path)
             && let Some(v) = agentrelay::rules::invalid_graph(&t.path, content)?
         {
             found.push(v);
@@ -191,7 +191,13 @@ mod tests {
                 link: true,
             });
         }
-        let found = check(&paths, &files, &|id| id != SESSION_DIR.id, &[]).unwrap();
+        let found = check(
+            &paths,
+            &files,
+            &|id| id != SESSION_DIR.id,
+            &Globs::default(),
+        )
+        .unwrap();
         let got: Vec<(&str, &str)> = found.iter().map(|v| (v.rule, v.path.as_str())).collect();
         assert_eq!(
             got,
@@ -218,7 +224,7 @@ mod tests {
             (".workflow/project.json", "{not json"),
         ]));
         let paths: Vec<&str> = files.0.keys().copied().collect();
-        let found = check(&touched(&paths), &files, &|_| true, &[]).unwrap();
+        let found = check(&touched(&paths), &files, &|_| true, &Globs::default()).unwrap();
         let rules: BTreeSet<&str> = found.iter().map(|v| v.rule).collect();
         assert_eq!(
             rules,
@@ -246,9 +252,14 @@ mod tests {
         ]));
         let paths: Vec<&str> = files.0.keys().copied().collect();
         assert!(
-            check(&touched(&paths), &files, &|id| id != FLAT.id, &[])
-                .unwrap()
-                .is_empty()
+            check(
+                &touched(&paths),
+                &files,
+                &|id| id != FLAT.id,
+                &Globs::default()
+            )
+            .unwrap()
+            .is_empty()
         );
     }
 
@@ -266,7 +277,7 @@ mod tests {
             present: false,
             link: false,
         }];
-        let found = check(&gone, &files, &|_| true, &[]).unwrap();
+        let found = check(&gone, &files, &|_| true, &Globs::default()).unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, INCOMPLETE.id);
     }

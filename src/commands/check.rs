@@ -5,8 +5,9 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::Ctx;
+use crate::config;
 use crate::error;
-use crate::layout;
+use crate::layout::{self, Globs};
 use crate::repo::{IndexState, Repo, Snapshot};
 use crate::rules::{self, Content, Touched, Violation};
 
@@ -54,7 +55,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     let enabled = enabled_rules(&repo)?;
     let is_enabled = |id: &str| enabled.contains(&id);
-    let graphs = super::graph_globs(&repo)?;
+    let graphs = config::graph_globs(&repo)?;
     let report = match &args.range {
         Some(range) => check_range(&repo, range, &is_enabled, &graphs)?,
         None => check_index(&repo, !args.all, &is_enabled, &graphs)?,
@@ -75,10 +76,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
 /// The rules not switched off with `git config workflow.check.<id> false`.
 fn enabled_rules(repo: &Repo) -> Result<Vec<&'static str>> {
-    let keys: Vec<String> = rules::RULES
-        .iter()
-        .map(|r| format!("workflow.check.{}", r.id))
-        .collect();
+    let keys: Vec<String> = rules::RULES.iter().map(config::check_key).collect();
     let values = repo.config_bools(&keys)?;
     Ok(rules::RULES
         .iter()
@@ -94,7 +92,7 @@ fn check_index(
     repo: &Repo,
     staged: bool,
     enabled: &dyn Fn(&str) -> bool,
-    graphs: &[String],
+    graphs: &Globs,
 ) -> Result<Report> {
     let scope = if graphs.is_empty() {
         layout::WORKFLOW_DIR
@@ -135,7 +133,7 @@ fn check_range(
     repo: &Repo,
     range: &str,
     enabled: &dyn Fn(&str) -> bool,
-    graphs: &[String],
+    graphs: &Globs,
 ) -> Result<Report> {
     let mut report = Report {
         mode: "range",
@@ -153,10 +151,7 @@ fn check_range(
                 link: c.link,
             })
             .collect();
-        touched.retain(|t| {
-            layout::is_under_workflow(&t.path)
-                || graphs.iter().any(|g| layout::glob_match(g, &t.path))
-        });
+        touched.retain(|t| layout::is_under_workflow(&t.path) || graphs.matches(&t.path));
         report.checked += touched.len();
         let snapshot = repo.snapshot(Some(commit.id))?;
         for violation in rules::check(&touched, &Committed(&snapshot), enabled, graphs)? {

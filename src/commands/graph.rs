@@ -7,6 +7,7 @@ use serde_json::{Map, Value as Json};
 
 use super::Ctx;
 use super::runner::Runner;
+use crate::config;
 use crate::dialects::agentrelay::check::{self, GraphError};
 use crate::dialects::agentrelay::yaml::Value;
 use crate::dialects::agentrelay::{migrate, migration, plan};
@@ -176,10 +177,22 @@ fn plan(
     Ok(())
 }
 
+/// What became of one graph file, in the words `--json` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum FileStatus {
+    /// Already current.
+    Unchanged,
+    /// Migrated (or would be, in a dry run).
+    Migrated,
+    /// Cannot be migrated as it is.
+    Refused,
+}
+
 #[derive(Debug, Serialize)]
 struct MigrateFile {
     path: String,
-    status: &'static str,
+    status: FileStatus,
     actions: Vec<migrate::Change>,
     errors: Vec<String>,
     #[serde(skip)]
@@ -213,7 +226,10 @@ fn migrate(files: &[String], dry_run: bool, detach_ok: bool, ctx: &Ctx) -> Resul
             ctx.out.problem(format!("{}: refused: {e}", r.path));
         }
     }
-    let refused = reports.iter().filter(|r| r.status == "refused").count();
+    let refused = reports
+        .iter()
+        .filter(|r| r.status == FileStatus::Refused)
+        .count();
     let mut commit = None;
     if let Some(plan) = planned.plan.as_ref().filter(|_| !dry_run) {
         commit = Some(runner.land(plan, |_| Ok(()))?.to_string());
@@ -241,7 +257,7 @@ fn migrate(files: &[String], dry_run: bool, detach_ok: bool, ctx: &Ctx) -> Resul
 fn file_report(file: migration::FileMigration) -> MigrateFile {
     let mut report = MigrateFile {
         path: file.path,
-        status: "unchanged",
+        status: FileStatus::Unchanged,
         actions: vec![],
         errors: vec![],
         new_text: None,
@@ -251,7 +267,7 @@ fn file_report(file: migration::FileMigration) -> MigrateFile {
     match file.outcome {
         migrate::Outcome::Unchanged => {}
         migrate::Outcome::Refused(errors) => {
-            report.status = "refused";
+            report.status = FileStatus::Refused;
             report.errors = errors;
         }
         migrate::Outcome::Migrated {
@@ -259,7 +275,7 @@ fn file_report(file: migration::FileMigration) -> MigrateFile {
             changes,
             notes,
         } => {
-            report.status = "migrated";
+            report.status = FileStatus::Migrated;
             report.actions = changes;
             report.new_text = Some(text);
             report.notes = notes;
@@ -272,13 +288,13 @@ fn file_report(file: migration::FileMigration) -> MigrateFile {
 /// matching `git config workflow.graphs`.
 fn graph_paths(repo: &Repo, files: &[String]) -> Result<Vec<String>> {
     if files.is_empty() {
-        let globs: Vec<String> = super::graph_globs(repo)?;
+        let globs = config::graph_globs(repo)?;
         let tracked = repo.index_under("", false)?;
         let found: Vec<String> = tracked
             .changed
             .into_iter()
             .map(|(p, _)| p)
-            .filter(|p| globs.iter().any(|g| crate::layout::glob_match(g, p)))
+            .filter(|p| globs.matches(p))
             .collect();
         if found.is_empty() {
             return Err(error::usage(

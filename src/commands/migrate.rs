@@ -38,11 +38,31 @@ struct Report {
     migrations: Vec<Step>,
 }
 
+/// What became of one migration (or the adopt step), in the words `--json` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+enum Status {
+    /// Nothing of its old layout is there.
+    #[serde(rename = "nothing to do")]
+    NothingToDo,
+    /// A dry run: it would commit.
+    #[serde(rename = "planned")]
+    Planned,
+    /// Some of its items cannot be migrated as they are.
+    #[serde(rename = "refused")]
+    Refused,
+    /// Another migration was refused, so none ran.
+    #[serde(rename = "not run")]
+    NotRun,
+    /// Its commit was made.
+    #[serde(rename = "committed")]
+    Committed,
+}
+
 /// One migration (or the adopt step) as planned or carried out.
 #[derive(Debug, Serialize)]
 struct Step {
     name: String,
-    status: &'static str,
+    status: Status,
     subject: String,
     processed: usize,
     migrated: usize,
@@ -102,7 +122,7 @@ fn finish(ctx: &Ctx, report: &Report, refused: bool) -> Result<()> {
     let pending = report
         .migrations
         .iter()
-        .any(|s| s.status != "nothing to do");
+        .any(|s| s.status != Status::NothingToDo);
     if refused {
         ctx.out.json(report);
         return Err(error::refused(
@@ -169,7 +189,7 @@ fn run_adopt(runner: &mut Runner<'_>, ctx: &Ctx) -> Result<Step> {
     let plan = adopt::plan(runner.repo())?;
     let mut step = step_for("adopt", &plan, plan.actions.len(), &runner.head()?);
     if runner.dry_run() {
-        step.status = "planned";
+        step.status = Status::Planned;
         ctx.out.line(format!(
             "adopt: would commit .workflow/ as it is ({} files)",
             plan.actions.len()
@@ -178,7 +198,7 @@ fn run_adopt(runner: &mut Runner<'_>, ctx: &Ctx) -> Result<Step> {
         return Ok(step);
     }
     let commit = runner.land(&plan, |_| Ok(()))?;
-    step.status = "committed";
+    step.status = Status::Committed;
     step.commit = Some(commit.to_string());
     Ok(step)
 }
@@ -212,13 +232,13 @@ fn show_plan(
     step.failed = outcome.failures.len();
     step.migrated = if refused { 0 } else { outcome.items.len() };
     step.status = if outcome.is_nothing_to_do() {
-        "nothing to do"
+        Status::NothingToDo
     } else if !outcome.failures.is_empty() {
-        "refused"
+        Status::Refused
     } else if refused {
-        "not run"
+        Status::NotRun
     } else {
-        "planned"
+        Status::Planned
     };
     if outcome.is_nothing_to_do() {
         return step;
@@ -256,7 +276,7 @@ fn carry_out(
         outcome.processed,
         &runner.head()?,
     );
-    step.status = "committed";
+    step.status = Status::Committed;
     step.migrated = outcome.items.len();
     let commit = runner.land(&outcome.plan, |_| {
         for item in &outcome.items {
@@ -281,7 +301,7 @@ fn carry_out(
 fn step_for(name: &str, plan: &Plan, processed: usize, head: &Snapshot<'_>) -> Step {
     Step {
         name: name.into(),
-        status: "nothing to do",
+        status: Status::NothingToDo,
         subject: plan.subject.clone(),
         processed,
         migrated: 0,

@@ -18,7 +18,6 @@ use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::formats;
-use crate::repo::Repo;
 use crate::report::Out;
 
 /// What every command gets besides its own arguments.
@@ -83,18 +82,4 @@ pub fn unknown_migration(name: &str) -> anyhow::Error {
         format!("there is no migration called '{name}'"),
         format!("pick one of: {}", crate::migrations::names()),
     )
-}
-
-/// The task-graph globs of `git config workflow.graphs` (separated by spaces or
-/// commas); none by default.
-pub fn graph_globs(repo: &Repo) -> Result<Vec<String>> {
-    Ok(repo
-        .config_string("workflow.graphs")?
-        .map(|v| {
-            v.split([' ', ','])
-                .filter(|g| !g.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default())
 }

@@ -10,7 +10,7 @@ use super::Ctx;
 use super::runner::Runner;
 use crate::dialects::ccw;
 use crate::dialects::ccw::complete::{self, CompletionInput};
-use crate::dialects::ccw::sessions::{self, Listed};
+use crate::dialects::ccw::sessions::{self, Listed, State};
 use crate::error;
 use crate::repo::Repo;
 use crate::report::{self, ActionLine};
@@ -111,11 +111,11 @@ fn list(ctx: &Ctx) -> Result<()> {
 
 fn describe(s: &Listed) -> String {
     let place = match s.state {
-        "active" if s.path.starts_with(ccw::ACTIVE_DIR) => {
+        State::Active if s.path.starts_with(ccw::ACTIVE_DIR) => {
             "active (in active/, CCW's next layout)".to_string()
         }
-        "old layout" => "active, old layout (`git workflow migrate` moves it)".to_string(),
-        state => state.to_string(),
+        State::OldLayout => "active, old layout (`git workflow migrate` moves it)".to_string(),
+        state => state.words().to_string(),
     };
     let mut line = format!(
         "{:<40} {place:<12} {:<10} tasks {}/{}",

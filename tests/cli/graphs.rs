@@ -532,6 +532,24 @@ fn the_hook_stops_an_invalid_graph_matching_workflow_graphs() {
     assert!(run.stdout.contains("no layout problems"));
 }
 
+#[test]
+fn a_graphs_setting_that_is_not_a_glob_is_refused_by_name() {
+    let repo = TestRepo::with_commit();
+    repo.git(&["config", "workflow.graphs", "graphs/*.yaml, graphs/[broken"]);
+    let run = repo.wf(&["check", "--all"]).expect(1);
+    assert!(
+        run.stderr
+            .contains("git config workflow.graphs: 'graphs/[broken' is not a glob"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: set it to globs"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// Runs `graph plan` on `yaml` with `args` and returns the JSON simulation.
 fn plan(yaml: &str, args: &[&str]) -> Value {
     let repo = TestRepo::new();

@@ -108,8 +108,8 @@ fn folder_names(repo: &Repo, dir: &str) -> Vec<String> {
 pub struct Listed {
     /// `WFS-…`.
     pub session_id: String,
-    /// `active`, `archived`, `old layout` or `archived, old layout`.
-    pub state: &'static str,
+    /// Where it is in its life, by the folder it is in.
+    pub state: State,
     /// The folder it is in.
     pub path: String,
     /// `status` from its `workflow-session.json`.
@@ -123,13 +123,48 @@ pub struct Listed {
     pub also_at: Vec<String>,
 }
 
+/// Where a session is in its life, by the folder it is in; `--json` and `list`
+/// print it in these words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum State {
+    /// In `sessions/` or `active/`.
+    #[serde(rename = "active")]
+    Active,
+    /// Directly in `.workflow/`, the old layout (active there).
+    #[serde(rename = "old layout")]
+    OldLayout,
+    /// In `archives/`.
+    #[serde(rename = "archived")]
+    Archived,
+    /// In the old `.archives/`.
+    #[serde(rename = "archived, old layout")]
+    ArchivedOldLayout,
+}
+
+impl State {
+    /// The words `session list` prints.
+    pub fn words(self) -> &'static str {
+        match self {
+            State::Active => "active",
+            State::OldLayout => "old layout",
+            State::Archived => "archived",
+            State::ArchivedOldLayout => "archived, old layout",
+        }
+    }
+
+    /// Whether the session was archived (in either layout).
+    pub fn is_archived(self) -> bool {
+        matches!(self, State::Archived | State::ArchivedOldLayout)
+    }
+}
+
 /// The folders sessions live in, with the state a session there is in.
-const PLACES: &[(&str, &str)] = &[
-    (ccw::SESSIONS_DIR, "active"),
-    (ccw::ACTIVE_DIR, "active"),
-    (layout::WORKFLOW_DIR, "old layout"),
-    (ccw::ARCHIVES_DIR, "archived"),
-    (ccw::LEGACY_ARCHIVES_DIR, "archived, old layout"),
+const PLACES: &[(&str, State)] = &[
+    (ccw::SESSIONS_DIR, State::Active),
+    (ccw::ACTIVE_DIR, State::Active),
+    (layout::WORKFLOW_DIR, State::OldLayout),
+    (ccw::ARCHIVES_DIR, State::Archived),
+    (ccw::LEGACY_ARCHIVES_DIR, State::ArchivedOldLayout),
 ];
 
 /// Every session in the work tree: active ones in `sessions/` and `active/`, the old
@@ -150,7 +185,7 @@ pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
             let tasks = task_statuses(&full.join(ccw::TASK_DIR));
             found.push(Listed {
                 session_id: name,
-                state,
+                state: *state,
                 tasks_done: tasks
                     .iter()
                     .filter(|s| s.as_deref() == Some("completed"))
@@ -217,8 +252,8 @@ pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
         .filter(|s| s.session_id.eq_ignore_ascii_case(&id))
         .collect();
     match places.as_slice() {
-        [one] if one.state == "active" => Ok(one.path.trim_end_matches('/').to_string()),
-        [one] if one.state == "old layout" => Err(error::refused(
+        [one] if one.state == State::Active => Ok(one.path.trim_end_matches('/').to_string()),
+        [one] if one.state == State::OldLayout => Err(error::refused(
             format!("{id} is in the old layout ({})", one.path),
             "run `git workflow migrate` first, then complete it",
         )),
@@ -236,7 +271,7 @@ pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
 
 /// The only active session's id, or why there is not exactly one.
 fn only_active(found: &[Listed]) -> Result<String> {
-    let active: Vec<&Listed> = found.iter().filter(|s| s.state == "active").collect();
+    let active: Vec<&Listed> = found.iter().filter(|s| s.state == State::Active).collect();
     match active.as_slice() {
         [one] => Ok(one.session_id.clone()),
         [] => Err(error::refused(
@@ -260,7 +295,7 @@ fn only_active(found: &[Listed]) -> Result<String> {
 /// The refusal for an id found in several folders, naming each.
 fn in_two_places(id: &str, places: &[&Listed]) -> anyhow::Error {
     let paths: Vec<&str> = places.iter().map(|s| s.path.as_str()).collect();
-    let archived = places.iter().any(|s| s.state.starts_with("archived"));
+    let archived = places.iter().any(|s| s.state.is_archived());
     let why = if archived {
         "an earlier archival stopped half-way, or the id was used again"
     } else {
