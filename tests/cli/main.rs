@@ -15,6 +15,7 @@ mod migrate;
 mod recovery;
 mod refusals;
 mod rollback;
+mod snapshots;
 mod status_log;
 mod support;
 mod tasks;
