@@ -39,6 +39,7 @@ mod worktree;
 pub use diff::{ChangedFile, ChangedPath};
 pub use error::GitError;
 pub use folder::FolderContents;
+pub use index::{StagedEntry, round_trip as index_round_trip};
 pub use log::CommitInfo;
 pub use object::hash_blob;
 pub use reference::Head;

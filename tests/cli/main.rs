@@ -11,6 +11,7 @@ mod faults;
 mod graphs;
 mod hooks;
 mod hostile;
+mod index;
 mod migrate;
 mod recovery;
 mod refusals;

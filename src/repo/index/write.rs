@@ -23,9 +23,21 @@ impl IndexFile {
     pub fn write_spliced(
         self,
         removed: &BTreeSet<Vec<u8>>,
-        mut added: Vec<NewEntry>,
+        added: Vec<NewEntry>,
         primed: Option<CacheNode>,
     ) -> Result<()> {
+        let out = self.spliced(removed, added, primed);
+        write_locked(&self.path, &out)
+    }
+
+    /// The bytes of the index with `removed` dropped and `added` put in (see
+    /// [`IndexFile::write_spliced`]), checksum included.
+    pub fn spliced(
+        &self,
+        removed: &BTreeSet<Vec<u8>>,
+        mut added: Vec<NewEntry>,
+        primed: Option<CacheNode>,
+    ) -> Vec<u8> {
         added.sort_by(|a, b| a.path.cmp(&b.path));
         let replaced: BTreeSet<&[u8]> = added.iter().map(|e| e.path.as_slice()).collect();
         let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 96);
@@ -70,7 +82,7 @@ impl IndexFile {
         }
         let digest = sha1_smol::Sha1::from(&out).digest().bytes();
         out.extend_from_slice(&digest);
-        write_locked(&self.path, &out)
+        out
     }
 }
 
