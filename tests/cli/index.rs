@@ -105,4 +105,10 @@ fn bytes_that_are_no_index_are_refused_without_a_panic() {
     assert!(index_round_trip(real[..half].to_vec()).is_none());
     real[20] ^= 0xff;
     let _ = index_round_trip(real);
+    let mut huge = b"DIRC\0\0\0\x02\x44\x52\xe0\xe0".to_vec();
+    huge.extend([0u8; 64]);
+    assert!(
+        index_round_trip(huge).is_none(),
+        "a count the file cannot hold (found by the fuzz target: it allocated for 1.1 billion entries)"
+    );
 }

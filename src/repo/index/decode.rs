@@ -16,7 +16,7 @@ pub(super) fn parse(path: &Path, bytes: Vec<u8>) -> Option<IndexFile> {
     }
     let count = u32::from_be_bytes(bytes[8..12].try_into().ok()?) as usize;
     let end = bytes.len() - HASH_LEN;
-    if end > u32::MAX as usize {
+    if end > u32::MAX as usize || count > (end - 12) / ENTRY_FIXED {
         return None;
     }
     let mut entries = Vec::with_capacity(count);
@@ -73,7 +73,19 @@ pub(super) fn entry_span(bytes: &[u8], at: usize) -> Option<Span> {
     })
 }
 
+/// The deepest cache tree read: deeper than any path git can check out.
+const MAX_DEPTH: usize = 4096;
+
+/// One cache-tree node and its subtrees, from `at`; `None` for anything malformed,
+/// a count the data cannot hold, or nesting deeper than [`MAX_DEPTH`].
 pub(super) fn read_node(data: &[u8], at: &mut usize) -> Option<CacheNode> {
+    read_node_at(data, at, 0)
+}
+
+fn read_node_at(data: &[u8], at: &mut usize, depth: usize) -> Option<CacheNode> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
     let name_end = *at + data.get(*at..)?.iter().position(|&b| b == 0)?;
     let name = data[*at..name_end].to_vec();
     *at = name_end + 1;
@@ -90,9 +102,9 @@ pub(super) fn read_node(data: &[u8], at: &mut usize) -> Option<CacheNode> {
     } else {
         None
     };
-    let mut children = Vec::with_capacity(subtrees);
+    let mut children = Vec::with_capacity(subtrees.min(data.len().saturating_sub(*at) / 4));
     for _ in 0..subtrees {
-        children.push(read_node(data, at)?);
+        children.push(read_node_at(data, at, depth + 1)?);
     }
     Some(CacheNode {
         name,
