@@ -1,56 +1,18 @@
-//! `git workflow session start|list|complete`: Claude-Code-Workflow sessions
-//! (SPEC §1.3, §4.2).
+//! `git workflow session complete [ID]`: archive a session as one commit (SPEC §4.2),
+//! on top of a record of its folder when it holds uncommitted work.
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::Value;
 use std::path::PathBuf;
 
-use super::Ctx;
-use super::runner::Runner;
-use crate::dialects::ccw;
+use crate::commands::Ctx;
+use crate::commands::runner::Runner;
 use crate::dialects::ccw::complete::{self, CompletionInput};
-use crate::dialects::ccw::sessions::{self, Listed, State};
+use crate::dialects::ccw::files;
+use crate::dialects::ccw::sessions;
 use crate::error;
-use crate::repo::Repo;
 use crate::report::{self, ActionLine};
-
-/// Arguments of `session`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// What to do with sessions.
-    #[command(subcommand)]
-    pub action: Action,
-}
-
-/// The session subcommands.
-#[derive(Debug, clap::Subcommand)]
-pub enum Action {
-    /// Create .workflow/sessions/WFS-<slug>/ for new work (writes files, commits nothing).
-    Start {
-        /// What the session is for; its slug names the session.
-        description: String,
-    },
-    /// List active, old-layout and archived sessions with task progress.
-    List,
-    /// Archive a session as one commit: archive folder, manifest entry, project.json feature.
-    Complete {
-        /// The session (WFS-…); by default the only active one.
-        id: Option<String>,
-        /// Also print the metrics, the feature and the lessons.
-        #[arg(long)]
-        detailed: bool,
-        /// Lessons learned: a YAML or JSON file with successes, challenges, watch_patterns.
-        #[arg(long, value_name = "FILE")]
-        lessons: Option<PathBuf>,
-        /// Print what would be committed, and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Allow the commits on a detached HEAD.
-        #[arg(long)]
-        detach_ok: bool,
-    },
-}
 
 #[derive(Debug, Serialize)]
 struct CompleteReport {
@@ -66,71 +28,8 @@ struct CompleteReport {
     commit: Option<String>,
 }
 
-/// Runs `session`.
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    match args.action {
-        Action::Start { description } => start(&description, ctx),
-        Action::List => list(ctx),
-        Action::Complete {
-            id,
-            detailed,
-            lessons,
-            dry_run,
-            detach_ok,
-        } => complete(id.as_deref(), detailed, lessons, (dry_run, detach_ok), ctx),
-    }
-}
-
-fn start(description: &str, ctx: &Ctx) -> Result<()> {
-    let repo = Repo::discover()?;
-    let started = sessions::start(&repo, description, &ctx.now)?;
-    ctx.out.line(format!(
-        "started {} in {}",
-        started.session_id, started.path
-    ));
-    if started.created_project {
-        ctx.out.line(format!("created {}", ccw::PROJECT_JSON));
-    }
-    ctx.out.json(&started);
-    Ok(())
-}
-
-fn list(ctx: &Ctx) -> Result<()> {
-    let repo = Repo::discover()?;
-    let found = sessions::list(&repo)?;
-    if found.is_empty() {
-        ctx.out
-            .line("no sessions (`git workflow session start <description>` begins one)");
-    }
-    for s in &found {
-        ctx.out.line(describe(s));
-    }
-    ctx.out.json(&found);
-    Ok(())
-}
-
-fn describe(s: &Listed) -> String {
-    let place = match s.state {
-        State::Active if s.path.starts_with(ccw::ACTIVE_DIR) => {
-            "active (in active/, CCW's next layout)".to_string()
-        }
-        State::OldLayout => "active, old layout (`git workflow migrate` moves it)".to_string(),
-        state => state.words().to_string(),
-    };
-    let mut line = format!(
-        "{:<40} {place:<12} {:<10} tasks {}/{}",
-        s.session_id,
-        s.status.as_deref().unwrap_or("-"),
-        s.tasks_done,
-        s.tasks_total
-    );
-    if !s.also_at.is_empty() {
-        line.push_str(&format!("  (also at {})", s.also_at.join(", ")));
-    }
-    line
-}
-
-fn complete(
+/// Runs `session complete`.
+pub(super) fn run(
     id: Option<&str>,
     detailed: bool,
     lessons: Option<PathBuf>,
@@ -209,11 +108,11 @@ fn complete(
 /// `--lessons FILE`, read before anything else so a bad file changes nothing.
 fn read_lessons(path: Option<PathBuf>) -> Result<Value> {
     let Some(path) = path else {
-        return ccw::files::read_lessons(b"{}");
+        return files::read_lessons(b"{}");
     };
     let bytes =
         std::fs::read(&path).with_context(|| format!("reading --lessons {}", path.display()))?;
-    ccw::files::read_lessons(&bytes).map_err(|e| {
+    files::read_lessons(&bytes).map_err(|e| {
         error::refused(
             format!("--lessons {}: {e}", path.display()),
             "give successes, challenges and watch_patterns as lists of strings (YAML or JSON)",
