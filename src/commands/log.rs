@@ -37,7 +37,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         .map(|op| Entry {
             commit: op.id.to_string(),
             date: formats::timestamp(op.time),
-            operation: op.operation,
+            operation: op.operation.to_string(),
             subject: op.subject,
             trailers: op.trailers,
             reverts: op.reverts.map(|id| id.to_string()),

@@ -10,13 +10,56 @@ use crate::repo::{Oid, Repo};
 pub const OPERATION: &str = "Workflow-Operation";
 /// The trailer a rollback carries: the full hash of the commit it reverts.
 pub const REVERTS: &str = "Workflow-Reverts";
-/// The operation name of a rollback.
-pub const ROLLBACK: &str = "rollback";
-/// The operation name of the commit that records a session as it stands before it
-/// is archived; undoing one un-tracks its files and leaves them in the work tree.
-pub const RECORD: &str = "record";
-/// The operation name of a session's completion.
-pub const COMPLETE: &str = "complete";
+/// What an operation commit did, as its `Workflow-Operation` trailer names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Kind {
+    /// A migration (SPEC §3), the graph migration included.
+    #[default]
+    Migrate,
+    /// `.workflow/` committed as it was (`migrate --adopt`).
+    Adopt,
+    /// A session archived (SPEC §4.2).
+    Complete,
+    /// A session folder recorded as it stands before it is archived; undoing one
+    /// un-tracks its files and leaves them in the work tree.
+    Record,
+    /// A rollback of another operation.
+    Rollback,
+    /// A name this version does not know (a later one wrote it).
+    Other(String),
+}
+
+impl Kind {
+    /// The trailer's value for this kind.
+    pub fn name(&self) -> &str {
+        match self {
+            Kind::Migrate => "migrate",
+            Kind::Adopt => "adopt",
+            Kind::Complete => "complete",
+            Kind::Record => "record",
+            Kind::Rollback => "rollback",
+            Kind::Other(name) => name,
+        }
+    }
+
+    /// The kind a trailer's value names.
+    pub fn from_name(name: &str) -> Self {
+        match name {
+            "migrate" => Kind::Migrate,
+            "adopt" => Kind::Adopt,
+            "complete" => Kind::Complete,
+            "record" => Kind::Record,
+            "rollback" => Kind::Rollback,
+            other => Kind::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
 /// The trailer naming the CCW session an operation archived or recorded.
 pub const SESSION: &str = "Workflow-Session";
 /// The trailer a completion carries: the folder the session was archived from, so
@@ -35,7 +78,7 @@ pub struct Operation {
     /// The commit subject.
     pub subject: String,
     /// `migrate`, `adopt`, `complete`, `rollback`, …
-    pub operation: String,
+    pub operation: Kind,
     /// All its trailers, in order.
     pub trailers: Vec<(String, String)>,
     /// For a rollback, the commit it reverts.
@@ -47,7 +90,7 @@ pub struct Operation {
 impl Operation {
     /// Whether this operation is a rollback of another.
     pub fn is_rollback(&self) -> bool {
-        self.operation == ROLLBACK
+        self.operation == Kind::Rollback
     }
 }
 
@@ -71,7 +114,7 @@ pub fn read(repo: &Repo) -> Result<Vec<Operation>> {
                 id: c.id,
                 parents: c.parents.len(),
                 time: c.time,
-                operation: value(OPERATION).unwrap_or_default(),
+                operation: Kind::from_name(value(OPERATION).unwrap_or_default().trim()),
                 reverts: value(REVERTS).and_then(|v| Oid::from_str(v.trim()).ok()),
                 rolled_back_by: None,
                 subject: c.subject,

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 
+use super::history::Kind;
 use super::{Clean, Plan, Tree};
 
 /// A migration as the registry lists it.
@@ -53,7 +54,7 @@ impl Outcome {
     pub fn for_migration(name: &str) -> Self {
         Self {
             plan: Plan {
-                operation: "migrate".into(),
+                operation: Kind::Migrate,
                 trailers: vec![("Workflow-Migration".into(), name.into())],
                 clean: Clean::workflow(),
                 ..Plan::default()

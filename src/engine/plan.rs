@@ -1,6 +1,7 @@
 //! What one operation will do: the [`Plan`] a planner returns, its [`Action`]s, the
 //! paths that must be clean before it is carried out, and its commit message.
 
+use super::history::Kind;
 use crate::layout;
 use crate::repo::Oid;
 
@@ -43,7 +44,7 @@ pub enum Action {
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// The `Workflow-Operation` trailer value: `migrate`, `adopt`, `complete`, ….
-    pub operation: String,
+    pub operation: Kind,
     /// The commit subject, `workflow: …`.
     pub subject: String,
     /// One line per item, for the body (cut to a count past [`MAX_BODY_LINES`]).
@@ -142,7 +143,7 @@ mod tests {
     #[test]
     fn message_puts_trailers_last_and_counts_long_bodies() {
         let mut plan = Plan {
-            operation: "migrate".into(),
+            operation: Kind::Migrate,
             subject: "workflow: migrate x".into(),
             body: vec!["a".into(), "b".into()],
             body_summary: "2 things".into(),

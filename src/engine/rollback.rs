@@ -4,7 +4,7 @@
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
 
-use crate::engine::history::{self, Operation};
+use crate::engine::history::{self, Kind, Operation};
 use crate::engine::{Action, Clean, Plan};
 use crate::error;
 use crate::layout;
@@ -115,7 +115,7 @@ pub fn revert(
     );
     let (index_only, carry) = work_tree_effects(ops, target, moved);
     Plan {
-        operation: history::ROLLBACK.into(),
+        operation: Kind::Rollback,
         index_only,
         carry,
         subject: format!("Revert \"{}\"", target.subject),
@@ -164,7 +164,7 @@ fn work_tree_effects(
         .map(|(from, to)| if undoes { (to, from) } else { (from, to) })
         .into_iter()
         .collect();
-    (root.operation == history::RECORD, carry)
+    (root.operation == Kind::Record, carry)
 }
 
 /// Every path the operation touched must still be as the operation left it.
@@ -229,13 +229,13 @@ mod tests {
     use super::*;
     use crate::engine::MemTree;
 
-    fn operation(kind: &str) -> Operation {
+    fn operation(kind: Kind) -> Operation {
         Operation {
-            id: crate::repo::hash_blob(kind.as_bytes()),
+            id: crate::repo::hash_blob(kind.name().as_bytes()),
             parents: 1,
             time: 0,
             subject: format!("workflow: {kind}"),
-            operation: kind.into(),
+            operation: kind,
             trailers: vec![],
             reverts: None,
             rolled_back_by: None,
@@ -251,7 +251,7 @@ mod tests {
             .with(".workflow/b/a.yml", "a")
             .with("src/x", "x2");
         let (removed, added) = before.changed_files(&after);
-        let op = operation("migrate");
+        let op = operation(Kind::Migrate);
         let plan = revert(&op, &removed, &added, std::slice::from_ref(&op), &|_| None);
         assert_eq!(plan.subject, "Revert \"workflow: migrate\"");
         assert_eq!(plan.clean.paths, [".workflow/", "src/x"]);
@@ -260,7 +260,7 @@ mod tests {
 
     #[test]
     fn undoing_a_record_only_touches_the_index() {
-        let op = operation(history::RECORD);
+        let op = operation(Kind::Record);
         let plan = revert(&op, &[], &[], std::slice::from_ref(&op), &|_| None);
         assert!(plan.index_only);
         assert!(plan.carry.is_empty());

@@ -4,6 +4,7 @@
 //! This is the one planner that reads the work tree, because what it commits is the
 //! work tree.
 
+use crate::engine::history::Kind;
 use crate::engine::{Action, Plan};
 use crate::layout;
 use crate::repo::Repo;
@@ -25,7 +26,7 @@ pub fn plan(repo: &Repo) -> Result<Plan> {
         .collect();
     let n = actions.len();
     Ok(Plan {
-        operation: "adopt".into(),
+        operation: Kind::Adopt,
         subject: format!(
             "workflow: adopt .workflow/ as it is ({n} file{})",
             if n == 1 { "" } else { "s" }

@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use super::migrate::{self, Outcome};
 use crate::engine::Tree;
+use crate::engine::history::Kind;
 use crate::engine::{Action, Clean, Plan};
 use crate::error;
 
@@ -73,7 +74,7 @@ fn commit_plan(files: &[FileMigration], clean: &Clean) -> Option<Plan> {
         return None;
     }
     Some(Plan {
-        operation: "migrate".into(),
+        operation: Kind::Migrate,
         subject: format!(
             "workflow: migrate task graphs to current schema ({} files)",
             migrated.len()

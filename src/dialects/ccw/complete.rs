@@ -9,7 +9,7 @@ use std::fs;
 
 use super::files;
 use crate::dialects::ccw;
-use crate::engine::history::{self, Operation};
+use crate::engine::history::{self, Kind, Operation};
 use crate::engine::{Action, Clean, Plan, Tree};
 use crate::repo::{self, EntryKind, Repo, WorkFile};
 
@@ -103,7 +103,7 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         "lessons": input.lessons,
     });
     let mut plan = Plan {
-        operation: history::COMPLETE.into(),
+        operation: Kind::Complete,
         subject: format!("workflow: complete {session_id}"),
         trailers: vec![
             (history::SESSION.into(), session_id.clone()),
@@ -171,7 +171,7 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
 /// The folder a completion moved whole, `(session folder, archive)`, read from its
 /// trailers: what rolling it back moves back (rollback's `MovedWhole`).
 pub fn moved_whole(op: &Operation) -> Option<(String, String)> {
-    if op.operation != history::COMPLETE {
+    if op.operation != Kind::Complete {
         return None;
     }
     let trailer = |key: &str| {
@@ -225,7 +225,7 @@ fn record(
         return Ok(None);
     }
     Ok(Some(Plan {
-        operation: history::RECORD.into(),
+        operation: Kind::Record,
         subject: format!("workflow: record {session_id} as it stands"),
         body: vec![format!(
             "Commit the {} uncommitted change(s) of {folder}/ before it is archived, so that nothing of it exists only in the work tree.",
