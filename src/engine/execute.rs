@@ -10,7 +10,7 @@ use super::plan::{Action, Plan};
 use super::preflight::Base;
 use crate::error;
 use crate::fault;
-use crate::repo::{self, EntryKind, Oid, Repo, TreeEdit};
+use crate::repo::{self, EntryKind, KeptPack, Oid, Repo, TreeEdit};
 
 /// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
 /// the plan's record commit, when it has one), branch moved only if it still points
@@ -22,13 +22,26 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     }
     refuse_to_overwrite_untracked(repo, base.commit, plan)?;
     refuse_to_carry_into_existing(repo, plan)?;
-    let commit = repo.in_one_pack(base.commit, || {
+    let (commit, kept) = repo.in_one_pack(base.commit, || {
         let parent = match &plan.record {
             Some(record) => commit_plan(repo, base.commit, record)?,
             None => base.commit,
         };
         commit_plan(repo, parent, plan)
     })?;
+    let landed = land(repo, base, plan, commit, &kept);
+    kept.release()?;
+    let journal = landed?;
+    finish(repo, &journal)
+        .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
+    Journal::remove(repo)?;
+    Ok(commit)
+}
+
+/// From the objects to the branch: the journal written, then the compare-and-swap.
+/// The pack stays kept until this returns, whatever it returns: once the branch
+/// names the commit git keeps its objects, and if it never does nothing needs them.
+fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> Result<Journal> {
     fault::point("objects")?;
     let journal = Journal {
         refname: base.refname.clone(),
@@ -40,6 +53,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
         },
         index_only: plan.index_only,
         carry: plan.carry.clone(),
+        keep: Some(kept.path().to_path_buf()),
     };
     journal.write(repo)?;
     if let Err(e) = fault::point("before-ref") {
@@ -57,10 +71,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
             "run the command again: it will plan from the new commit",
         ));
     }
-    finish(repo, &journal)
-        .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
-    Journal::remove(repo)?;
-    Ok(commit)
+    Ok(journal)
 }
 
 /// One plan's commit on `parent`.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use crate::error;
 use crate::fault;
 use crate::layout;
-use crate::repo::{Oid, Repo};
+use crate::repo::{self, Oid, Repo};
 
 /// What the journal says happened to an operation interrupted before it finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,8 @@ pub(super) struct Journal {
     pub(super) record: Option<Oid>,
     pub(super) index_only: bool,
     pub(super) carry: Vec<(String, String)>,
+    /// The `.keep` of the operation's pack, released by recovery after a crash.
+    pub(super) keep: Option<PathBuf>,
 }
 
 impl Journal {
@@ -59,6 +61,9 @@ impl Journal {
         }
         for (from, to) in &self.carry {
             text.push_str(&format!("carry {from}\t{to}\n"));
+        }
+        if let Some(keep) = &self.keep {
+            text.push_str(&format!("keep {}\n", keep.display()));
         }
         let mut file = fs::File::create(&tmp)
             .with_context(|| format!("writing the journal {}", tmp.display()))?;
@@ -99,6 +104,7 @@ impl Journal {
             record: value("record").map(Oid::from_str).transpose()?,
             index_only: text.lines().any(|l| l == "index-only"),
             carry,
+            keep: value("keep").map(PathBuf::from),
         }))
     }
 
@@ -158,9 +164,13 @@ pub(super) fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
 
 /// Finishes (commit landed) or drops (it did not) an operation left in the journal.
 pub(super) fn recover(repo: &Repo) -> Result<Option<Recovery>> {
+    repo.release_stale_keeps()?;
     let Some(journal) = Journal::read(repo)? else {
         return Ok(None);
     };
+    if let Some(keep) = &journal.keep {
+        repo::release_keep(keep)?;
+    }
     let now = repo.ref_target(&journal.refname)?;
     let recovery = if now == Some(journal.new) {
         let paths = finish(repo, &journal)?;

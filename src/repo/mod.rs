@@ -41,7 +41,7 @@ pub use error::GitError;
 pub use folder::FolderContents;
 pub use index::{StagedEntry, round_trip as index_round_trip};
 pub use log::CommitInfo;
-pub use object::hash_blob;
+pub use object::{KeptPack, hash_blob, release_keep};
 pub use reference::Head;
 pub use status::{IndexState, LocalChange};
 pub use tree::{Entry, EntryKind, Snapshot, TreeEdit};

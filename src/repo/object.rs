@@ -1,9 +1,11 @@
 //! Objects: blobs written and hashed, and every object of an operation stored as one
 //! pack.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use git2::ObjectType;
+use std::fs;
 use std::io::Write;
+use std::path::PathBuf;
 
 use super::{Oid, Repo, pack};
 
@@ -44,15 +46,25 @@ impl Repo {
     ///
     /// `write` may make a chain of commits on `base` (a record, then the operation):
     /// every commit back to `base` goes into the pack.
-    pub fn in_one_pack(&self, base: Oid, write: impl FnOnce() -> Result<Oid>) -> Result<Oid> {
+    ///
+    /// No ref names those objects yet, so a `git repack -ad` or `git gc` running
+    /// beside us (IDEs and `git maintenance` start them on their own) would delete
+    /// the pack as unreachable: it gets a `.keep` file before it is visible, as
+    /// receive-pack's incoming packs do, and the caller releases it once a ref names
+    /// the commit.
+    pub fn in_one_pack(
+        &self,
+        base: Oid,
+        write: impl FnOnce() -> Result<Oid>,
+    ) -> Result<(Oid, KeptPack)> {
         let odb = self.git.odb()?;
         let priority = self.next_pack_priority.get();
         self.next_pack_priority.set(priority + 1);
         let mempack = odb.add_new_mempack_backend(priority)?;
         self.new_blobs.replace(Some(Vec::new()));
         let result = write().and_then(|commit| {
-            self.store_as_pack(&odb, base, commit)?;
-            Ok(commit)
+            let kept = self.store_as_pack(&odb, base, commit)?;
+            Ok((commit, kept))
         });
         self.new_blobs.replace(None);
         mempack.reset()?;
@@ -62,7 +74,7 @@ impl Repo {
 
     /// Writes the commits from `base` (excluded) to `tip`, their new trees and the
     /// blobs written for them into one pack.
-    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, tip: Oid) -> Result<()> {
+    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, tip: Oid) -> Result<KeptPack> {
         let mut ids = self.new_blobs.borrow().clone().unwrap_or_default();
         let mut commit = tip;
         while commit != base {
@@ -93,10 +105,38 @@ impl Repo {
             };
             pack.add(kind, object.data())?;
         }
-        let mut writer = odb.packwriter()?;
-        writer.write_all(&pack.finish())?;
-        writer.commit()?;
-        Ok(())
+        self.install_kept(&pack.finish())
+    }
+
+    /// Indexes the pack in a folder of its own, writes its `.keep`, then moves the
+    /// pack and its index into `objects/pack/`: a repack that lists the packs sees
+    /// either no pack yet or a kept one.
+    fn install_kept(&self, bytes: &[u8]) -> Result<KeptPack> {
+        let packs = self.objects_dir().join("pack");
+        let staging = tempfile::Builder::new()
+            .prefix("tmp_git-workflow_")
+            .tempdir_in(&packs)
+            .with_context(|| format!("creating a folder in {}", packs.display()))?;
+        let mut indexer = git2::Indexer::new(None, staging.path(), 0, false)?;
+        indexer.write_all(bytes)?;
+        let name = indexer.commit()?;
+        let keep = packs.join(format!("pack-{name}.keep"));
+        fs::write(&keep, format!("git-workflow {}\n", std::process::id()))
+            .with_context(|| format!("writing {}", keep.display()))?;
+        for ext in ["pack", "idx"] {
+            let file = format!("pack-{name}.{ext}");
+            fs::rename(staging.path().join(&file), packs.join(&file))
+                .with_context(|| format!("moving {file} into {}", packs.display()))?;
+        }
+        Ok(KeptPack { keep })
+    }
+
+    /// The object store: `GIT_OBJECT_DIRECTORY` when set, as git reads it, else the
+    /// common git dir's `objects/`.
+    fn objects_dir(&self) -> PathBuf {
+        std::env::var_os("GIT_OBJECT_DIRECTORY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.git.commondir().join("objects"))
     }
 
     /// The trees of `new` that differ from `old` at the same path: every tree an
@@ -130,4 +170,66 @@ pub fn hash_blob(bytes: &[u8]) -> Oid {
     hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
     hasher.update(bytes);
     Oid::from_bytes(&hasher.digest().bytes()).expect("a SHA-1 digest is 20 bytes, an Oid's length")
+}
+
+/// The `.keep` file that protects an operation's pack from `git repack`/`git gc`
+/// until a ref names its objects; releasing it leaves the pack to git's care.
+#[derive(Debug)]
+#[must_use = "a kept pack is never repacked until it is released"]
+pub struct KeptPack {
+    keep: PathBuf,
+}
+
+impl KeptPack {
+    /// The `.keep` file, for the journal (recovery releases it after a crash).
+    pub fn path(&self) -> &std::path::Path {
+        &self.keep
+    }
+
+    /// Removes the `.keep` file (it may be gone already).
+    pub fn release(self) -> Result<()> {
+        release_keep(&self.keep)
+    }
+}
+
+/// Removes a `.keep` file this tool wrote; one already gone is fine.
+pub fn release_keep(keep: &std::path::Path) -> Result<()> {
+    match fs::remove_file(keep) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("removing {}", keep.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Repo {
+    /// Removes the `.keep` files this tool wrote for processes that are gone (one
+    /// killed between writing its pack and moving the branch), so that git may
+    /// repack those objects again. A pack kept by a live process is left alone.
+    pub fn release_stale_keeps(&self) -> Result<usize> {
+        let packs = self.objects_dir().join("pack");
+        let Ok(entries) = fs::read_dir(&packs) else {
+            return Ok(0);
+        };
+        let mut released = 0;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "keep") {
+                continue;
+            }
+            let owner = fs::read_to_string(&path).ok().and_then(|text| {
+                text.strip_prefix("git-workflow ")?
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+            });
+            if let Some(pid) = owner
+                && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            {
+                release_keep(&path)?;
+                released += 1;
+            }
+        }
+        Ok(released)
+    }
 }

@@ -105,3 +105,54 @@ fn completions_of_one_session_at_once_archive_it_exactly_once() {
         assert_eq!(repo.status(), "", "round {round}");
     }
 }
+
+/// SPEC §5.1: with `git repack -ad` running beside it (as IDEs and `git
+/// maintenance` start it), an operation never moves the branch to objects the
+/// repack deleted; git's own commits survive the same loop.
+#[test]
+fn migrate_and_rollback_survive_a_repack_loop_beside_them() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let repacker = {
+        let (path, home, stop) = (repo.path(), repo.home(), stop.clone());
+        std::thread::spawn(move || {
+            let mut repacks = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut git = hermetic("git", &home);
+                git.current_dir(&path).args(["repack", "-a", "-d", "-q"]);
+                git.output().unwrap();
+                repacks += 1;
+            }
+            repacks
+        })
+    };
+    for round in 0..40 {
+        for args in [&["migrate", "-q"][..], &["rollback", "-q"][..]] {
+            let run = repo.wf(args);
+            assert_eq!(run.code, Some(0), "round {round} {args:?}: {}", run.stderr);
+            let fsck = repo.git_run(&["fsck", "--connectivity-only", "--no-progress"]);
+            assert_eq!(
+                fsck.code,
+                Some(0),
+                "round {round} {args:?}: {}",
+                fsck.stderr
+            );
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(repacker.join().unwrap() > 0, "the repack loop ran");
+    repo.git(&["fsck", "--full", "--no-progress"]);
+    assert_eq!(repo.status(), "");
+    let left: Vec<String> = std::fs::read_dir(repo.path().join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".keep") || n.starts_with("tmp_git-workflow"))
+        .collect();
+    assert!(left.is_empty(), "every .keep released: {left:?}");
+    assert_eq!(
+        repo.git(&["rev-list", "--count", "HEAD"]).trim(),
+        "82",
+        "every operation is in the history"
+    );
+}

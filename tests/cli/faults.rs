@@ -183,6 +183,37 @@ fn an_operation_left_at_the_old_commit_runs_again_cleanly() {
     }
 }
 
+/// The `.keep` files in the object store (a pack git must not repack yet).
+fn keeps(repo: &TestRepo) -> Vec<String> {
+    std::fs::read_dir(repo.path().join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".keep"))
+        .collect()
+}
+
+#[test]
+fn a_pack_kept_by_a_killed_run_is_released_by_the_next_one() {
+    for point in ["objects", "before-ref", "after-ref"] {
+        let repo = flat();
+        let run = repo.wf_with(
+            &["migrate"],
+            &[("GIT_WORKFLOW_FAULT", &format!("{point}:kill"))],
+        );
+        assert_ne!(run.code, Some(0));
+        if point == "after-ref" {
+            assert!(keeps(&repo).is_empty(), "released once the branch moved");
+        } else {
+            assert_eq!(keeps(&repo).len(), 1, "{point}: the pack is kept");
+        }
+        repo.wf(&["migrate"]).expect(0);
+        assert!(keeps(&repo).is_empty(), "{point}: {:?}", keeps(&repo));
+        repo.git(&["repack", "-a", "-d", "-q"]);
+        repo.git(&["fsck", "--full", "--no-progress"]);
+        assert_eq!(repo.status(), "");
+    }
+}
+
 #[test]
 fn a_full_disk_after_the_commit_keeps_the_journal_and_says_how_to_finish() {
     let repo = flat();
