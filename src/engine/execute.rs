@@ -22,6 +22,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     }
     refuse_to_overwrite_untracked(repo, base.commit, plan)?;
     refuse_to_carry_into_existing(repo, plan)?;
+    let mut index_lock = repo.lock_index()?;
     let (commit, kept) = repo.in_one_pack(base.commit, || {
         let parent = match &plan.record {
             Some(record) => commit_plan(repo, base.commit, record)?,
@@ -32,7 +33,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     let landed = land(repo, base, plan, commit, &kept);
     kept.release()?;
     let journal = landed?;
-    finish(repo, &journal)
+    finish(repo, &journal, &mut index_lock)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
     Ok(commit)

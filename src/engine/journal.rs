@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use crate::error;
 use crate::fault;
 use crate::layout;
-use crate::repo::{self, Oid, Repo};
+use crate::repo::{self, IndexLock, Oid, Repo};
 
 /// What the journal says happened to an operation interrupted before it finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,12 +119,14 @@ impl Journal {
 /// Everything after the branch moved: the record into the index, the commit into the
 /// work tree and index, the leftovers of moved folders carried. Interrupted here, the
 /// journal lets the next command do it again; returns how many paths it touched.
-pub(super) fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
+/// `lock` is `index.lock`, held from before the commit point until the index is
+/// written, as `git commit` holds it.
+pub(super) fn finish(repo: &Repo, journal: &Journal, lock: &mut IndexLock) -> Result<usize> {
     fault::point("after-ref")?;
     let mut paths = 0;
     let from = match journal.record {
         Some(record) => {
-            paths += repo.stage(journal.old, record)?;
+            paths += repo.stage(journal.old, record, lock)?;
             record
         }
         None => journal.old,
@@ -135,9 +137,9 @@ pub(super) fn finish(repo: &Repo, journal: &Journal) -> Result<usize> {
         .map(|(from, _)| from.as_str())
         .collect();
     paths += if journal.index_only {
-        repo.stage(from, journal.new)?
+        repo.stage(from, journal.new, lock)?
     } else {
-        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR)?
+        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR, lock)?
     };
     for (from, to) in &journal.carry {
         let kept = repo.carry_leftovers(from, to)?;
@@ -173,7 +175,7 @@ pub(super) fn recover(repo: &Repo) -> Result<Option<Recovery>> {
     }
     let now = repo.ref_target(&journal.refname)?;
     let recovery = if now == Some(journal.new) {
-        let paths = finish(repo, &journal)?;
+        let paths = finish(repo, &journal, &mut repo.lock_index()?)?;
         Recovery::Finished {
             commit: journal.new,
             paths,

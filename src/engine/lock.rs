@@ -64,6 +64,7 @@ impl Guard {
 /// operation if the journal names one, taking the lock only then, so that a read
 /// leaves the git dir exactly as it found it.
 pub fn finish_interrupted(repo: &Repo) -> Result<Option<Recovery>> {
+    repo.release_stale_index_lock()?;
     if !journal_path(repo).exists() {
         return Ok(None);
     }

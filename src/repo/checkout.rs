@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use super::diff::ChangedFile;
 use super::index;
 use super::index_update::{IndexUpdate, new_entry, unstatted_entry};
-use super::{Oid, Repo, folder_prefix};
+use super::{IndexLock, Oid, Repo, folder_prefix};
 use crate::fault;
 
 impl Repo {
@@ -28,7 +28,14 @@ impl Repo {
     /// `clean` is a top-level folder the caller checked had no local change before
     /// the operation: when every touched path lies in it, the index then holds
     /// exactly the new commit's tree there, and its cache-tree node is written valid.
-    pub fn materialise(&self, old: Oid, new: Oid, swept: &[&str], clean: &str) -> Result<usize> {
+    pub fn materialise(
+        &self,
+        old: Oid,
+        new: Oid,
+        swept: &[&str],
+        clean: &str,
+        lock: &mut IndexLock,
+    ) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
         let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let mut renamed_from = std::collections::HashSet::new();
@@ -72,7 +79,7 @@ impl Repo {
         for dir in swept {
             dropped.extend(staged.paths_under(&folder_prefix(dir)));
         }
-        staged.update(&dropped, entries, primed)?;
+        staged.update(&dropped, entries, primed, lock)?;
         fault::point("index")?;
         Ok(removed.len() + added.len())
     }
@@ -81,7 +88,7 @@ impl Repo {
     /// differ, leaving the work tree alone (what `git add` and `git rm --cached` do).
     /// A work-tree file that holds exactly the new blob gets its stat data, so git
     /// sees it clean; any other gets none, so git compares it before trusting it.
-    pub fn stage(&self, old: Oid, new: Oid) -> Result<usize> {
+    pub fn stage(&self, old: Oid, new: Oid, lock: &mut IndexLock) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
         let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let mut entries = Vec::with_capacity(added.len());
@@ -97,7 +104,7 @@ impl Repo {
         }
         fault::point("index")?;
         let dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
-        staged.update(&dropped, entries, None)?;
+        staged.update(&dropped, entries, None, lock)?;
         Ok(removed.len() + added.len())
     }
 

@@ -63,7 +63,14 @@ pub enum GitError {
     },
     /// No author or committer identity is configured.
     NoIdentity,
-    /// `index.lock` exists: another git process holds the index.
+    /// `index.lock` exists before the operation starts: another git process holds
+    /// the index, and nothing was changed.
+    IndexBusy {
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// `index.lock` was taken by another process between two of our writes, after
+    /// the commit: the journal finishes the rest.
     IndexLocked {
         /// The lock file.
         lock: PathBuf,
@@ -100,6 +107,11 @@ impl fmt::Display for GitError {
             Self::NoIdentity => {
                 f.write_str("git does not know who you are: user.name or user.email is not set")
             }
+            Self::IndexBusy { lock } => write!(
+                f,
+                "{} exists: another git process seems to be running in this repository",
+                lock.display()
+            ),
             Self::IndexLocked { lock } => write!(
                 f,
                 "{} exists: another git process seems to be running in this repository",

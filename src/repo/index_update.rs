@@ -8,7 +8,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::diff::ChangedFile;
-use super::{GitError, Oid, index};
+use super::{GitError, IndexLock, Oid, index};
 
 /// The index as materialising updates it: spliced in one pass when its format allows
 /// (see `index.rs`), through libgit2 otherwise.
@@ -57,17 +57,19 @@ impl IndexUpdate {
         }
     }
 
-    /// Drops the removed paths, puts in the new entries, writes the index.
+    /// Drops the removed paths, puts in the new entries, writes the index through
+    /// the held lock.
     pub(super) fn update(
         self,
         removed: &[String],
         added: Vec<index::NewEntry>,
         primed: Option<index::CacheNode>,
+        lock: &mut IndexLock,
     ) -> Result<()> {
         match self {
             Self::Spliced(file) => {
                 let removed = removed.iter().map(|p| p.as_bytes().to_vec()).collect();
-                file.write_spliced(&removed, added, primed)
+                lock.replace(&file.spliced(&removed, added, primed))
             }
             Self::Libgit2(mut index) => {
                 for path in removed {
@@ -76,7 +78,7 @@ impl IndexUpdate {
                 for entry in &added {
                     index.add(&git_entry(entry)?)?;
                 }
-                index.write().context("writing the index")
+                lock.released_for(|| index.write().context("writing the index"))
             }
         }
     }

@@ -257,9 +257,15 @@ fn a_commit_made_by_git_while_planning_makes_the_run_fail_cleanly() {
     while !repo.path().join(".git/git-workflow.journal").exists() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    repo.write("README.md", "a commit of someone else\n");
-    repo.git(&["commit", "-q", "-a", "-m", "meanwhile"]);
-    let theirs = repo.rev("HEAD");
+    // git commit would wait for our index.lock, as for any git process; a commit
+    // made without the index (a server-side merge, another worktree's plumbing)
+    // still moves the branch.
+    let tree = repo.rev("HEAD^{tree}");
+    let theirs = repo
+        .git(&["commit-tree", &tree, "-p", "HEAD", "-m", "meanwhile"])
+        .trim()
+        .to_string();
+    repo.git(&["update-ref", "refs/heads/main", &theirs]);
     std::fs::write(&go, "").unwrap();
     let out = runner.join().unwrap();
     assert_eq!(

@@ -234,6 +234,33 @@ fn every_mutating_command_refuses_a_detached_head_unless_allowed() {
 }
 
 #[test]
+fn an_index_another_git_process_holds_is_refused_before_anything_changes_as_git_does() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let lock = repo.path().join(".git/index.lock");
+    std::fs::write(&lock, "").unwrap();
+    let before = repo.rev("HEAD");
+    let git = repo.git_run(&["commit", "--allow-empty", "-q", "-m", "git itself"]);
+    assert_ne!(git.code, Some(0), "git refuses too");
+    assert!(git.stderr.contains("index.lock"), "{}", git.stderr);
+    let stderr = refuses(
+        &repo,
+        &["migrate"],
+        1,
+        &[
+            "index.lock exists: another git process",
+            "wait for it to finish",
+        ],
+    );
+    assert!(stderr.contains(&lock.display().to_string()), "{stderr}");
+    assert_eq!(repo.rev("HEAD"), before, "no commit");
+    std::fs::remove_file(&lock).unwrap();
+    repo.wf(&["migrate"]).expect(0);
+    assert!(!lock.exists(), "the lock is released");
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
 fn a_flat_file_beside_its_folder_refuses_everything_and_names_both() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();

@@ -1,12 +1,10 @@
 //! Reading an index file: the entries' spans, the extensions, the cache tree.
 
-use std::path::Path;
-
 use super::{CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, IndexFile, Span};
 
 /// Parses the header, every entry and the extensions; `None` for anything this
 /// module does not write back faithfully.
-pub(super) fn parse(path: &Path, bytes: Vec<u8>) -> Option<IndexFile> {
+pub(super) fn parse(bytes: Vec<u8>) -> Option<IndexFile> {
     if bytes.len() < 12 + HASH_LEN || &bytes[..4] != b"DIRC" {
         return None;
     }
@@ -45,7 +43,6 @@ pub(super) fn parse(path: &Path, bytes: Vec<u8>) -> Option<IndexFile> {
         return None;
     }
     Some(IndexFile {
-        path: path.to_path_buf(),
         bytes,
         entries,
         extensions,

@@ -10,7 +10,7 @@
 use anyhow::{Context, Result};
 use std::fs;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod decode;
 mod write;
@@ -63,7 +63,6 @@ pub struct NewEntry {
 
 /// An index file read into memory, with where each entry and extension lies.
 pub struct IndexFile {
-    path: PathBuf,
     bytes: Vec<u8>,
     /// Where each entry starts; its length and path follow from its flags.
     entries: Vec<u32>,
@@ -123,7 +122,7 @@ impl IndexFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
-        Ok(parse(path, bytes))
+        Ok(parse(bytes))
     }
 
     /// The staged stat data of `path` at stage 0.
@@ -242,7 +241,7 @@ pub type StagedEntry = (Vec<u8>, u16, u32, String);
 /// (version 4, a split or sparse index, SHA-256); else every entry read and the bytes
 /// the splice would write.
 pub fn round_trip(bytes: Vec<u8>) -> Option<(Vec<StagedEntry>, Vec<u8>)> {
-    let file = parse(Path::new("index"), bytes)?;
+    let file = parse(bytes)?;
     let entries = file
         .rows_under(b"")
         .into_iter()

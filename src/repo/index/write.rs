@@ -1,37 +1,20 @@
 //! Writing an index file back in one pass: entries spliced, the cache tree kept
-//! with the touched folders invalidated, the file replaced under `index.lock`.
+//! with the touched folders invalidated (the bytes; `IndexLock` puts them in place).
 
-use anyhow::{Context, Result};
 use std::collections::BTreeSet;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use super::super::GitError;
 use super::{CacheNode, ENTRY_FIXED, IndexFile, NewEntry, read_node};
 
 impl IndexFile {
-    /// Writes the index back with every stage of `removed` paths dropped and `added`
-    /// put in, under `index.lock` as git does, keeping every other entry byte for byte.
+    /// The bytes of the index with every stage of `removed` paths dropped and
+    /// `added` put in, keeping every other entry byte for byte, checksum included.
     /// The cache tree is kept with the touched folders invalidated; extensions that
-    /// describe entry offsets or the work tree (untracked cache, fsmonitor) are dropped
-    /// and rebuilt by git when it next needs them.
+    /// describe entry offsets or the work tree (untracked cache, fsmonitor) are
+    /// dropped and rebuilt by git when it next needs them.
     ///
     /// With `primed`, the cache tree's node of that top-level folder is replaced by a
     /// valid one (the caller vouches that the index now matches it), so git and
     /// `check` can skip the folder at once instead of walking it until the next commit.
-    pub fn write_spliced(
-        self,
-        removed: &BTreeSet<Vec<u8>>,
-        added: Vec<NewEntry>,
-        primed: Option<CacheNode>,
-    ) -> Result<()> {
-        let out = self.spliced(removed, added, primed);
-        write_locked(&self.path, &out)
-    }
-
-    /// The bytes of the index with `removed` dropped and `added` put in (see
-    /// [`IndexFile::write_spliced`]), checksum included.
     pub fn spliced(
         &self,
         removed: &BTreeSet<Vec<u8>>,
@@ -142,32 +125,6 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNo
     let mut out = Vec::with_capacity(data.len());
     root.write(&mut out);
     out
-}
-
-/// Writes `bytes` to `path` the way git does: into `<path>.lock`, created exclusively,
-/// then renamed over the index. A held lock is another git process at work.
-fn write_locked(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut lock = path.as_os_str().to_owned();
-    lock.push(".lock");
-    let lock = PathBuf::from(lock);
-    let mut file = match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&lock)
-    {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(GitError::IndexLocked { lock }.into());
-        }
-        Err(e) => return Err(e).with_context(|| format!("creating {}", lock.display())),
-    };
-    let written = file.write_all(bytes).and_then(|()| file.flush());
-    drop(file);
-    if let Err(e) = written.and_then(|()| fs::rename(&lock, path)) {
-        let _ = fs::remove_file(&lock);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
