@@ -62,7 +62,8 @@ pub fn require_clean(repo: &Repo, clean: &Clean) -> Result<()> {
         return Ok(());
     }
     let paths: Vec<&str> = clean.paths.iter().map(String::as_str).collect();
-    let changes = repo.local_changes(&paths)?;
+    let mut changes = repo.local_changes(&paths)?;
+    changes.extend(repo.hidden_changes(&paths)?);
     match &clean.except {
         Some(folder) => refuse_mixing(&changes, &paths, folder),
         None => refuse_overwriting(&changes, &paths),
@@ -79,6 +80,18 @@ fn refuse_overwriting(changes: &[LocalChange], paths: &[&str]) -> Result<()> {
         listed.push(format!("  … and {} more", changes.len() - 10));
     }
     let spec = paths.join(" ");
+    let hidden: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.hidden)
+        .map(|c| c.path.as_str())
+        .collect();
+    let unhide = match hidden.as_slice() {
+        [] => String::new(),
+        paths => format!(
+            "show git the hidden ones first (`git update-index --no-assume-unchanged --no-skip-worktree {}`), then ",
+            paths.join(" ")
+        ),
+    };
     Err(error::refused(
         format!(
             "{} local change(s) that are not in HEAD would be overwritten:\n{}",
@@ -86,7 +99,7 @@ fn refuse_overwriting(changes: &[LocalChange], paths: &[&str]) -> Result<()> {
             listed.join("\n")
         ),
         format!(
-            "commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
+            "{unhide}commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
         ),
     ))
 }

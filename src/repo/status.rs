@@ -19,6 +19,9 @@ pub struct LocalChange {
     pub path: String,
     /// `staged`, `modified`, `deleted`, `untracked`, `conflicted`, …
     pub state: &'static str,
+    /// Whether git hides it (`assume-unchanged`, `skip-worktree`): `git add` and
+    /// `git stash` do not see it until it is shown again.
+    pub hidden: bool,
 }
 
 /// What the index holds under a folder and what differs from `HEAD` there.
@@ -106,8 +109,44 @@ impl Repo {
             .map(|s| LocalChange {
                 path: String::from_utf8_lossy(s.path_bytes()).into_owned(),
                 state: describe_status(s.status()),
+                hidden: false,
             })
             .collect())
+    }
+
+    /// The local edits `git status` does not show: files under these paths (folders
+    /// end in `/`) marked `assume-unchanged` or `skip-worktree` whose work-tree copy
+    /// differs from the index. git refuses to overwrite them ("would be
+    /// overwritten"); an operation must too. A skip-worktree file that is simply
+    /// absent (a sparse checkout) is no edit.
+    pub fn hidden_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
+        let mut rows = Vec::new();
+        for declared in paths {
+            let (under, _) = self.index_rows(declared)?;
+            rows.extend(under.into_iter().filter(|r| {
+                r.hidden && (declared.ends_with('/') || r.path == declared.as_bytes())
+            }));
+        }
+        let mut hidden = Vec::new();
+        for row in rows {
+            let Ok(path) = String::from_utf8(row.path) else {
+                continue;
+            };
+            if !self.workdir.join(&path).exists() {
+                continue;
+            }
+            let edited = self
+                .blob_id_of_file(&path)
+                .map_or(true, |id| id.as_bytes() != row.id);
+            if edited {
+                hidden.push(LocalChange {
+                    path,
+                    state: "modified, hidden by assume-unchanged or skip-worktree",
+                    hidden: true,
+                });
+            }
+        }
+        Ok(hidden)
     }
 
     /// Whether git would ignore this repository path.
@@ -179,6 +218,7 @@ impl Repo {
                 id: e.id.as_bytes().try_into().unwrap_or_default(),
                 mode: e.mode,
                 stage: (e.flags >> 12) & 0x3,
+                hidden: e.flags & 0x8000 != 0 || e.flags_extended & 0x4000 != 0,
                 path: e.path,
             })
             .collect();

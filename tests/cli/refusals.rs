@@ -261,6 +261,43 @@ fn an_index_another_git_process_holds_is_refused_before_anything_changes_as_git_
 }
 
 #[test]
+fn local_edits_git_status_hides_are_refused_as_git_refuses_them() {
+    for flag in ["--assume-unchanged", "--skip-worktree"] {
+        let repo = TestRepo::with_commit();
+        repo.flat_sessions();
+        let path = ".workflow/versions/v001/task_sessions/task_review.yml";
+        repo.git(&["update-index", flag, path]);
+        repo.write(path, "task_id: task_review\nstatus: edited by hand\n");
+        assert_eq!(repo.status(), "", "{flag}: git status shows nothing");
+        repo.git(&["branch", "other", "HEAD~1"]);
+        let git = repo.git_run(&["checkout", "-q", "other"]);
+        if flag == "--skip-worktree" {
+            assert_ne!(git.code, Some(0), "git refuses to overwrite it");
+        }
+        if git.code == Some(0) {
+            repo.git(&["checkout", "-q", "main"]);
+            repo.write(path, "task_id: task_review\nstatus: edited by hand\n");
+        }
+        let stderr = refuses(
+            &repo,
+            &["migrate"],
+            1,
+            &[
+                path,
+                "hidden by assume-unchanged or skip-worktree",
+                "--no-assume-unchanged",
+            ],
+        );
+        assert!(stderr.contains("would be overwritten"), "{flag}: {stderr}");
+        assert_eq!(
+            repo.read(path),
+            "task_id: task_review\nstatus: edited by hand\n",
+            "{flag}: the edit is still there"
+        );
+    }
+}
+
+#[test]
 fn a_flat_file_beside_its_folder_refuses_everything_and_names_both() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();

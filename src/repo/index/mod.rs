@@ -20,6 +20,10 @@ use decode::{entry_span, parse, read_node};
 pub(super) const HASH_LEN: usize = 20;
 pub(super) const ENTRY_FIXED: usize = 62;
 pub(super) const EXTENDED_FLAG: u16 = 0x4000;
+/// The `assume-unchanged` bit of an entry's flags.
+const ASSUME_VALID: u16 = 0x8000;
+/// The `skip-worktree` bit of an entry's extended flags.
+const SKIP_WORKTREE: u16 = 0x4000;
 
 /// The stat data and blob of one staged file, as the index records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +91,9 @@ pub struct Row {
     pub mode: u32,
     /// 0, or 1–3 for the sides of a conflict.
     pub stage: u16,
+    /// Marked `assume-unchanged` or `skip-worktree`: git does not look at the work
+    /// tree for it, so `git status` shows no local change there.
+    pub hidden: bool,
 }
 
 /// One folder of the cache tree: its name, entry count (-1 when invalid), its tree id
@@ -154,7 +161,13 @@ impl IndexFile {
             .take_while(|e| self.bytes[e.path.clone()].starts_with(prefix))
             .map(|e| {
                 let b = &self.bytes[e.range.clone()];
+                let flags = u16::from_be_bytes(b[60..62].try_into().unwrap_or_default());
+                let extended = match flags & EXTENDED_FLAG {
+                    0 => 0,
+                    _ => u16::from_be_bytes(b[62..64].try_into().unwrap_or_default()),
+                };
                 Row {
+                    hidden: flags & ASSUME_VALID != 0 || extended & SKIP_WORKTREE != 0,
                     path: self.bytes[e.path.clone()].to_vec(),
                     id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
                     mode: u32::from_be_bytes(b[24..28].try_into().unwrap_or_default()),
