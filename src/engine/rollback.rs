@@ -81,7 +81,10 @@ pub fn plan(
     moved: MovedWhole<'_>,
 ) -> Result<Plan> {
     let info = repo.commit(target.id)?;
-    let (before, after) = repo.changed_files(info.parents[0], target.id)?;
+    let Some(&parent) = info.parents.first() else {
+        return Err(no_parent_here(repo, target));
+    };
+    let (before, after) = repo.changed_files(parent, target.id)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
     Ok(revert(target, &before, &after, ops, moved))
 }
@@ -165,6 +168,26 @@ fn work_tree_effects(
         .into_iter()
         .collect();
     (root.operation == Kind::Record, carry)
+}
+
+/// The refusal for an operation whose parent this repository does not hold: the
+/// boundary of a shallow clone (git's `rev-list` stops there too).
+fn no_parent_here(repo: &Repo, target: &Operation) -> anyhow::Error {
+    let short = repo.short_id(target.id);
+    if repo.is_shallow() {
+        return error::refused(
+            format!(
+                "{short} is where this shallow clone's history stops: its parent was not fetched, so what it changed cannot be computed"
+            ),
+            "fetch its parent (`git fetch --deepen=1`, or `git fetch --unshallow`), then run this again",
+        );
+    }
+    error::refused(
+        format!("{short} has no parent; an operation commit has exactly one"),
+        format!(
+            "revert it with git (`git revert {short}`), or pick an operation from `git workflow log`"
+        ),
+    )
 }
 
 /// Every path the operation touched must still be as the operation left it.

@@ -47,6 +47,12 @@ impl Repo {
         }
     }
 
+    /// Whether this is a shallow clone (`.git/shallow`): commits at its boundary
+    /// show no parents here.
+    pub fn is_shallow(&self) -> bool {
+        self.git.is_shallow()
+    }
+
     /// The multi-step git operation in progress, if any, in the words git uses.
     pub fn operation_in_progress(&self) -> Option<&'static str> {
         match self.git.state() {

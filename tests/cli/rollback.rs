@@ -263,3 +263,43 @@ fn the_default_is_the_newest_operation_still_in_effect() {
         "next comes the adopt"
     );
 }
+
+#[test]
+fn an_operation_at_a_shallow_clones_boundary_is_refused_until_its_parent_is_fetched() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo.wf(&["migrate"]).expect(0);
+    let shallow = repo.scratch().join("shallow");
+    let source = format!("file://{}", repo.path().display());
+    let clone = repo.git_run(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &source,
+        shallow.to_str().unwrap(),
+    ]);
+    assert_eq!(clone.code, Some(0), "{}", clone.stderr);
+    let run = repo.wf_in(&shallow, &["rollback"], &[]);
+    assert_eq!(run.code, Some(1), "refused, not a panic: {}", run.stderr);
+    assert!(
+        run.stderr.contains("shallow clone's history stops")
+            && run.stderr.contains("git fetch --deepen=1"),
+        "{}",
+        run.stderr
+    );
+    let git = |args: &[&str]| {
+        let mut cmd = crate::support::hermetic("git", &repo.home());
+        let out = cmd.current_dir(&shallow).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    git(&["fetch", "-q", "--deepen=1"]);
+    let run = repo.wf_in(&shallow, &["rollback"], &[]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(git(&["status", "--porcelain"]), "");
+}
