@@ -24,7 +24,9 @@ pub fn timestamp(unix_seconds: i64) -> String {
         .to_string()
 }
 
-/// Parses one YAML document, refusing files over [`MAX_STATE_FILE`].
+/// Parses one YAML document, refusing files over [`MAX_STATE_FILE`]. A UTF-8
+/// byte-order mark at the start is no content, as PyYAML (which the agents' own
+/// tools use) reads it; serde's YAML took it for a second document.
 ///
 /// The error says what is wrong without the path: callers put the path in front.
 pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
@@ -35,6 +37,7 @@ pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
             MAX_STATE_FILE >> 20
         );
     }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     Ok(serde_yaml::from_slice(bytes)?)
 }
 
@@ -72,6 +75,13 @@ pub fn scalar_text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_second_document() {
+        let value = parse_yaml(b"\xEF\xBB\xBFtask_id: t\nstatus: done\n").unwrap();
+        assert_eq!(value["task_id"].as_str(), Some("t"));
+        assert!(check_syntax("a.yml", b"\xEF\xBB\xBFa: 1\n").is_ok());
+    }
 
     #[test]
     fn timestamps_are_utc_without_zone() {

@@ -395,3 +395,17 @@ fn after_every_operation_git_builds_the_same_trees_from_the_index() {
     repo.wf(&["session", "complete"]).expect(0);
     assert_index_matches("complete");
 }
+
+#[test]
+fn a_session_file_with_a_byte_order_mark_migrates_with_its_bytes_kept() {
+    let repo = TestRepo::with_commit();
+    let text = "\u{feff}task_id: t\nstatus: completed\n";
+    repo.write(".workflow/versions/v001/task_sessions/t.yml", text);
+    repo.commit_all("a session a Windows editor saved");
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(
+        repo.read(".workflow/versions/v001/task_sessions/t/session.yml"),
+        text
+    );
+    assert_eq!(repo.status(), "");
+}
