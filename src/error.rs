@@ -142,6 +142,10 @@ fn git_hint(err: &GitError) -> Option<String> {
         }
         GitError::NoIdentity => "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into(),
         GitError::IndexLocked { .. } => return None,
+        GitError::RefBusy { lock, .. } => format!(
+            "wait for it to finish; if no git process is running, remove {} and run this again",
+            lock.display()
+        ),
         GitError::IndexBusy { lock } => format!(
             "wait for it to finish (as `git commit` would); if no git process is running, remove {} and run this again",
             lock.display()

@@ -22,6 +22,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     }
     refuse_to_overwrite_untracked(repo, base.commit, plan)?;
     refuse_to_carry_into_existing(repo, plan)?;
+    repo.refuse_if_ref_locked(&base.refname)?;
     let mut index_lock = repo.lock_index()?;
     let (commit, kept) = repo.in_one_pack(base.commit, || {
         let parent = match &plan.record {
@@ -62,8 +63,11 @@ fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> 
         return Err(e.into());
     }
     let reflog = format!("git-workflow: {}", plan.subject);
-    if !repo.compare_and_swap(&base.refname, base.commit, commit, &reflog)? {
+    let swapped = repo.compare_and_swap(&base.refname, base.commit, commit, &reflog);
+    if !matches!(swapped, Ok(true)) {
         Journal::remove(repo)?;
+    }
+    if !swapped? {
         return Err(error::refused(
             format!(
                 "{} moved while this operation was being planned; nothing was changed",

@@ -69,6 +69,13 @@ pub enum GitError {
         /// The lock file.
         lock: PathBuf,
     },
+    /// `<ref>.lock` exists: another git process is updating the branch.
+    RefBusy {
+        /// The ref, e.g. `refs/heads/main`.
+        refname: String,
+        /// Its lock file.
+        lock: PathBuf,
+    },
     /// `index.lock` was taken by another process between two of our writes, after
     /// the commit: the journal finishes the rest.
     IndexLocked {
@@ -111,6 +118,12 @@ impl fmt::Display for GitError {
                 f,
                 "{} exists: another git process seems to be running in this repository",
                 lock.display()
+            ),
+            Self::RefBusy { refname, lock } => write!(
+                f,
+                "{} exists: another git process is updating {}",
+                lock.display(),
+                refname.strip_prefix("refs/heads/").unwrap_or(refname)
             ),
             Self::IndexLocked { lock } => write!(
                 f,

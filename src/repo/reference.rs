@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, anyhow};
 use git2::{ErrorCode, RepositoryState};
 
-use super::{Oid, Repo};
+use super::{GitError, Oid, Repo};
 
 /// Where `HEAD` points, which decides whether an operation may commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,9 +83,38 @@ impl Repo {
     ) -> Result<bool> {
         match self.git.reference_matching(refname, new, true, old, reflog) {
             Ok(_) => Ok(true),
-            Err(e) if e.code() == ErrorCode::Modified || e.code() == ErrorCode::Locked => Ok(false),
+            Err(e) if e.code() == ErrorCode::Modified => Ok(false),
+            Err(e) if e.code() == ErrorCode::Locked => Err(self.ref_busy(refname)),
             Err(e) => Err(e).with_context(|| format!("moving {refname}")),
         }
+    }
+
+    /// Refuses when another git process holds the ref's lock (`<ref>.lock`), as
+    /// git's own ref update would, before anything is written.
+    pub fn refuse_if_ref_locked(&self, refname: &str) -> Result<()> {
+        match self.ref_lock_path(refname).exists() {
+            true => Err(self.ref_busy(refname)),
+            false => Ok(()),
+        }
+    }
+
+    fn ref_busy(&self, refname: &str) -> anyhow::Error {
+        GitError::RefBusy {
+            refname: refname.to_string(),
+            lock: self.ref_lock_path(refname),
+        }
+        .into()
+    }
+
+    /// `<ref>.lock` in the files backend: `HEAD`'s beside this worktree's `HEAD`,
+    /// a branch's in the common git dir.
+    fn ref_lock_path(&self, refname: &str) -> std::path::PathBuf {
+        let dir = if refname == "HEAD" {
+            self.git.path()
+        } else {
+            self.git.commondir()
+        };
+        dir.join(format!("{refname}.lock"))
     }
 
     /// Where a ref points now, if it exists.

@@ -298,6 +298,27 @@ fn local_edits_git_status_hides_are_refused_as_git_refuses_them() {
 }
 
 #[test]
+fn a_branch_another_git_process_is_updating_is_refused_by_name_not_as_moved() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let lock = repo.path().join(".git/refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    let git = repo.git_run(&["commit", "--allow-empty", "-q", "-m", "git itself"]);
+    assert_ne!(git.code, Some(0), "git refuses too");
+    assert!(git.stderr.contains("main.lock"), "{}", git.stderr);
+    let stderr = refuses(
+        &repo,
+        &["migrate"],
+        1,
+        &["main.lock exists: another git process is updating main"],
+    );
+    assert!(!stderr.contains("moved while"), "{stderr}");
+    std::fs::remove_file(&lock).unwrap();
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
 fn a_flat_file_beside_its_folder_refuses_everything_and_names_both() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();
