@@ -96,18 +96,34 @@ pub fn hooks_dir(repo: &Repo) -> Result<HooksDir> {
     Ok(HooksDir { path, in_work_tree })
 }
 
+/// The folder a `core.hooksPath` value names, as git reads a path setting: `~`
+/// and `~/…` under HOME, a relative path from the top of the work tree, and `..`
+/// taken out, so that `../hooks` is the folder beside the work tree, not inside it.
 fn expand(value: &str, workdir: &Path) -> PathBuf {
-    if let Some(rest) = value.strip_prefix("~/")
-        && let Some(home) = std::env::var_os("HOME")
-    {
-        return PathBuf::from(home).join(rest);
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let path = match (value.strip_prefix('~'), home) {
+        (Some(""), Some(home)) => home,
+        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(&rest[1..]),
+        _ if Path::new(value).is_absolute() => PathBuf::from(value),
+        _ => workdir.join(value),
+    };
+    without_dot_dot(&path)
+}
+
+/// The path with `.` and `..` components resolved by their names, as git's
+/// `normalize_path_copy` does (the folder need not exist).
+fn without_dot_dot(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
     }
-    let path = PathBuf::from(value);
-    if path.is_absolute() {
-        path
-    } else {
-        workdir.join(path)
-    }
+    out
 }
 
 /// The shim that calls `binary` first (falling back to `git-workflow` on `PATH`).

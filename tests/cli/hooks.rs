@@ -198,6 +198,29 @@ fn linked_worktrees_share_the_hook() {
 }
 
 #[test]
+fn a_hooks_path_beside_the_work_tree_or_under_home_is_where_git_looks() {
+    for (value, expected) in [
+        ("../beside", "beside"),
+        ("~", "home"),
+        ("~/hooks", "home/hooks"),
+    ] {
+        let repo = TestRepo::with_commit();
+        repo.git(&["config", "core.hooksPath", value]);
+        let git_says = repo.git(&["rev-parse", "--git-path", "hooks"]);
+        let run = repo.wf(&["hooks", "install"]).expect(0);
+        let dir = repo.scratch().join(expected);
+        assert!(dir.join("pre-commit").exists(), "{value}: {}", run.stdout);
+        assert_eq!(
+            std::fs::canonicalize(repo.path().join(git_says.trim())).unwrap(),
+            std::fs::canonicalize(&dir).unwrap(),
+            "{value}: the folder git runs hooks from"
+        );
+        stage_flat(&repo);
+        assert_ne!(repo.git_run(&["commit", "-q", "-m", "stale"]).code, Some(0));
+    }
+}
+
+#[test]
 fn core_hooks_path_is_where_the_hook_goes() {
     let repo = TestRepo::with_commit();
     let outside = repo.scratch().join("shared-hooks");
