@@ -63,20 +63,23 @@ fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> 
         return Err(e.into());
     }
     let reflog = format!("git-workflow: {}", plan.subject);
-    let swapped = repo.compare_and_swap(&base.refname, base.commit, commit, &reflog);
-    if !matches!(swapped, Ok(true)) {
-        Journal::remove(repo)?;
+    match repo.compare_and_swap(&base.refname, base.commit, commit, &reflog) {
+        Ok(true) => Ok(journal),
+        Ok(false) => {
+            Journal::remove(repo)?;
+            Err(error::refused(
+                format!(
+                    "{} moved while this operation was being planned; nothing was changed",
+                    base.branch()
+                ),
+                "run the command again: it will plan from the new commit",
+            ))
+        }
+        Err(e) => {
+            Journal::remove(repo)?;
+            Err(e)
+        }
     }
-    if !swapped? {
-        return Err(error::refused(
-            format!(
-                "{} moved while this operation was being planned; nothing was changed",
-                base.branch()
-            ),
-            "run the command again: it will plan from the new commit",
-        ));
-    }
-    Ok(journal)
 }
 
 /// One plan's commit on `parent`.

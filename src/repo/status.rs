@@ -120,15 +120,14 @@ impl Repo {
     /// overwritten"); an operation must too. A skip-worktree file that is simply
     /// absent (a sparse checkout) is no edit.
     pub fn hidden_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
-        let mut rows = Vec::new();
-        for declared in paths {
-            let (under, _) = self.index_rows(declared)?;
-            rows.extend(under.into_iter().filter(|r| {
-                r.hidden && (declared.ends_with('/') || r.path == declared.as_bytes())
-            }));
-        }
+        let (rows, _) = self.index_rows_under(paths)?;
+        let declared = |path: &[u8]| {
+            paths.iter().any(|p| {
+                path.starts_with(p.as_bytes()) && (p.ends_with('/') || path == p.as_bytes())
+            })
+        };
         let mut hidden = Vec::new();
-        for row in rows {
+        for row in rows.into_iter().filter(|r| r.hidden && declared(&r.path)) {
             let Ok(path) = String::from_utf8(row.path) else {
                 continue;
             };
@@ -206,14 +205,26 @@ impl Repo {
     /// The index entries under `prefix`, and the cache tree when the index is one
     /// this crate reads itself (libgit2 reads the others, without the cache).
     fn index_rows(&self, prefix: &str) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
+        self.index_rows_under(&[prefix])
+    }
+
+    /// The index entries under any of `prefixes`, the index read once.
+    fn index_rows_under(
+        &self,
+        prefixes: &[&str],
+    ) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
         if let Some(file) = index::IndexFile::read(&self.index_path())? {
-            return Ok((file.rows_under(prefix.as_bytes()), file.cache_tree()));
+            let rows = prefixes
+                .iter()
+                .flat_map(|p| file.rows_under(p.as_bytes()))
+                .collect();
+            return Ok((rows, file.cache_tree()));
         }
         let mut git_index = self.git.index().map_err(unreadable_index)?;
         git_index.read(true).map_err(unreadable_index)?;
         let rows = git_index
             .iter()
-            .filter(|e| e.path.starts_with(prefix.as_bytes()))
+            .filter(|e| prefixes.iter().any(|p| e.path.starts_with(p.as_bytes())))
             .map(|e| index::Row {
                 id: e.id.as_bytes().try_into().unwrap_or_default(),
                 mode: e.mode,
