@@ -140,7 +140,10 @@ fn git_hint(err: &GitError) -> Option<String> {
         GitError::NotACommit { .. } => {
             "name the operation by its hash, as `git workflow log` lists it".into()
         }
-        GitError::NoIdentity => "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into(),
+        GitError::NoIdentity { .. } => "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into(),
+        GitError::SigningFailed { .. } => "fix the key git signs with (`user.signingKey`, `gpg.format`, `gpg.program`; `git commit --allow-empty -m test` shows git's own error), or turn signing off with `git config commit.gpgsign false`; nothing was changed".into(),
+        GitError::CommitFailed { .. } => "nothing was changed; `git commit` in this repository shows git's own error".into(),
+        GitError::HookRefused { hook } => format!("fix what the {hook} hook asks for, then run this again; nothing was changed"),
         GitError::IndexLocked { .. } => return None,
         GitError::RefBusy { lock, .. } => format!(
             "wait for it to finish; if no git process is running, remove {} and run this again",

@@ -24,20 +24,41 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     refuse_to_carry_into_existing(repo, plan)?;
     repo.refuse_if_ref_locked(&base.refname)?;
     let mut index_lock = repo.lock_index()?;
-    let (commit, kept) = repo.in_one_pack(base.commit, || {
-        let parent = match &plan.record {
-            Some(record) => commit_plan(repo, base.commit, record)?,
-            None => base.commit,
-        };
-        commit_plan(repo, parent, plan)
+    let (trees, kept) = repo.trees_in_one_pack(base.commit, || {
+        let mut trees = Vec::with_capacity(2);
+        let mut parent_tree = repo.tree_of(base.commit)?;
+        for plan in plan.record.iter().map(|r| &**r).chain([plan]) {
+            parent_tree = plan_tree(repo, parent_tree, plan)?;
+            trees.push(parent_tree);
+        }
+        Ok(trees)
     })?;
+    let commit = match write_commits(repo, base.commit, plan, &trees) {
+        Ok(commit) => commit,
+        Err(e) => {
+            kept.release()?;
+            return Err(e);
+        }
+    };
     let landed = land(repo, base, plan, commit, &kept);
     kept.release()?;
     let journal = landed?;
     finish(repo, &journal, &mut index_lock)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
+    drop(index_lock);
+    repo.run_post_commit()?;
     Ok(commit)
+}
+
+/// The record's commit (when the plan has one) and the plan's, on `base`, one per
+/// tree, written by git.
+fn write_commits(repo: &Repo, base: Oid, plan: &Plan, trees: &[Oid]) -> Result<Oid> {
+    let mut parent = base;
+    for (plan, &tree) in plan.record.iter().map(|r| &**r).chain([plan]).zip(trees) {
+        parent = repo.write_commit(tree, parent, &plan.message())?;
+    }
+    Ok(parent)
 }
 
 /// From the objects to the branch: the journal written, then the compare-and-swap.
@@ -82,16 +103,15 @@ fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> 
     }
 }
 
-/// One plan's commit on `parent`.
-fn commit_plan(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Oid> {
-    let edits = tree_edits(repo, parent, plan)?;
-    let tree = repo.edit_tree(repo.tree_of(parent)?, &edits)?;
-    repo.write_commit(tree, parent, &plan.message())
+/// One plan's tree: `parent_tree` with the plan's actions applied.
+fn plan_tree(repo: &Repo, parent_tree: Oid, plan: &Plan) -> Result<Oid> {
+    let edits = tree_edits(repo, parent_tree, plan)?;
+    repo.edit_tree(parent_tree, &edits)
 }
 
 /// The tree edits a plan's actions stand for; a move reuses the source's blob.
-fn tree_edits(repo: &Repo, parent: Oid, plan: &Plan) -> Result<Vec<TreeEdit>> {
-    let snapshot = repo.snapshot(Some(parent))?;
+fn tree_edits(repo: &Repo, parent_tree: Oid, plan: &Plan) -> Result<Vec<TreeEdit>> {
+    let snapshot = repo.snapshot_of_tree(parent_tree)?;
     let mut edits = Vec::with_capacity(plan.actions.len() + 8);
     for action in &plan.actions {
         match action {

@@ -1,80 +1,118 @@
-//! Commits written as `git commit` writes them: author and committer, dates, message.
+//! Commits written by git itself, as `git commit -m` writes them: the
+//! `prepare-commit-msg` and `commit-msg` hooks on the message, author and committer
+//! as git chooses them (`author.*`, `committer.*`, `user.*`, `GIT_AUTHOR_*` with every
+//! date format git accepts, `EMAIL`, the system name), signed when `commit.gpgsign`
+//! says so (openpgp, ssh, x509, `user.signingKey`, `gpg.program`); `post-commit`
+//! once the work tree is written. libgit2 does none of these as git does.
 
-use anyhow::{Context, Result, bail};
-use git2::{Signature, Time};
+use anyhow::{Context, Result};
+use std::fs;
+use std::process::Stdio;
 
+use super::cli::{feed, stderr_text};
 use super::{GitError, Oid, Repo};
 
 impl Repo {
-    /// Writes a commit object (no ref moves) with the author and committer git would
-    /// use: `GIT_AUTHOR_*`/`GIT_COMMITTER_*`, else `user.name`/`user.email`.
+    /// Writes a commit object (no ref moves) of `tree` on `parent`, the message run
+    /// through the message hooks first. The tree must be in the object store, where
+    /// git can read it.
     pub fn write_commit(&self, tree: Oid, parent: Oid, message: &str) -> Result<Oid> {
-        let author = self.identity("AUTHOR")?;
-        let committer = self.identity("COMMITTER")?;
-        let tree = self.git.find_tree(tree)?;
-        let parent = self.git.find_commit(parent)?;
-        Ok(self
-            .git
-            .commit(None, &author, &committer, message, &tree, &[&parent])?)
+        let message = self.run_message_hooks(message)?;
+        let sign = self.config_bools(&["commit.gpgsign".to_string()])?[0].unwrap_or(false);
+        let (tree, parent) = (tree.to_string(), parent.to_string());
+        let mut args = vec!["commit-tree", tree.as_str(), "-p", parent.as_str()];
+        args.push(if sign { "-S" } else { "--no-gpg-sign" });
+        args.extend(["-F", "-"]);
+        let output = self.run_git(&args, message.as_bytes())?;
+        if !output.status.success() {
+            return Err(commit_refusal(stderr_text(&output), sign).into());
+        }
+        let id = String::from_utf8_lossy(&output.stdout);
+        Oid::from_str(id.trim()).with_context(|| format!("git commit-tree printed {id:?}"))
     }
 
-    fn identity(&self, role: &str) -> Result<Signature<'static>> {
-        let config = self.git.config()?;
-        let field = |what: &str, key: &str| {
-            std::env::var(format!("GIT_{role}_{what}"))
-                .ok()
-                .or_else(|| config.get_string(key).ok())
-        };
-        let (Some(name), Some(email)) = (field("NAME", "user.name"), field("EMAIL", "user.email"))
-        else {
-            return Err(GitError::NoIdentity.into());
-        };
-        let time = match std::env::var(format!("GIT_{role}_DATE")) {
-            Ok(date) => parse_git_date(&date)
-                .with_context(|| format!("GIT_{role}_DATE={date:?} is not a date git accepts"))?,
-            Err(_) => {
-                let now = chrono::Local::now();
-                Time::new(now.timestamp(), now.offset().local_minus_utc() / 60)
+    /// `prepare-commit-msg <file> message`, then `commit-msg <file>`, on
+    /// `COMMIT_EDITMSG` as `git commit -m` runs them; a message a hook changed is
+    /// cleaned up as git cleans it (`commit.cleanup` default without an editor).
+    fn run_message_hooks(&self, message: &str) -> Result<String> {
+        let file = self.git.path().join("COMMIT_EDITMSG");
+        fs::write(&file, message).with_context(|| format!("writing {}", file.display()))?;
+        let path = file.to_string_lossy();
+        self.run_hook("prepare-commit-msg", &[&path, "message"])?;
+        self.run_hook("commit-msg", &[&path])?;
+        let edited = fs::read_to_string(&file)
+            .with_context(|| format!("reading {} back after the hooks", file.display()))?;
+        Ok(if edited == message {
+            edited
+        } else {
+            clean_up_whitespace(&edited)
+        })
+    }
+
+    /// Runs `post-commit`, as `git commit` does once the commit is in place; like
+    /// git, its exit status changes nothing.
+    pub fn run_post_commit(&self) -> Result<()> {
+        let _ = self.hook_status("post-commit", &[])?;
+        Ok(())
+    }
+
+    /// Runs one hook through `git hook run` (which finds it as git does:
+    /// `core.hooksPath`, the common git dir); a hook that fails refuses the commit.
+    fn run_hook(&self, hook: &str, args: &[&str]) -> Result<()> {
+        match self.hook_status(hook, args)? {
+            true => Ok(()),
+            false => Err(GitError::HookRefused {
+                hook: hook.to_string(),
             }
-        };
-        Ok(Signature::new(&name, &email, &time)?)
+            .into()),
+        }
+    }
+
+    /// Whether the hook (if there is one) succeeded; its output goes to our stderr.
+    fn hook_status(&self, hook: &str, args: &[&str]) -> Result<bool> {
+        let mut command = self.git_command();
+        command
+            .args(["hook", "run", "--ignore-missing", hook, "--"])
+            .args(args)
+            .env("GIT_EDITOR", ":")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::inherit())
+            .stderr(Stdio::inherit());
+        let output = feed(command, b"").with_context(|| format!("running the {hook} hook"))?;
+        Ok(output.status.success())
     }
 }
 
-/// Parses the date forms git accepts in `GIT_AUTHOR_DATE` that tools and tests use:
-/// `@<secs> [±hhmm]`, `<secs> ±hhmm`, RFC 2822, RFC 3339, `YYYY-MM-DD HH:MM:SS ±hhmm`.
-fn parse_git_date(date: &str) -> Result<Time> {
-    let date = date.trim();
-    let mut parts = date.split_whitespace();
-    let first = parts.next().unwrap_or("");
-    let digits = first.strip_prefix('@').unwrap_or(first);
-    if let Ok(secs) = digits.parse::<i64>()
-        && (first.starts_with('@') || parts.clone().next().is_some())
-    {
-        let offset = parts.next().map(parse_offset).transpose()?.unwrap_or(0);
-        return Ok(Time::new(secs, offset));
+/// What `git commit-tree` refusing means, in the words of the real cause.
+fn commit_refusal(stderr: String, signing: bool) -> GitError {
+    let identity = ["identity unknown", "empty ident", "auto-detect email"];
+    if identity.iter().any(|words| stderr.contains(words)) {
+        GitError::NoIdentity { git_says: stderr }
+    } else if signing {
+        GitError::SigningFailed { git_says: stderr }
+    } else {
+        GitError::CommitFailed { git_says: stderr }
     }
-    let parsed = chrono::DateTime::parse_from_rfc2822(date)
-        .or_else(|_| chrono::DateTime::parse_from_rfc3339(date))
-        .or_else(|_| chrono::DateTime::parse_from_str(date, "%Y-%m-%d %H:%M:%S %z"))?;
-    Ok(Time::new(
-        parsed.timestamp(),
-        parsed.offset().local_minus_utc() / 60,
-    ))
 }
 
-fn parse_offset(text: &str) -> Result<i32> {
-    let (sign, rest) = match text.as_bytes().first() {
-        Some(b'+') => (1, &text[1..]),
-        Some(b'-') => (-1, &text[1..]),
-        _ => bail!("bad time zone {text:?}"),
-    };
-    if rest.len() != 4 || !rest.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("bad time zone {text:?}");
+/// git's `whitespace` clean-up of a message: trailing spaces gone, runs of blank
+/// lines made one, no blank lines at either end, one final newline.
+fn clean_up_whitespace(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut blank_run = false;
+    for line in message.lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank_run = !out.is_empty();
+            continue;
+        }
+        if blank_run {
+            out.push('\n');
+            blank_run = false;
+        }
+        out.push_str(line);
+        out.push('\n');
     }
-    let hours: i32 = rest[..2].parse()?;
-    let minutes: i32 = rest[2..].parse()?;
-    Ok(sign * (hours * 60 + minutes))
+    out
 }
 
 #[cfg(test)]
@@ -82,13 +120,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn git_dates_in_the_forms_tests_and_tools_use() {
-        let t = parse_git_date("@1700000000 +0100").unwrap();
-        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, 60));
-        let t = parse_git_date("1700000000 -0230").unwrap();
-        assert_eq!((t.seconds(), t.offset_minutes()), (1_700_000_000, -150));
-        let t = parse_git_date("2005-04-07T22:13:13+02:00").unwrap();
-        assert_eq!(t.offset_minutes(), 120);
-        assert!(parse_git_date("yesterday-ish").is_err());
+    fn a_message_a_hook_edited_is_cleaned_as_git_cleans_it() {
+        let edited = "\n\nsubject  \n\n\n\nbody\t\n\nChange-Id: I1\n\n";
+        assert_eq!(
+            clean_up_whitespace(edited),
+            "subject\n\nbody\n\nChange-Id: I1\n"
+        );
+    }
+
+    #[test]
+    fn commit_tree_refusals_name_their_cause() {
+        let unknown = "Author identity unknown\n\n*** Please tell me who you are.".to_string();
+        assert!(matches!(
+            commit_refusal(unknown, true),
+            GitError::NoIdentity { .. }
+        ));
+        let gpg = "error: gpg failed to sign the data\nfatal: failed to write commit object";
+        assert!(matches!(
+            commit_refusal(gpg.to_string(), true),
+            GitError::SigningFailed { .. }
+        ));
+        assert!(matches!(
+            commit_refusal("fatal: bad tree".to_string(), false),
+            GitError::CommitFailed { .. }
+        ));
     }
 }

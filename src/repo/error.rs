@@ -61,8 +61,26 @@ pub enum GitError {
         /// The revision as given.
         rev: String,
     },
-    /// No author or committer identity is configured.
-    NoIdentity,
+    /// git cannot tell who the author or committer is.
+    NoIdentity {
+        /// What `git commit-tree` said.
+        git_says: String,
+    },
+    /// `commit.gpgsign` is on and git could not sign the commit.
+    SigningFailed {
+        /// What `git commit-tree` said.
+        git_says: String,
+    },
+    /// `git commit-tree` refused the commit for another reason.
+    CommitFailed {
+        /// What `git commit-tree` said.
+        git_says: String,
+    },
+    /// A message hook (`prepare-commit-msg`, `commit-msg`) exited non-zero.
+    HookRefused {
+        /// The hook's name.
+        hook: String,
+    },
     /// `index.lock` exists before the operation starts: another git process holds
     /// the index, and nothing was changed.
     IndexBusy {
@@ -111,9 +129,21 @@ impl fmt::Display for GitError {
             Self::NotACommit { rev } => {
                 write!(f, "'{rev}' does not name a commit in this repository")
             }
-            Self::NoIdentity => {
-                f.write_str("git does not know who you are: user.name or user.email is not set")
+            Self::NoIdentity { git_says } => write!(
+                f,
+                "git does not know who you are, so it cannot write the commit:\n{git_says}"
+            ),
+            Self::SigningFailed { git_says } => write!(
+                f,
+                "commit.gpgsign is true and git could not sign the commit:\n{git_says}"
+            ),
+            Self::CommitFailed { git_says } => {
+                write!(f, "git could not write the commit:\n{git_says}")
             }
+            Self::HookRefused { hook } => write!(
+                f,
+                "the {hook} hook refused the commit message (its output is above)"
+            ),
             Self::IndexBusy { lock } => write!(
                 f,
                 "{} exists: another git process seems to be running in this repository",

@@ -4,7 +4,9 @@
 //! - `reference`: `HEAD`, branches, compare-and-swap, the operation in progress
 //! - `tree`: snapshots of a commit's tree, trees built by path edits
 //! - `object`: blobs, hashing, one pack per operation (`pack` encodes it)
-//! - `commit`: commits as `git commit` writes them; `log`: commits read back
+//! - `commit`: commits written by git itself, hooks and signing included; `log`:
+//!   commits read back
+//! - `cli`: git run as a child process, for what must be done exactly as git does
 //! - `diff`: what changed between two commits
 //! - `status`: local changes, ignore rules, the index under a folder
 //! - `checkout`: the work tree and index brought from one commit to another
@@ -22,6 +24,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 mod checkout;
+mod cli;
 mod commit;
 mod diff;
 mod error;

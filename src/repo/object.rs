@@ -39,32 +39,31 @@ impl Repo {
             .unwrap_or_else(|| id.to_string()[..7].to_string())
     }
 
-    /// Runs `write`, which makes one commit, with every object it writes (blobs,
-    /// trees, the commit) held in memory, then stores them as one pack of whole
-    /// objects: thousands of new files cost one pack file instead of thousands of
-    /// loose objects, which is most of what `git add` and `git commit` spend.
-    ///
-    /// `write` may make a chain of commits on `base` (a record, then the operation):
-    /// every commit back to `base` goes into the pack.
+    /// Runs `write`, which builds a chain of trees on `base`'s (a record's, then the
+    /// operation's), with every blob and tree it writes held in memory, then stores
+    /// them as one pack of whole objects: thousands of new files cost one pack file
+    /// instead of thousands of loose objects, which is most of what `git add` and
+    /// `git commit` spend. The commits are then written by git itself, on top of the
+    /// pack (see `commit.rs`).
     ///
     /// No ref names those objects yet, so a `git repack -ad` or `git gc` running
     /// beside us (IDEs and `git maintenance` start them on their own) would delete
     /// the pack as unreachable: it gets a `.keep` file before it is visible, as
     /// receive-pack's incoming packs do, and the caller releases it once a ref names
     /// the commit.
-    pub fn in_one_pack(
+    pub fn trees_in_one_pack(
         &self,
         base: Oid,
-        write: impl FnOnce() -> Result<Oid>,
-    ) -> Result<(Oid, KeptPack)> {
+        write: impl FnOnce() -> Result<Vec<Oid>>,
+    ) -> Result<(Vec<Oid>, KeptPack)> {
         let odb = self.git.odb()?;
         let priority = self.next_pack_priority.get();
         self.next_pack_priority.set(priority + 1);
         let mempack = odb.add_new_mempack_backend(priority)?;
         self.new_blobs.replace(Some(Vec::new()));
-        let result = write().and_then(|commit| {
-            let kept = self.store_as_pack(&odb, base, commit)?;
-            Ok((commit, kept))
+        let result = write().and_then(|trees| {
+            let kept = self.store_as_pack(&odb, self.tree_of(base)?, &trees)?;
+            Ok((trees, kept))
         });
         self.new_blobs.replace(None);
         mempack.reset()?;
@@ -72,24 +71,15 @@ impl Repo {
         result
     }
 
-    /// Writes the commits from `base` (excluded) to `tip`, their new trees and the
-    /// blobs written for them into one pack.
-    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, tip: Oid) -> Result<KeptPack> {
+    /// Writes the chain of `trees` (each an edit of the one before it, the first an
+    /// edit of `base`), the subtrees each edit wrote and the blobs written for them
+    /// into one pack.
+    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, trees: &[Oid]) -> Result<KeptPack> {
         let mut ids = self.new_blobs.borrow().clone().unwrap_or_default();
-        let mut commit = tip;
-        while commit != base {
-            let new = self.git.find_commit(commit)?;
-            let parent = new.parent_ids().next();
-            let parent_tree = match parent {
-                Some(parent) => Some(self.git.find_commit(parent)?.tree_id()),
-                None => None,
-            };
-            self.collect_new_trees(new.tree_id(), parent_tree, &mut ids)?;
-            ids.push(commit);
-            match parent {
-                Some(parent) => commit = parent,
-                None => break,
-            }
+        let mut before = base;
+        for &tree in trees {
+            self.collect_new_trees(tree, Some(before), &mut ids)?;
+            before = tree;
         }
         let mut seen = std::collections::HashSet::new();
         let mut pack = pack::PackBuilder::new();
@@ -99,7 +89,6 @@ impl Repo {
             }
             let object = odb.read(id)?;
             let kind = match object.kind() {
-                ObjectType::Commit => pack::Kind::Commit,
                 ObjectType::Tree => pack::Kind::Tree,
                 _ => pack::Kind::Blob,
             };

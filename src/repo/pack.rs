@@ -6,11 +6,9 @@ use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use std::io::Write;
 
-/// The kinds of object a pack entry can hold whole.
+/// The kinds of object a pack entry can hold whole (commits are written by git).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// A commit.
-    Commit = 1,
     /// A tree.
     Tree = 2,
     /// A blob.
@@ -76,7 +74,7 @@ mod tests {
     fn entry_headers_encode_type_and_size_as_git_does() {
         assert_eq!(entry_header(Kind::Blob, 5), vec![0x35]);
         assert_eq!(entry_header(Kind::Tree, 16), vec![0xa0, 0x01]);
-        assert_eq!(entry_header(Kind::Commit, 300), vec![0x9c, 0x12]);
+        assert_eq!(entry_header(Kind::Tree, 300), vec![0xac, 0x12]);
     }
 
     #[test]

@@ -83,6 +83,16 @@ impl Repo {
         })
     }
 
+    /// A view of a tree (one not yet committed: a plan's, before git writes its
+    /// commit).
+    pub fn snapshot_of_tree(&self, tree: Oid) -> Result<Snapshot<'_>> {
+        Ok(Snapshot {
+            repo: &self.git,
+            tree: Some(self.git.find_tree(tree)?),
+            folders: RefCell::default(),
+        })
+    }
+
     /// A new tree: `base` with the edits applied, touching only the subtrees on their
     /// paths (no index, no walk of the whole tree).
     pub fn edit_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {

@@ -7,6 +7,7 @@ mod completion;
 mod completion_props;
 mod concurrency;
 mod discovery;
+mod environments;
 mod faults;
 mod graphs;
 mod hooks;

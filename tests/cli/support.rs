@@ -142,6 +142,30 @@ impl TestRepo {
         Run::from(cmd.output().expect("run git-workflow"))
     }
 
+    /// `program args…` in the work tree with the hermetic environment changed: `set`
+    /// added, `unset` removed (to test identity as git chooses it, say).
+    pub fn run_env(
+        &self,
+        program: &str,
+        args: &[&str],
+        set: &[(&str, &str)],
+        unset: &[&str],
+    ) -> Run {
+        let program = match program {
+            "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
+            other => other,
+        };
+        let mut cmd = hermetic(program, &self.home());
+        cmd.current_dir(self.path()).args(args);
+        for (k, v) in set {
+            cmd.env(k, v);
+        }
+        for k in unset {
+            cmd.env_remove(k);
+        }
+        Run::from(cmd.output().expect("run the program"))
+    }
+
     /// Writes a file (creating folders) in the work tree.
     pub fn write(&self, path: &str, content: &str) {
         let full = self.path().join(path);

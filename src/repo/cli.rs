@@ -1,0 +1,63 @@
+//! git itself, run as a child process, for what must happen exactly as git does it
+//! and libgit2 does not do: commit objects (identity, dates, signing), hooks,
+//! filters, sparse-checkout patterns, promisor fetches.
+
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use super::Repo;
+
+impl Repo {
+    /// `git` aimed at this repository whatever the caller's directory: the git dir
+    /// and work tree given absolutely, run from the top of the work tree (where git
+    /// runs hooks and resolves attributes).
+    pub(super) fn git_command(&self) -> Command {
+        let mut command = Command::new("git");
+        command.env("GIT_DIR", self.git.path());
+        if !self.git.is_bare() {
+            command.env("GIT_WORK_TREE", &self.workdir);
+        }
+        if let Some(index) = std::env::var_os("GIT_INDEX_FILE") {
+            command.env(
+                "GIT_INDEX_FILE",
+                std::path::absolute(index).unwrap_or_default(),
+            );
+        }
+        command.current_dir(&self.workdir);
+        command
+    }
+
+    /// Runs `git <args>` with `input` on stdin, its stdout and stderr captured.
+    pub(super) fn run_git(&self, args: &[&str], input: &[u8]) -> Result<Output> {
+        let mut command = self.git_command();
+        command
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        feed(command, input).with_context(|| format!("running git {}", args.join(" ")))
+    }
+}
+
+/// Starts `command`, writes `input` to its stdin from a thread of its own (so a
+/// child that writes before it has read everything cannot deadlock us), and waits.
+pub(super) fn feed(mut command: Command, input: &[u8]) -> std::io::Result<Output> {
+    let mut child = command.spawn()?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || stdin.write_all(input));
+        let output = child.wait_with_output();
+        match writer.join().expect("the stdin writer does not panic") {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e),
+            _ => output,
+        }
+    })
+}
+
+/// git's stderr, as the user would read it, without its trailing newline.
+pub(super) fn stderr_text(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr)
+        .trim_end()
+        .to_string()
+}

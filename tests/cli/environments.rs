@@ -1,0 +1,293 @@
+//! SPEC §5.1: the operation commit in the repositories people really have, each
+//! compared with what `git commit` does in the same repository: identity from
+//! config and `EMAIL`, git's own date format, signing (openpgp, ssh, a key that
+//! cannot sign), the message hooks and `post-commit`.
+
+use crate::support::TestRepo;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+const IDENTITY: [&str; 4] = [
+    "GIT_AUTHOR_NAME",
+    "GIT_AUTHOR_EMAIL",
+    "GIT_COMMITTER_NAME",
+    "GIT_COMMITTER_EMAIL",
+];
+
+/// A repository with flat sessions to migrate, and the same change ready for
+/// `git commit` to compare with.
+fn old_layout() -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo
+}
+
+fn hook(repo: &TestRepo, name: &str, body: &str) {
+    let path = repo.path().join(".git/hooks").join(name);
+    fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// The branch's commit, the index file's bytes, and each work-tree file's bytes.
+type State = (String, Vec<u8>, Vec<(String, Vec<u8>)>);
+
+/// What a refusal must leave as it was: the branch, the index, every work-tree file
+/// (git's object store may gain unreachable objects, as a refused `git commit`'s do).
+fn state(repo: &TestRepo) -> State {
+    let files = repo
+        .fingerprint()
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with(".git/"))
+        .map(|(path, (_, _, _, bytes))| (path, bytes))
+        .collect();
+    let index = fs::read(repo.path().join(".git/index")).unwrap();
+    (repo.rev("HEAD"), index, files)
+}
+
+fn log(repo: &TestRepo, format: &str) -> String {
+    repo.git(&["log", "-1", &format!("--format={format}")])
+}
+
+/// Runs `migrate` and then `git commit` with the same identity settings; returns
+/// the identities each wrote.
+fn identities_beside_git(repo: &TestRepo, env: &[(&str, &str)]) -> (String, String) {
+    repo.run_env("git-workflow", &["migrate"], env, &IDENTITY)
+        .expect(0);
+    let ours = log(repo, "%an <%ae> / %cn <%ce>");
+    let git_commit = ["commit", "-q", "--allow-empty", "-m", "git's"];
+    repo.run_env("git", &git_commit, env, &IDENTITY).expect(0);
+    (ours, log(repo, "%an <%ae> / %cn <%ce>"))
+}
+
+#[test]
+fn identity_comes_from_author_and_committer_config_as_git_takes_it() {
+    let repo = old_layout();
+    repo.git(&["config", "author.name", "Auth Or"]);
+    repo.git(&["config", "author.email", "author@example.com"]);
+    repo.git(&["config", "committer.name", "Com Mitter"]);
+    repo.git(&["config", "user.email", "user@example.com"]);
+    let (ours, git) = identities_beside_git(&repo, &[]);
+    assert_eq!(ours, git);
+    assert_eq!(
+        ours,
+        "Auth Or <author@example.com> / Com Mitter <user@example.com>\n"
+    );
+}
+
+#[test]
+fn the_email_variable_is_used_where_git_uses_it() {
+    let repo = old_layout();
+    repo.git(&["config", "user.name", "Us Er"]);
+    let (ours, git) = identities_beside_git(&repo, &[("EMAIL", "from-env@example.com")]);
+    assert_eq!(ours, git);
+    assert_eq!(
+        ours,
+        "Us Er <from-env@example.com> / Us Er <from-env@example.com>\n"
+    );
+}
+
+#[test]
+fn no_identity_at_all_is_refused_with_gits_reason_and_nothing_changes() {
+    let repo = old_layout();
+    repo.git(&["config", "user.useConfigOnly", "true"]);
+    let head = repo.rev("HEAD");
+    let run = repo
+        .run_env("git-workflow", &["migrate"], &[], &IDENTITY)
+        .expect(1);
+    assert!(
+        run.stderr.contains("git does not know who you are"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("git config user.email"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.rev("HEAD"), head);
+    assert_eq!(repo.status(), "");
+}
+
+#[test]
+fn gits_default_date_format_is_taken_as_git_takes_it() {
+    let repo = old_layout();
+    let date = [("GIT_COMMITTER_DATE", "Tue Dec 16 13:00:00 2025 +0100")];
+    repo.run_env("git-workflow", &["migrate"], &date, &[])
+        .expect(0);
+    assert_eq!(log(&repo, "%cI"), "2025-12-16T13:00:00+01:00\n");
+}
+
+/// A throwaway OpenPGP key in its own GNUPGHOME; returns (GNUPGHOME, fingerprint).
+fn gpg_key(repo: &TestRepo) -> (String, String) {
+    let home = repo.scratch().join("gnupg");
+    fs::create_dir_all(&home).unwrap();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o700)).unwrap();
+    let home = home.to_string_lossy().into_owned();
+    let env = [("GNUPGHOME", home.as_str())];
+    let args = [
+        "--batch",
+        "--passphrase",
+        "",
+        "--quick-generate-key",
+        "Ada Tester <ada@example.com>",
+        "ed25519",
+        "sign",
+        "never",
+    ];
+    repo.run_env("gpg", &args, &env, &[]).expect(0);
+    let listing = repo
+        .run_env("gpg", &["--with-colons", "--list-secret-keys"], &env, &[])
+        .expect(0);
+    let fingerprint = listing
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("fpr:"))
+        .map(|l| l.trim_matches(':').to_string())
+        .expect("a fingerprint");
+    (home, fingerprint)
+}
+
+#[test]
+fn commit_gpgsign_signs_the_operation_commit_with_openpgp() {
+    let repo = old_layout();
+    let (home, fingerprint) = gpg_key(&repo);
+    repo.git(&["config", "commit.gpgsign", "true"]);
+    repo.git(&["config", "user.signingKey", &fingerprint]);
+    let env = [("GNUPGHOME", home.as_str())];
+    repo.run_env("git-workflow", &["migrate"], &env, &[])
+        .expect(0);
+    let shown = repo.run_env("git", &["log", "-1", "--format=%G? %GF"], &env, &[]);
+    assert_eq!(
+        shown.stdout.trim(),
+        format!("G {fingerprint}"),
+        "{}",
+        shown.stderr
+    );
+    let rollback = repo
+        .run_env("git-workflow", &["rollback"], &env, &[])
+        .expect(0);
+    let shown = repo.run_env("git", &["verify-commit", "HEAD"], &env, &[]);
+    assert_eq!(shown.code, Some(0), "{}\n{}", rollback.stdout, shown.stderr);
+}
+
+#[test]
+fn commit_gpgsign_signs_with_an_ssh_key() {
+    let repo = old_layout();
+    let key = repo.scratch().join("id_ed25519");
+    let key_arg = key.to_string_lossy().into_owned();
+    let args = [
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        "ada",
+        "-f",
+        key_arg.as_str(),
+    ];
+    repo.run_env("ssh-keygen", &args, &[], &[]).expect(0);
+    let public = fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = repo.scratch().join("allowed_signers");
+    fs::write(&allowed, format!("ada@example.com {public}")).unwrap();
+    repo.git(&["config", "commit.gpgsign", "true"]);
+    repo.git(&["config", "gpg.format", "ssh"]);
+    repo.git(&["config", "user.signingKey", &format!("{key_arg}.pub")]);
+    repo.git(&[
+        "config",
+        "gpg.ssh.allowedSignersFile",
+        &allowed.to_string_lossy(),
+    ]);
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(log(&repo, "%G?"), "G\n");
+}
+
+#[test]
+fn a_key_that_cannot_sign_refuses_as_git_refuses_and_changes_nothing() {
+    let repo = old_layout();
+    let (home, _) = gpg_key(&repo);
+    repo.git(&["config", "commit.gpgsign", "true"]);
+    repo.git(&["config", "user.signingKey", "0xDEADBEEFDEADBEEF"]);
+    let env = [("GNUPGHOME", home.as_str())];
+    let before = state(&repo);
+    let run = repo
+        .run_env("git-workflow", &["migrate"], &env, &[])
+        .expect(1);
+    assert!(
+        run.stderr.contains("could not sign the commit"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("gpg failed to sign"), "{}", run.stderr);
+    assert!(state(&repo) == before, "nothing changed");
+    let git = repo.run_env("git", &["commit", "--allow-empty", "-m", "x"], &env, &[]);
+    assert_ne!(git.code, Some(0), "git refuses the same key");
+}
+
+#[test]
+fn commit_msg_and_prepare_commit_msg_hooks_add_their_trailers() {
+    let repo = old_layout();
+    hook(
+        &repo,
+        "prepare-commit-msg",
+        r#"[ "$2" = message ] || exit 1
+git interpret-trailers --in-place --trailer "Signed-off-by: Ada Tester <ada@example.com>" "$1""#,
+    );
+    hook(
+        &repo,
+        "commit-msg",
+        r#"git interpret-trailers --in-place --trailer "Change-Id: I$(git hash-object "$1")" "$1""#,
+    );
+    repo.wf(&["migrate"]).expect(0);
+    let trailers = log(
+        &repo,
+        "%(trailers:key=Change-Id,key=Signed-off-by,valueonly)",
+    );
+    assert_eq!(
+        trailers.lines().filter(|l| !l.is_empty()).count(),
+        2,
+        "{trailers}"
+    );
+    repo.wf(&["rollback"]).expect(0);
+    assert!(
+        log(&repo, "%B").contains("\nChange-Id: I"),
+        "{}",
+        log(&repo, "%B")
+    );
+    let listed = repo.wf(&["log"]).expect(0);
+    assert_eq!(listed.stdout.lines().count(), 2, "{}", listed.stdout);
+}
+
+#[test]
+fn a_commit_msg_hook_that_refuses_stops_the_operation_before_anything_changes() {
+    let repo = old_layout();
+    hook(&repo, "commit-msg", "echo 'missing Change-Id' >&2; exit 1");
+    let before = state(&repo);
+    let run = repo.wf(&["migrate"]).expect(1);
+    assert!(run.stderr.contains("missing Change-Id"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("the commit-msg hook refused"),
+        "{}",
+        run.stderr
+    );
+    assert!(state(&repo) == before, "nothing changed");
+    assert_eq!(repo.wf(&["status", "--json"]).code, Some(0));
+}
+
+#[test]
+fn post_commit_runs_once_the_commit_and_work_tree_are_in_place() {
+    let repo = old_layout();
+    hook(
+        &repo,
+        "post-commit",
+        "echo noise; git rev-parse HEAD > .git/post-commit-saw; git status --porcelain >> .git/post-commit-saw",
+    );
+    let run = repo.wf(&["migrate", "--json"]).expect(0);
+    serde_json::from_str::<serde_json::Value>(&run.stdout).expect("stdout is JSON alone");
+    let saw = fs::read_to_string(repo.path().join(".git/post-commit-saw")).unwrap();
+    assert_eq!(
+        saw,
+        format!("{}\n", repo.rev("HEAD")),
+        "HEAD moved and nothing left over"
+    );
+}
