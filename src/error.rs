@@ -118,6 +118,7 @@ fn git_hint(err: &GitError) -> Option<String> {
         GitError::NotARepository { .. } => {
             "run this inside a git work tree, or name one with `git workflow -C <dir> …`".into()
         }
+        GitError::DubiousOwnership { path } => format!("if you trust it, add an exception as git says: `git config --global --add safe.directory {path}`"),
         GitError::Bare { .. } => "run this inside a clone with a work tree (`git worktree add` or `git clone`); in a bare repository only `check --range` and `log` work".into(),
         GitError::Symlink { path } => format!(
             "replace {path} with the file it points to, or remove it, then run this again"

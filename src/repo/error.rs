@@ -13,6 +13,12 @@ pub enum GitError {
         /// Why libgit2 found none.
         message: String,
     },
+    /// The repository belongs to another user and `safe.directory` does not name
+    /// it: git refuses to work in it, and so do we.
+    DubiousOwnership {
+        /// The repository's folder, as git names it.
+        path: String,
+    },
     /// The repository has no work tree.
     Bare {
         /// Its git dir.
@@ -113,6 +119,10 @@ impl fmt::Display for GitError {
             Self::NotARepository { message } => {
                 write!(f, "not inside a git repository ({message})")
             }
+            Self::DubiousOwnership { path } => write!(
+                f,
+                "detected dubious ownership in repository at '{path}': it belongs to another user, and git (like this tool) does not work in it"
+            ),
             Self::Bare { git_dir } => write!(f, "{} is a bare repository", git_dir.display()),
             Self::Symlink { path } => write!(f, "{path} is a symbolic link"),
             Self::NonUtf8WorkTreeName { folder, name } => {

@@ -94,8 +94,13 @@ impl Repo {
         // it reads and looks up every object a new tree names.
         git2::opts::strict_hash_verification(false);
         git2::opts::strict_object_creation(false);
-        let git = Repository::open_from_env().map_err(|e| GitError::NotARepository {
-            message: e.message().to_string(),
+        let git = Repository::open_from_env().map_err(|e| match e.code() {
+            ErrorCode::Owner => GitError::DubiousOwnership {
+                path: e.message().split('\'').nth(1).unwrap_or("").to_string(),
+            },
+            _ => GitError::NotARepository {
+                message: e.message().to_string(),
+            },
         })?;
         let workdir = git.workdir().unwrap_or_else(|| git.path()).to_path_buf();
         Ok(Self {

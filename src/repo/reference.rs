@@ -6,6 +6,9 @@ use git2::{ErrorCode, RepositoryState};
 
 use super::{GitError, Oid, Repo};
 
+/// How many symbolic refs git follows before it gives up (`SYMREF_MAXDEPTH`).
+const MAX_SYMREF_DEPTH: usize = 5;
+
 /// Where `HEAD` points, which decides whether an operation may commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Head {
@@ -29,22 +32,32 @@ pub enum Head {
 }
 
 impl Repo {
-    /// Where `HEAD` points now.
+    /// Where `HEAD` points now. A chain of symbolic refs (`HEAD` → `refs/heads/alias`
+    /// → `refs/heads/main`) is followed to its end, as git follows it: the ref a
+    /// commit moves is the last one.
     pub fn head(&self) -> Result<Head> {
         let head = self.git.find_reference("HEAD").context("reading HEAD")?;
-        match head.symbolic_target()? {
-            Some(target) => {
-                let refname = target.to_string();
-                match self.git.refname_to_id(&refname) {
-                    Ok(commit) => Ok(Head::Branch { refname, commit }),
-                    Err(e) if e.code() == ErrorCode::NotFound => Ok(Head::Unborn { refname }),
-                    Err(e) => Err(e).with_context(|| format!("reading {refname}")),
-                }
-            }
-            None => Ok(Head::Detached {
+        let Some(target) = head.symbolic_target()? else {
+            return Ok(Head::Detached {
                 commit: head.target().ok_or_else(|| anyhow!("HEAD has no target"))?,
-            }),
+            });
+        };
+        let mut refname = target.to_string();
+        for _ in 0..MAX_SYMREF_DEPTH {
+            let reference = match self.git.find_reference(&refname) {
+                Ok(reference) => reference,
+                Err(e) if e.code() == ErrorCode::NotFound => return Ok(Head::Unborn { refname }),
+                Err(e) => return Err(e).with_context(|| format!("reading {refname}")),
+            };
+            match (reference.symbolic_target()?, reference.target()) {
+                (Some(next), _) => refname = next.to_string(),
+                (None, Some(commit)) => return Ok(Head::Branch { refname, commit }),
+                (None, None) => break,
+            }
         }
+        Err(anyhow!(
+            "HEAD points through more than {MAX_SYMREF_DEPTH} symbolic refs"
+        ))
     }
 
     /// Whether this is a shallow clone (`.git/shallow`): commits at its boundary

@@ -291,3 +291,74 @@ fn post_commit_runs_once_the_commit_and_work_tree_are_in_place() {
         "HEAD moved and nothing left over"
     );
 }
+
+#[test]
+fn a_repository_of_another_user_is_refused_with_gits_safe_directory_fix() {
+    let repo = old_layout();
+    let status = std::process::Command::new("chown")
+        .args(["-R", "65534"])
+        .arg(repo.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "the tests run as root, as CI does");
+    let git = repo.git_run(&["status"]);
+    assert!(git.stderr.contains("dubious ownership"), "{}", git.stderr);
+    let run = repo.wf(&["migrate"]).expect(1);
+    let work = repo.path().to_string_lossy().into_owned();
+    assert!(
+        run.stderr.contains("detected dubious ownership"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("git config --global --add safe.directory {work}")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("not inside a git repository"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn head_through_a_chain_of_symbolic_refs_moves_the_last_one_as_git_does() {
+    let repo = old_layout();
+    repo.git(&["symbolic-ref", "refs/heads/alias", "refs/heads/main"]);
+    repo.git(&["symbolic-ref", "HEAD", "refs/heads/alias"]);
+    let run = repo.wf(&["migrate"]).expect(0);
+    assert!(run.stdout.contains("[main "), "{}", run.stdout);
+    assert_eq!(repo.rev("main"), repo.rev("HEAD"));
+    assert_eq!(
+        repo.git(&["symbolic-ref", "--no-recurse", "refs/heads/alias"]),
+        "refs/heads/main\n"
+    );
+    repo.wf(&["rollback"]).expect(0);
+    assert_eq!(
+        repo.git(&["symbolic-ref", "--no-recurse", "HEAD"]),
+        "refs/heads/alias\n"
+    );
+}
+
+#[test]
+fn a_definition_between_document_markers_keeps_its_comments() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        ".workflow/versions/v001/tasks/t.yml",
+        "--- # the task\nid: t # keep me\nstatus: done\n...\n",
+    );
+    repo.write(
+        ".workflow/versions/v001/task_sessions/t.yml",
+        "task_id: t\n",
+    );
+    repo.commit_all("markers");
+    repo.wf(&["migrate"]).expect(0);
+    let task = repo.read(".workflow/versions/v001/task_sessions/t/task.yml");
+    assert!(
+        task.starts_with("--- # the task\nid: t # keep me\nstatus: done\nsnapshotted_at: "),
+        "{task}"
+    );
+    assert!(task.ends_with("'\n...\n"), "{task}");
+}

@@ -67,19 +67,40 @@ fn with_meta(mut map: Mapping, meta: &SnapshotMeta) -> Value {
     Value::Mapping(map)
 }
 
-/// The text append: one `key: value` line per field, in the file's own line ending.
-/// `None` when the text is not UTF-8 (then re-serialising is the honest choice).
+/// The text append: one `key: value` line per field, in the file's own line ending,
+/// before a closing `...` marker when the document has one (after it, the lines
+/// would be a second document). `None` when the text is not UTF-8 (then
+/// re-serialising is the honest choice).
 fn appended_as_text(definition: &[u8], meta: &SnapshotMeta) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(definition).ok()?;
     let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let mut out = text.to_string();
+    let (body, tail) = text.split_at(document_end(text).unwrap_or(text.len()));
+    let mut out = body.to_string();
     if !out.is_empty() && !out.ends_with('\n') {
         out.push_str(eol);
     }
     for (key, value) in meta.fields() {
         out.push_str(&format!("{key}: {}{eol}", scalar(&value)?));
     }
+    out.push_str(tail);
     Some(out.into_bytes())
+}
+
+/// Where the document's `...` end marker line starts, when one ends it (only
+/// comments and blank lines may follow).
+fn document_end(text: &str) -> Option<usize> {
+    let mut offset = text.len();
+    for line in text.split_inclusive('\n').rev() {
+        offset -= line.len();
+        let content = line.trim_end();
+        if content == "..." || content.starts_with("... #") {
+            return Some(offset);
+        }
+        if !(content.is_empty() || content.trim_start().starts_with('#')) {
+            return None;
+        }
+    }
+    None
 }
 
 /// One scalar in the seed's style: strings single-quoted, everything else as YAML.
@@ -142,6 +163,24 @@ mod tests {
                 Value::String("2025-12-16T12:00:00".into())
             );
         }
+    }
+
+    #[test]
+    fn document_markers_keep_their_comments() {
+        let def = b"--- # task\nid: t # keep me\n...\n# after the end\n";
+        let out = String::from_utf8(from_definition(def, &meta()).unwrap()).unwrap();
+        assert!(
+            out.starts_with("--- # task\nid: t # keep me\nsnapshotted_at: "),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("flat file structure'\n...\n# after the end\n"),
+            "{out}"
+        );
+        let crlf = b"---\r\nid: t # keep me\r\n... # end\r\n";
+        let out = String::from_utf8(from_definition(crlf, &meta()).unwrap()).unwrap();
+        assert!(out.contains("# keep me\r\nsnapshotted_at: "), "{out}");
+        assert!(out.ends_with("structure'\r\n... # end\r\n"), "{out}");
     }
 
     #[test]
