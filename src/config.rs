@@ -22,8 +22,12 @@ pub const HOOKS_PATH: &str = "core.hooksPath";
 
 /// The task-graph globs of `workflow.graphs`; none when it is unset.
 pub fn graph_globs(repo: &Repo) -> Result<Globs> {
-    let patterns: Vec<String> = repo
-        .config_string(GRAPHS)?
+    parse_graph_globs(repo.config_string(GRAPHS)?)
+}
+
+/// The globs a `workflow.graphs` value lists (space- or comma-separated).
+pub fn parse_graph_globs(value: Option<String>) -> Result<Globs> {
+    let patterns: Vec<String> = value
         .map(|v| {
             v.split([' ', ','])
                 .filter(|g| !g.is_empty())

@@ -154,6 +154,12 @@ fn git_hint(err: &GitError) -> Option<String> {
             "wait for it to finish (as `git commit` would); if no git process is running, remove {} and run this again",
             lock.display()
         ),
-        GitError::UnreadableIndex { .. } => "turn the split index off with `git update-index --no-split-index` (and `git config core.splitIndex false`), then run this again".into(),
+        GitError::UnreadableIndex { extension } => match extension.as_str() {
+            "link" => "turn the split index off with `git update-index --no-split-index` (and `git config core.splitIndex false`), then run this again".into(),
+            "sdir" => "turn the sparse index off with `git sparse-checkout reapply --no-sparse-index` (the sparse checkout stays), then run this again".into(),
+            _ => "rewrite the index without it (`git update-index --index-version 2`), then run this again".into(),
+        },
+        GitError::UnsupportedRepository { extension } if extension.contains("refStorage") => "convert the refs with `git refs migrate --ref-format=files` (git 2.46 or later), then run this again; meanwhile the hook passes every commit that touches no .workflow/ or task-graph path".into(),
+        GitError::UnsupportedRepository { .. } => "make this change with git itself; meanwhile the hook passes every commit that touches no .workflow/ or task-graph path".into(),
     })
 }

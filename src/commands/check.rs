@@ -8,7 +8,7 @@ use super::Ctx;
 use crate::config;
 use crate::error;
 use crate::layout::{self, Globs};
-use crate::repo::{IndexState, Repo, Snapshot};
+use crate::repo::{self, GitError, IndexState, Repo, Snapshot};
 use crate::rules::{self, Content, Touched, Violation};
 
 /// Arguments of `check`.
@@ -48,17 +48,10 @@ struct Found {
 
 /// Runs `check`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let repo = if args.range.is_some() {
-        Repo::discover_history()?
-    } else {
-        Repo::discover()?
-    };
-    let enabled = enabled_rules(&repo)?;
-    let is_enabled = |id: &str| enabled.contains(&id);
-    let graphs = config::graph_globs(&repo)?;
-    let report = match &args.range {
-        Some(range) => check_range(&repo, range, &is_enabled, &graphs)?,
-        None => check_index(&repo, !args.all, &is_enabled, &graphs)?,
+    let hook = args.range.is_none() && !args.all;
+    let report = match check(&args) {
+        Err(e) if hook && unreadable_here(&e) => staged_by_git(e)?,
+        other => other?,
     };
     print(ctx, &report);
     ctx.out.json(&report);
@@ -72,6 +65,58 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         ),
         "fix each as its `fix:` line says; to commit once without the check: GIT_WORKFLOW_SKIP=1 git commit …",
     ))
+}
+
+/// The rules over what `args` names, read through libgit2.
+fn check(args: &Args) -> Result<Report> {
+    let repo = if args.range.is_some() {
+        Repo::discover_history()?
+    } else {
+        Repo::discover()?
+    };
+    let enabled = enabled_rules(&repo)?;
+    let is_enabled = |id: &str| enabled.contains(&id);
+    let graphs = config::graph_globs(&repo)?;
+    match &args.range {
+        Some(range) => check_range(&repo, range, &is_enabled, &graphs),
+        None => check_index(&repo, !args.all, &is_enabled, &graphs),
+    }
+}
+
+/// Whether libgit2 cannot read this repository or its index where git can
+/// (reftable, SHA-256, a split or sparse index).
+fn unreadable_here(err: &anyhow::Error) -> bool {
+    matches!(
+        err.downcast_ref::<GitError>(),
+        Some(GitError::UnsupportedRepository { .. } | GitError::UnreadableIndex { .. })
+    )
+}
+
+/// The hook where libgit2 cannot read: git itself lists what the commit changes
+/// (SPEC §5.1: the hook never blocks unrelated work). A commit that touches no
+/// `.workflow/` or task-graph path passes; one that does is refused, naming why it
+/// cannot be checked here and the fix.
+fn staged_by_git(unreadable: anyhow::Error) -> Result<Report> {
+    let graphs = config::parse_graph_globs(repo::config_by_git(config::GRAPHS)?)?;
+    let staged = repo::staged_paths_by_git()?;
+    let ours: Vec<&String> = staged
+        .iter()
+        .filter(|path| layout::is_under_workflow(path) || graphs.matches(path))
+        .collect();
+    let Some(first) = ours.first() else {
+        return Ok(Report {
+            mode: "staged",
+            checked: 0,
+            violations: Vec::new(),
+        });
+    };
+    let more = match ours.len() {
+        1 => String::new(),
+        n => format!(" and {} more path(s) the rules read", n - 1),
+    };
+    Err(unreadable.context(format!(
+        "this commit changes {first}{more}, which cannot be checked in this repository"
+    )))
 }
 
 /// The rules not switched off with `git config workflow.check.<id> false`.

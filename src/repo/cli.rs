@@ -61,3 +61,40 @@ pub(super) fn stderr_text(output: &Output) -> String {
         .trim_end()
         .to_string()
 }
+
+/// The paths the next commit changes, as `git diff --cached` reads them from the
+/// repository and index git finds from here: for the hook in a repository libgit2
+/// cannot open (reftable, SHA-256) or whose index it cannot read.
+pub fn staged_paths_by_git() -> Result<Vec<String>> {
+    let output = Command::new("git")
+        .args(["diff", "--cached", "--name-only", "-z", "--no-renames"])
+        .stdin(Stdio::null())
+        .output()
+        .context("running git diff --cached")?;
+    if !output.status.success() {
+        anyhow::bail!("git diff --cached failed: {}", stderr_text(&output));
+    }
+    Ok(output
+        .stdout
+        .split(|&b| b == 0)
+        .filter(|name| !name.is_empty())
+        .map(|name| String::from_utf8_lossy(name).into_owned())
+        .collect())
+}
+
+/// A git config value as git reads it from here; `None` when unset.
+pub fn config_by_git(key: &str) -> Result<Option<String>> {
+    let output = Command::new("git")
+        .args(["config", "--get", key])
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("running git config --get {key}"))?;
+    Ok(match output.status.success() {
+        true => Some(
+            String::from_utf8_lossy(&output.stdout)
+                .trim_end()
+                .to_string(),
+        ),
+        false => None,
+    })
+}

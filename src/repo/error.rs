@@ -19,6 +19,12 @@ pub enum GitError {
         /// The repository's folder, as git names it.
         path: String,
     },
+    /// The repository uses an extension libgit2 cannot read (reftable refs, SHA-256
+    /// objects): git opens it, this tool cannot.
+    UnsupportedRepository {
+        /// The extension as its config line reads, e.g. `extensions.refStorage = reftable`.
+        extension: String,
+    },
     /// The repository has no work tree.
     Bare {
         /// Its git dir.
@@ -106,10 +112,11 @@ pub enum GitError {
         /// The lock file.
         lock: PathBuf,
     },
-    /// The index uses an extension libgit2 cannot read (a split index).
+    /// The index uses an extension libgit2 cannot read (`link`: a split index,
+    /// `sdir`: a sparse index).
     UnreadableIndex {
-        /// libgit2's reason.
-        message: String,
+        /// The extension's four-letter signature.
+        extension: String,
     },
 }
 
@@ -122,6 +129,17 @@ impl fmt::Display for GitError {
             Self::DubiousOwnership { path } => write!(
                 f,
                 "detected dubious ownership in repository at '{path}': it belongs to another user, and git (like this tool) does not work in it"
+            ),
+            Self::UnsupportedRepository { extension } => write!(
+                f,
+                "this repository uses {} ({extension}), which libgit2 (the git library this tool is built on) cannot read",
+                if extension.contains("refStorage") {
+                    "reftable refs"
+                } else if extension.contains("objectFormat") {
+                    "SHA-256 object names"
+                } else {
+                    "a repository extension"
+                }
             ),
             Self::Bare { git_dir } => write!(f, "{} is a bare repository", git_dir.display()),
             Self::Symlink { path } => write!(f, "{path} is a symbolic link"),
@@ -170,9 +188,14 @@ impl fmt::Display for GitError {
                 "{} exists: another git process seems to be running in this repository",
                 lock.display()
             ),
-            Self::UnreadableIndex { message } => write!(
+            Self::UnreadableIndex { extension } => write!(
                 f,
-                "the index uses an extension libgit2 cannot read ({message})"
+                "the index is {}, which libgit2 (the git library this tool is built on) cannot read",
+                match extension.as_str() {
+                    "link" => "a split index (extension 'link')".to_string(),
+                    "sdir" => "a sparse index (extension 'sdir')".to_string(),
+                    other => format!("written with extension '{other}'"),
+                }
             ),
         }
     }

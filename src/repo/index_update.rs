@@ -84,13 +84,11 @@ impl IndexUpdate {
     }
 }
 
-/// libgit2 cannot read a split index; say so with the fix instead of its own words.
+/// libgit2 cannot read a split or sparse index; say which, instead of its own words.
 pub(super) fn unreadable_index(e: git2::Error) -> anyhow::Error {
     if e.message().contains("mandatory extension") {
-        return GitError::UnreadableIndex {
-            message: e.message().to_string(),
-        }
-        .into();
+        let extension = e.message().split('\'').nth(1).unwrap_or("?").to_string();
+        return GitError::UnreadableIndex { extension }.into();
     }
     e.into()
 }

@@ -40,6 +40,7 @@ mod status;
 mod tree;
 mod worktree;
 
+pub use cli::{config_by_git, staged_paths_by_git};
 pub use diff::{ChangedFile, ChangedPath};
 pub use error::GitError;
 pub use folder::FolderContents;
@@ -61,6 +62,20 @@ pub struct Repo {
     workdir: PathBuf,
     next_pack_priority: std::cell::Cell<i32>,
     new_blobs: RefCell<Option<Vec<Oid>>>,
+}
+
+/// The repository extension libgit2's refusal to open names, as git spells it in
+/// the config (`extensions.refStorage = reftable`).
+fn unsupported_extension(message: &str) -> Option<String> {
+    if message.contains("object format") {
+        let format = message.split('\'').nth(1).unwrap_or("sha256");
+        return Some(format!("extensions.objectFormat = {format}"));
+    }
+    let name = message.strip_prefix("unsupported extension name ")?;
+    Some(match name {
+        "extensions.refstorage" => "extensions.refStorage = reftable".to_string(),
+        other => other.to_string(),
+    })
 }
 
 /// `dir/`, or nothing for the root.
@@ -97,6 +112,9 @@ impl Repo {
         let git = Repository::open_from_env().map_err(|e| match e.code() {
             ErrorCode::Owner => GitError::DubiousOwnership {
                 path: e.message().split('\'').nth(1).unwrap_or("").to_string(),
+            },
+            _ if unsupported_extension(e.message()).is_some() => GitError::UnsupportedRepository {
+                extension: unsupported_extension(e.message()).unwrap_or_default(),
             },
             _ => GitError::NotARepository {
                 message: e.message().to_string(),

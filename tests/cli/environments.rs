@@ -3,7 +3,7 @@
 //! config and `EMAIL`, git's own date format, signing (openpgp, ssh, a key that
 //! cannot sign), the message hooks and `post-commit`.
 
-use crate::support::TestRepo;
+use crate::support::{Run, TestRepo, hermetic};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
@@ -361,4 +361,130 @@ fn a_definition_between_document_markers_keeps_its_comments() {
         "{task}"
     );
     assert!(task.ends_with("'\n...\n"), "{task}");
+}
+
+/// Runs `program args…` in `dir` with the repository's hermetic HOME.
+fn run_in(repo: &TestRepo, dir: &std::path::Path, program: &str, args: &[&str]) -> Run {
+    let program = match program {
+        "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
+        other => other,
+    };
+    let output = hermetic(program, &repo.home())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Repositories git opens and libgit2 cannot (or whose index it cannot read), each
+/// with one commit, and what our refusal must name in each.
+fn unreadable_repositories(repo: &TestRepo) -> Vec<(std::path::PathBuf, &'static str)> {
+    let kinds: [(&str, &[&str], &[&[&str]], &str); 4] = [
+        (
+            "reftable",
+            &["--ref-format=reftable"],
+            &[],
+            "extensions.refStorage = reftable",
+        ),
+        (
+            "sha256",
+            &["--object-format=sha256"],
+            &[],
+            "extensions.objectFormat = sha256",
+        ),
+        (
+            "sparse-index",
+            &[],
+            &[&["sparse-checkout", "set", "--cone", "--sparse-index", "src"]],
+            "a sparse index (extension 'sdir')",
+        ),
+        (
+            "split-index",
+            &[],
+            &[
+                &["config", "core.splitIndex", "true"],
+                &["update-index", "--split-index"],
+            ],
+            "a split index (extension 'link')",
+        ),
+    ];
+    kinds
+        .iter()
+        .map(|(name, init, then, names)| {
+            let dir = repo.scratch().join(name);
+            fs::create_dir_all(dir.join("src")).unwrap();
+            fs::create_dir_all(dir.join("docs")).unwrap();
+            let mut args = vec!["init", "-q", "-b", "main"];
+            args.extend_from_slice(init);
+            run_in(repo, &dir, "git", &args).expect(0);
+            fs::write(dir.join("src/lib.rs"), "//\n").unwrap();
+            fs::write(dir.join("docs/a.md"), "a\n").unwrap();
+            run_in(repo, &dir, "git", &["add", "-A"]).expect(0);
+            run_in(repo, &dir, "git", &["commit", "-q", "-m", "one"]).expect(0);
+            for step in *then {
+                run_in(repo, &dir, "git", step).expect(0);
+            }
+            (dir, *names)
+        })
+        .collect()
+}
+
+#[test]
+fn repositories_libgit2_cannot_read_are_refused_naming_the_extension() {
+    let repo = TestRepo::new();
+    for (dir, names) in unreadable_repositories(&repo) {
+        let run = run_in(&repo, &dir, "git-workflow", &["check", "--all"]);
+        assert_eq!(run.code, Some(1), "{}: {}", dir.display(), run.stderr);
+        assert!(
+            run.stderr.contains(names),
+            "{}: {}",
+            dir.display(),
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("not inside a git repository"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn the_hook_never_blocks_unrelated_commits_where_libgit2_cannot_read() {
+    let repo = TestRepo::with_commit();
+    let hooks = repo.home().join("hooks");
+    repo.git(&[
+        "config",
+        "--global",
+        "core.hooksPath",
+        &hooks.to_string_lossy(),
+    ]);
+    repo.wf(&["hooks", "install"]).expect(0);
+    assert!(
+        hooks.join("pre-commit").exists(),
+        "installed where core.hooksPath points"
+    );
+    for (dir, names) in unreadable_repositories(&repo) {
+        fs::write(dir.join("src/lib.rs"), "// more\n").unwrap();
+        run_in(&repo, &dir, "git", &["add", "src/lib.rs"]).expect(0);
+        let git = run_in(&repo, &dir, "git", &["commit", "-q", "-m", "unrelated"]);
+        assert_eq!(git.code, Some(0), "{}: {}", dir.display(), git.stderr);
+        fs::create_dir_all(dir.join(".workflow")).unwrap();
+        fs::write(dir.join(".workflow/WFS-a.json"), "{}").unwrap();
+        run_in(&repo, &dir, "git", &["add", "--sparse", "-A"]).expect(0);
+        let git = run_in(&repo, &dir, "git", &["commit", "-q", "-m", "state"]);
+        assert_eq!(git.code, Some(1), "{}: {}", dir.display(), git.stderr);
+        assert!(
+            git.stderr
+                .contains("this commit changes .workflow/WFS-a.json"),
+            "{}",
+            git.stderr
+        );
+        assert!(git.stderr.contains(names), "{}", git.stderr);
+    }
 }
