@@ -23,7 +23,13 @@ impl Repo {
         let mut args = vec!["commit-tree", tree.as_str(), "-p", parent.as_str()];
         args.push(if sign { "-S" } else { "--no-gpg-sign" });
         args.extend(["-F", "-"]);
-        let output = self.run_git(&args, message.as_bytes())?;
+        let mut output = self.run_git(&args, message.as_bytes())?;
+        for _ in 0..RACE_RETRIES {
+            if output.status.success() || !lost_object_folder_race(&output) {
+                break;
+            }
+            output = self.run_git(&args, message.as_bytes())?;
+        }
         if !output.status.success() {
             return Err(commit_refusal(stderr_text(&output), sign).into());
         }
@@ -81,6 +87,17 @@ impl Repo {
         let output = feed(command, b"").with_context(|| format!("running the {hook} hook"))?;
         Ok(output.status.success())
     }
+}
+
+/// How many times a commit is retried after losing the race below.
+const RACE_RETRIES: usize = 8;
+
+/// git writes a loose object by creating `objects/xx/` and then a temporary file
+/// in it; a `git repack -d` beside it (its `prune-packed`) removes empty `xx/`
+/// folders, and when that lands between the two steps git gives up with "unable to
+/// create temporary file". Nothing was written, so the commit is simply tried again.
+fn lost_object_folder_race(output: &std::process::Output) -> bool {
+    String::from_utf8_lossy(&output.stderr).contains("unable to create temporary file")
 }
 
 /// What `git commit-tree` refusing means, in the words of the real cause.

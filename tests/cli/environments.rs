@@ -381,10 +381,19 @@ fn run_in(repo: &TestRepo, dir: &std::path::Path, program: &str, args: &[&str]) 
     }
 }
 
+/// One kind of repository libgit2 cannot read: its name, `git init` options, the
+/// git commands that make it so after the first commit, what our refusal names.
+type Unreadable = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static [&'static str]],
+    &'static str,
+);
+
 /// Repositories git opens and libgit2 cannot (or whose index it cannot read), each
 /// with one commit, and what our refusal must name in each.
 fn unreadable_repositories(repo: &TestRepo) -> Vec<(std::path::PathBuf, &'static str)> {
-    let kinds: [(&str, &[&str], &[&[&str]], &str); 4] = [
+    let kinds: [Unreadable; 4] = [
         (
             "reftable",
             &["--ref-format=reftable"],
