@@ -47,6 +47,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
     drop(index_lock);
+    repo.reapply_sparse_checkout()?;
     repo.run_post_commit()?;
     Ok(commit)
 }

@@ -40,6 +40,27 @@ impl Repo {
     }
 }
 
+impl Repo {
+    /// In a sparse checkout, lets git put the work tree back in line with the
+    /// patterns after an operation (`git sparse-checkout reapply`): paths the
+    /// operation wrote outside them leave the work tree and keep `skip-worktree`,
+    /// as `git checkout` leaves them. Run once the index lock is released.
+    pub fn reapply_sparse_checkout(&self) -> Result<()> {
+        let sparse = self.config_bools(&["core.sparseCheckout".to_string()])?[0];
+        if sparse != Some(true) {
+            return Ok(());
+        }
+        let output = self.run_git(&["sparse-checkout", "reapply"], b"")?;
+        if !output.status.success() {
+            anyhow::bail!(
+                "git sparse-checkout reapply failed after the operation (the commit is made): {}",
+                stderr_text(&output)
+            );
+        }
+        Ok(())
+    }
+}
+
 /// Starts `command`, writes `input` to its stdin from a thread of its own (so a
 /// child that writes before it has read everything cannot deadlock us), and waits.
 pub(super) fn feed(mut command: Command, input: &[u8]) -> std::io::Result<Output> {

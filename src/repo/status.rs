@@ -12,6 +12,17 @@ use super::index;
 use super::index_update::unreadable_index;
 use super::{Head, Oid, Repo, folder_prefix};
 
+/// A file that is only "deleted" in the work tree because its index entry is
+/// `skip-worktree` (outside a sparse checkout): git does not call that a change, and
+/// neither do we (libgit2's status does).
+fn outside_sparse_checkout(index: &git2::Index, path: &[u8], status: Status) -> bool {
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    status == Status::WT_DELETED
+        && index
+            .get_path(Path::new(&*String::from_utf8_lossy(path)), 0)
+            .is_some_and(|entry| entry.flags_extended & SKIP_WORKTREE != 0)
+}
+
 /// One local change under a folder, as `git status` would list it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalChange {
@@ -104,8 +115,10 @@ impl Repo {
         let statuses = self.git.statuses(Some(&mut opts)).map_err(|e| {
             unreadable_index(e).context(format!("reading the status of {}", paths.join(" ")))
         })?;
+        let index = self.git.index().map_err(unreadable_index)?;
         Ok(statuses
             .iter()
+            .filter(|s| !outside_sparse_checkout(&index, s.path_bytes(), s.status()))
             .map(|s| LocalChange {
                 path: String::from_utf8_lossy(s.path_bytes()).into_owned(),
                 state: describe_status(s.status()),

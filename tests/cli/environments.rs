@@ -497,3 +497,29 @@ fn the_hook_never_blocks_unrelated_commits_where_libgit2_cannot_read() {
         assert!(git.stderr.contains(names), "{}", git.stderr);
     }
 }
+
+#[test]
+fn a_sparse_checkout_without_workflow_migrates_and_rolls_back_outside_the_work_tree() {
+    let repo = old_layout();
+    repo.write("src/lib.rs", "//\n");
+    repo.commit_all("src");
+    repo.git(&["sparse-checkout", "set", "--cone", "src"]);
+    assert!(!repo.exists(".workflow"));
+    for (command, expected) in [
+        ("migrate", "task_sessions/task_design/task.yml"),
+        ("rollback", "task_sessions/task_design.yml"),
+    ] {
+        repo.wf(&[command]).expect(0);
+        assert!(
+            !repo.exists(".workflow"),
+            "{command} left .workflow/ out of the work tree"
+        );
+        assert_eq!(repo.status(), "", "git sees no change after {command}");
+        let listed = repo.git(&["ls-files", "-t", ".workflow"]);
+        assert!(listed.lines().all(|l| l.starts_with("S ")), "{listed}");
+        assert!(listed.contains(expected), "{listed}");
+    }
+    repo.git(&["sparse-checkout", "disable"]);
+    assert!(repo.exists(".workflow/versions/v001/task_sessions/task_design.yml"));
+    assert_eq!(repo.status(), "");
+}
