@@ -69,6 +69,7 @@ impl Journal {
             .with_context(|| format!("writing the journal {}", tmp.display()))?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
+        repo.share(&tmp)?;
         fs::rename(&tmp, &path).with_context(|| format!("writing the journal {}", path.display()))
     }
 

@@ -28,6 +28,7 @@ impl Guard {
             .write(true)
             .open(&path)
             .with_context(|| format!("opening the lock file {}", path.display()))?;
+        repo.share(&path)?;
         if file.try_lock().is_err() || !still_at(&file, &path) {
             return Err(error::refused(
                 format!(

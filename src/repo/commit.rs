@@ -43,6 +43,7 @@ impl Repo {
     fn run_message_hooks(&self, message: &str) -> Result<String> {
         let file = self.git.path().join("COMMIT_EDITMSG");
         fs::write(&file, message).with_context(|| format!("writing {}", file.display()))?;
+        self.share(&file)?;
         let path = file.to_string_lossy();
         self.run_hook("prepare-commit-msg", &[&path, "message"])?;
         self.run_hook("commit-msg", &[&path])?;

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::{GitError, Repo};
+use super::{GitError, Repo, perms};
 
 /// The index's lock file, created exclusively; dropping it removes the lock.
 #[derive(Debug)]
@@ -21,6 +21,7 @@ pub struct IndexLock {
     index: PathBuf,
     lock: PathBuf,
     file: Option<fs::File>,
+    shared: i32,
 }
 
 impl Repo {
@@ -33,6 +34,7 @@ impl Repo {
             lock: lock_of(&index),
             index,
             file: None,
+            shared: self.shared_perm(),
         };
         held.file = Some(held.create().map_err(|e| match e {
             LockError::Busy => anyhow::Error::new(GitError::IndexBusy {
@@ -98,6 +100,7 @@ impl IndexLock {
                 std::io::ErrorKind::AlreadyExists => LockError::Busy,
                 _ => io(e, &self.lock),
             })?;
+        perms::adjust(self.shared, &self.lock).map_err(LockError::Io)?;
         let ino = file.metadata().map_err(|e| io(e, &self.lock))?.ino();
         let owner = owner_of(&self.lock);
         fs::write(&owner, format!("{} {ino}\n", std::process::id())).map_err(|e| io(e, &owner))?;
@@ -123,7 +126,10 @@ impl IndexLock {
         let file = self.take()?;
         drop(file);
         fs::remove_file(&self.lock).with_context(|| format!("removing {}", self.lock.display()))?;
-        let result = write();
+        let result = write().and_then(|written| {
+            perms::adjust(self.shared, &self.index)?;
+            Ok(written)
+        });
         self.file = self.create().ok();
         result
     }

@@ -12,6 +12,7 @@
 //! - `checkout`: the work tree and index brought from one commit to another
 //!   (`index_update`, `index/` read and splice the index file)
 //! - `worktree`, `folder`: files read from the work tree as `git add` reads them
+//! - `perms`: `core.sharedRepository` on every file written in the git dir
 //!
 //! Everything above this room sees repository paths as `/`-separated strings and
 //! object ids as [`Oid`]; nothing above it knows libgit2 exists. It knows nothing
@@ -35,6 +36,7 @@ mod index_update;
 mod log;
 mod object;
 mod pack;
+mod perms;
 mod reference;
 mod status;
 mod tree;
@@ -62,6 +64,7 @@ pub struct Repo {
     workdir: PathBuf,
     next_pack_priority: std::cell::Cell<i32>,
     new_blobs: RefCell<Option<Vec<Oid>>>,
+    shared: std::cell::OnceCell<i32>,
 }
 
 /// The repository extension libgit2's refusal to open names, as git spells it in
@@ -126,6 +129,7 @@ impl Repo {
             workdir,
             next_pack_priority: std::cell::Cell::new(1000),
             new_blobs: RefCell::new(None),
+            shared: std::cell::OnceCell::new(),
         })
     }
 

@@ -112,8 +112,10 @@ impl Repo {
         let keep = packs.join(format!("pack-{name}.keep"));
         fs::write(&keep, format!("git-workflow {}\n", std::process::id()))
             .with_context(|| format!("writing {}", keep.display()))?;
+        self.share(&keep)?;
         for ext in ["pack", "idx"] {
             let file = format!("pack-{name}.{ext}");
+            self.share(&staging.path().join(&file))?;
             fs::rename(staging.path().join(&file), packs.join(&file))
                 .with_context(|| format!("moving {file} into {}", packs.display()))?;
         }

@@ -95,7 +95,13 @@ impl Repo {
         reflog: &str,
     ) -> Result<bool> {
         match self.git.reference_matching(refname, new, true, old, reflog) {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                let common = self.git.commondir();
+                self.share(&common.join(refname))?;
+                self.share(&common.join("logs").join(refname))?;
+                self.share(&self.git.path().join("logs/HEAD"))?;
+                Ok(true)
+            }
             Err(e) if e.code() == ErrorCode::Modified => Ok(false),
             Err(e) if e.code() == ErrorCode::Locked => Err(self.ref_busy(refname)),
             Err(e) => Err(e).with_context(|| format!("moving {refname}")),

@@ -523,3 +523,56 @@ fn a_sparse_checkout_without_workflow_migrates_and_rolls_back_outside_the_work_t
     assert!(repo.exists(".workflow/versions/v001/task_sessions/task_design.yml"));
     assert_eq!(repo.status(), "");
 }
+
+/// The permission bits of every file under `.git/refs`, the index and the packs.
+fn git_dir_modes(repo: &TestRepo) -> Vec<(String, u32)> {
+    let mut modes = Vec::new();
+    for (path, _) in repo.fingerprint() {
+        let shared = path == ".git/index"
+            || path.starts_with(".git/refs/heads/")
+            || path.starts_with(".git/logs/")
+            || (path.starts_with(".git/objects/pack/") && !path.ends_with(".keep"));
+        if shared {
+            let meta = fs::metadata(repo.path().join(&path)).unwrap();
+            modes.push((path, meta.permissions().mode() & 0o7777));
+        }
+    }
+    modes
+}
+
+#[test]
+fn a_shared_repository_gets_the_permissions_git_gives_under_a_tight_umask() {
+    let repo = old_layout();
+    repo.git(&["config", "core.sharedRepository", "group"]);
+    let umask = |program: &str, args: &[&str]| {
+        let mut all = vec!["-c", "umask 077; exec \"$0\" \"$@\"", program];
+        all.extend_from_slice(args);
+        repo.run_env("sh", &all, &[], &[]).expect(0);
+    };
+    umask(env!("CARGO_BIN_EXE_git-workflow"), &["migrate", "-q"]);
+    umask(env!("CARGO_BIN_EXE_git-workflow"), &["rollback", "-q"]);
+    let ours = git_dir_modes(&repo);
+    for (path, mode) in &ours {
+        assert_eq!(
+            mode & 0o040,
+            0o040,
+            "{path} is {mode:o}: the group cannot read it"
+        );
+    }
+    umask("git", &["commit", "-q", "--allow-empty", "-m", "git's"]);
+    umask("git", &["repack", "-q", "-a", "-d"]);
+    let gits = git_dir_modes(&repo);
+    let mode_of = |modes: &[(String, u32)], kind: &str| {
+        modes
+            .iter()
+            .find(|(p, _)| p.ends_with(kind))
+            .map(|(_, m)| *m)
+    };
+    for kind in [".git/index", ".git/refs/heads/main", ".idx", ".pack"] {
+        assert_eq!(
+            mode_of(&ours, kind),
+            mode_of(&gits, kind),
+            "{kind}: ours against git's"
+        );
+    }
+}
