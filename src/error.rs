@@ -141,6 +141,8 @@ fn git_hint(err: &GitError) -> Option<String> {
         GitError::NotACommit { .. } => {
             "name the operation by its hash, as `git workflow log` lists it".into()
         }
+        GitError::MissingObject { remote: Some((remote, _)), .. } => format!("nothing was changed; check that {remote} is reachable (`git fetch {remote}`), then run this again"),
+        GitError::MissingObject { remote: None, .. } => "nothing was changed; `git fsck` shows what else is missing, and a fresh clone restores it".into(),
         GitError::NoIdentity { .. } => "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into(),
         GitError::SigningFailed { .. } => "fix the key git signs with (`user.signingKey`, `gpg.format`, `gpg.program`; `git commit --allow-empty -m test` shows git's own error), or turn signing off with `git config commit.gpgsign false`; nothing was changed".into(),
         GitError::CommitFailed { .. } => "nothing was changed; `git commit` in this repository shows git's own error".into(),

@@ -22,6 +22,9 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     }
     refuse_to_overwrite_untracked(repo, base.commit, plan)?;
     refuse_to_carry_into_existing(repo, plan)?;
+    for plan in plan.record.iter().map(|r| &**r).chain([plan]) {
+        repo.fetch_missing(&restored_blobs(plan))?;
+    }
     repo.refuse_if_ref_locked(&base.refname)?;
     let mut index_lock = repo.lock_index()?;
     let (trees, kept) = repo.trees_in_one_pack(base.commit, || {
@@ -149,6 +152,18 @@ fn tree_edits(repo: &Repo, parent_tree: Oid, plan: &Plan) -> Result<Vec<TreeEdit
         }
     }
     Ok(edits)
+}
+
+/// The blobs a plan puts back from history: in a partial clone they may not be
+/// here, and must be before the branch moves (the work tree needs their bytes).
+fn restored_blobs(plan: &Plan) -> Vec<Oid> {
+    plan.actions
+        .iter()
+        .filter_map(|action| match action {
+            Action::Restore { id, .. } if !plan.index_only => Some(*id),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A folder moves whole only into a place that is free: an existing `to` in the

@@ -73,6 +73,14 @@ pub enum GitError {
         /// The revision as given.
         rev: String,
     },
+    /// An object the operation needs is not in this repository (a partial or
+    /// damaged clone).
+    MissingObject {
+        /// The object's id.
+        id: String,
+        /// The promisor remote asked for it and what git said, in a partial clone.
+        remote: Option<(String, String)>,
+    },
     /// git cannot tell who the author or committer is.
     NoIdentity {
         /// What `git commit-tree` said.
@@ -157,6 +165,17 @@ impl fmt::Display for GitError {
             Self::NotACommit { rev } => {
                 write!(f, "'{rev}' does not name a commit in this repository")
             }
+            Self::MissingObject { id, remote: None } => write!(
+                f,
+                "object {id} is missing from this repository, and it is not a partial clone that could fetch it"
+            ),
+            Self::MissingObject {
+                id,
+                remote: Some((remote, git_says)),
+            } => write!(
+                f,
+                "object {id} is not in this partial clone and could not be fetched from {remote}:\n{git_says}"
+            ),
             Self::NoIdentity { git_says } => write!(
                 f,
                 "git does not know who you are, so it cannot write the commit:\n{git_says}"

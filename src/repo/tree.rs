@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use git2::build::TreeUpdateBuilder;
-use git2::{FileMode, ObjectType, Repository, Tree};
+use git2::{FileMode, ObjectType, Tree};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -59,7 +59,7 @@ pub enum TreeEdit {
 /// Folders are looked up once and kept: libgit2 does not cache large trees, and a
 /// `task_sessions/` folder with thousands of entries is read for every file in it.
 pub struct Snapshot<'r> {
-    repo: &'r Repository,
+    repo: &'r Repo,
     tree: Option<Tree<'r>>,
     folders: RefCell<HashMap<String, Option<Tree<'r>>>>,
 }
@@ -77,7 +77,7 @@ impl Repo {
             None => None,
         };
         Ok(Snapshot {
-            repo: &self.git,
+            repo: self,
             tree,
             folders: RefCell::default(),
         })
@@ -87,7 +87,7 @@ impl Repo {
     /// commit).
     pub fn snapshot_of_tree(&self, tree: Oid) -> Result<Snapshot<'_>> {
         Ok(Snapshot {
-            repo: &self.git,
+            repo: self,
             tree: Some(self.git.find_tree(tree)?),
             folders: RefCell::default(),
         })
@@ -137,7 +137,7 @@ impl<'r> Snapshot<'r> {
         if entry.kind() != Some(ObjectType::Blob) {
             return Ok(None);
         }
-        Ok(Some(self.repo.find_blob(entry.id())?.content().to_vec()))
+        Ok(Some(self.repo.read_blob(entry.id())?))
     }
 
     /// The entry at `path`, with its kind and id.
@@ -190,7 +190,7 @@ impl<'r> Snapshot<'r> {
         let tree = self
             .entry(path)
             .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .and_then(|e| self.repo.find_tree(e.id()).ok());
+            .and_then(|e| self.repo.git.find_tree(e.id()).ok());
         self.folders
             .borrow_mut()
             .insert(path.to_string(), tree.clone());

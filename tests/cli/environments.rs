@@ -576,3 +576,81 @@ fn a_shared_repository_gets_the_permissions_git_gives_under_a_tight_umask() {
         );
     }
 }
+
+/// A blob-less partial clone (served over file://) of a repository whose last
+/// operation, a completion, changed `project.json`: the clone has the new file's
+/// blob, not the old one a rollback puts back.
+fn partial_clone_of_a_completion(repo: &TestRepo) -> std::path::PathBuf {
+    repo.wf(&["session", "start", "Add auth"]).expect(0);
+    repo.git(&["add", ".workflow/project.json"]);
+    repo.git(&["commit", "-q", "-m", "project file"]);
+    repo.wf(&["session", "complete"]).expect(0);
+    repo.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = repo.scratch().join("partial");
+    let url = format!("file://{}", repo.path().display());
+    let args = ["clone", "-q", "--filter=blob:none", url.as_str(), "partial"];
+    run_in(repo, &repo.scratch(), "git", &args).expect(0);
+    let missing = run_in(
+        repo,
+        &clone,
+        "git",
+        &["rev-list", "--objects", "--all", "--missing=print"],
+    );
+    assert!(
+        missing.stdout.lines().any(|l| l.starts_with('?')),
+        "old blobs are not here"
+    );
+    clone
+}
+
+#[test]
+fn a_partial_clone_fetches_the_blobs_check_and_rollback_need() {
+    let repo = TestRepo::with_commit();
+    let clone = partial_clone_of_a_completion(&repo);
+    let check = run_in(
+        &repo,
+        &clone,
+        "git-workflow",
+        &["check", "--range", "HEAD~3..HEAD"],
+    );
+    assert_eq!(check.code, Some(0), "{}", check.stderr);
+    run_in(&repo, &clone, "git-workflow", &["rollback"]).expect(0);
+    run_in(&repo, &clone, "git", &["fsck", "--no-progress"]).expect(0);
+    let status = run_in(&repo, &clone, "git", &["status", "--porcelain"]);
+    assert_eq!(status.stdout, "");
+    let git_show = run_in(
+        &repo,
+        &clone,
+        "git",
+        &["show", "HEAD~3:.workflow/project.json"],
+    );
+    let restored = fs::read_to_string(clone.join(".workflow/project.json")).unwrap();
+    assert_eq!(restored, git_show.stdout, "the old project file is back");
+}
+
+#[test]
+fn a_partial_clone_whose_remote_is_gone_refuses_before_anything_changes() {
+    let repo = TestRepo::with_commit();
+    let clone = partial_clone_of_a_completion(&repo);
+    let moved = format!("file://{}", repo.scratch().join("moved-away").display());
+    run_in(
+        &repo,
+        &clone,
+        "git",
+        &["remote", "set-url", "origin", &moved],
+    )
+    .expect(0);
+    let head = run_in(&repo, &clone, "git", &["rev-parse", "HEAD"]).stdout;
+    let run = run_in(&repo, &clone, "git-workflow", &["rollback"]);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let says = "is not in this partial clone and could not be fetched from origin";
+    assert!(run.stderr.contains(says), "{}", run.stderr);
+    assert_eq!(
+        run_in(&repo, &clone, "git", &["rev-parse", "HEAD"]).stdout,
+        head
+    );
+    assert_eq!(
+        run_in(&repo, &clone, "git", &["status", "--porcelain"]).stdout,
+        ""
+    );
+}
