@@ -69,6 +69,16 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
     }
 }
 
+/// The error and its fix on one line, for a report that lists many (a migration's
+/// failed items).
+pub fn explained(err: &anyhow::Error) -> String {
+    let message = messages(err).join(": ");
+    match hint(err) {
+        Some(hint) => format!("{message}; {hint}"),
+        None => message,
+    }
+}
+
 /// The hint to print under an error, if it carries one.
 pub fn hint(err: &anyhow::Error) -> Option<String> {
     if let Some(stop) = err.downcast_ref::<Stop>() {
@@ -143,6 +153,7 @@ fn git_hint(err: &GitError) -> Option<String> {
         }
         GitError::MissingObject { remote: Some((remote, _)), .. } => format!("nothing was changed; check that {remote} is reachable (`git fetch {remote}`), then run this again"),
         GitError::MissingObject { remote: None, .. } => "nothing was changed; `git fsck` shows what else is missing, and a fresh clone restores it".into(),
+        GitError::LfsPointer { path } => format!("workflow state must be plain text: stop tracking it with LFS (`git lfs untrack` the pattern in .gitattributes that names {path}), then `git add --renormalize .workflow` and commit"),
         GitError::NoIdentity { .. } => "run `git config user.name \"Your Name\"` and `git config user.email you@example.com`".into(),
         GitError::SigningFailed { .. } => "fix the key git signs with (`user.signingKey`, `gpg.format`, `gpg.program`; `git commit --allow-empty -m test` shows git's own error), or turn signing off with `git config commit.gpgsign false`; nothing was changed".into(),
         GitError::CommitFailed { .. } => "nothing was changed; `git commit` in this repository shows git's own error".into(),

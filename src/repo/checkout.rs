@@ -63,9 +63,18 @@ impl Repo {
             }
         }
         fault::point("removed")?;
-        for file in to_write {
-            let blob = self.git.find_blob(file.id)?;
-            self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
+        self.fetch_missing(&to_write.iter().map(|f| f.id).collect::<Vec<_>>())?;
+        if self.converts(to_write.iter().map(|f| f.path.as_str())) {
+            let blobs: Vec<(Oid, &str, bool)> = to_write
+                .iter()
+                .map(|f| (f.id, f.path.as_str(), f.executable))
+                .collect();
+            self.write_smudged(&blobs)?;
+        } else {
+            for file in to_write {
+                let blob = self.git.find_blob(file.id)?;
+                self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
+            }
         }
         fault::point("written")?;
         let mut entries = Vec::with_capacity(added.len());

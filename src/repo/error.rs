@@ -81,6 +81,11 @@ pub enum GitError {
         /// The promisor remote asked for it and what git said, in a partial clone.
         remote: Option<(String, String)>,
     },
+    /// A committed file is a git-lfs pointer, not the text it stands for.
+    LfsPointer {
+        /// The repository path.
+        path: String,
+    },
     /// git cannot tell who the author or committer is.
     NoIdentity {
         /// What `git commit-tree` said.
@@ -175,6 +180,10 @@ impl fmt::Display for GitError {
             } => write!(
                 f,
                 "object {id} is not in this partial clone and could not be fetched from {remote}:\n{git_says}"
+            ),
+            Self::LfsPointer { path } => write!(
+                f,
+                "{path} is committed as a git-lfs pointer (filter=lfs), not as the text it stands for"
             ),
             Self::NoIdentity { git_says } => write!(
                 f,

@@ -48,6 +48,7 @@ impl Repo {
             self.walk(dir, &tracked, &mut contents)?;
             contents.left_out.retain(|p| *p != format!("{dir}/"));
         }
+        self.clean_files(&mut contents.files)?;
         Ok(contents)
     }
 

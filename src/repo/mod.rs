@@ -13,6 +13,7 @@
 //!   (`index_update`, `index/` read and splice the index file)
 //! - `worktree`, `folder`: files read from the work tree as `git add` reads them
 //! - `perms`: `core.sharedRepository` on every file written in the git dir
+//! - `filters`: bytes cleaned and smudged by git (autocrlf, attributes, LFS)
 //!
 //! Everything above this room sees repository paths as `/`-separated strings and
 //! object ids as [`Oid`]; nothing above it knows libgit2 exists. It knows nothing
@@ -29,6 +30,7 @@ mod cli;
 mod commit;
 mod diff;
 mod error;
+mod filters;
 mod folder;
 mod index;
 mod index_lock;
@@ -65,6 +67,7 @@ pub struct Repo {
     next_pack_priority: std::cell::Cell<i32>,
     new_blobs: RefCell<Option<Vec<Oid>>>,
     shared: std::cell::OnceCell<i32>,
+    conversions: RefCell<Option<filters::Conversions>>,
 }
 
 /// The repository extension libgit2's refusal to open names, as git spells it in
@@ -130,6 +133,7 @@ impl Repo {
             next_pack_priority: std::cell::Cell::new(1000),
             new_blobs: RefCell::new(None),
             shared: std::cell::OnceCell::new(),
+            conversions: RefCell::new(None),
         })
     }
 

@@ -97,11 +97,6 @@ impl Repo {
         Ok(None)
     }
 
-    /// The blob id of a work-tree file as it is on disk, unfiltered.
-    pub fn blob_id_of_file(&self, path: &str) -> Result<Oid> {
-        Ok(Oid::hash_file(ObjectType::Blob, self.workdir.join(path))?)
-    }
-
     /// The abbreviated hash git would print for a commit.
     pub fn short_id(&self, id: Oid) -> String {
         self.git

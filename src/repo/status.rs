@@ -103,6 +103,9 @@ impl Repo {
     /// Every staged, unstaged or untracked change under these paths (folders end in
     /// `/`), as `git status` lists them (ignored files are not changes).
     pub fn local_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
+        if self.converts(paths.iter().copied()) {
+            return self.local_changes_by_git(paths);
+        }
         let mut opts = StatusOptions::new();
         for path in paths {
             opts.pathspec(path);
@@ -122,6 +125,36 @@ impl Repo {
             .map(|s| LocalChange {
                 path: String::from_utf8_lossy(s.path_bytes()).into_owned(),
                 state: describe_status(s.status()),
+                hidden: false,
+            })
+            .collect())
+    }
+
+    /// `git status` itself, where a filter or line-ending conversion applies:
+    /// libgit2 runs no external filter driver, so a racily clean file under one
+    /// (git-lfs) would look modified to it.
+    fn local_changes_by_git(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
+        let mut args = vec![
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--ignore-submodules",
+            "--",
+        ];
+        args.extend_from_slice(paths);
+        let output = self.run_git(&args, b"")?;
+        if !output.status.success() {
+            anyhow::bail!("git status failed: {}", super::cli::stderr_text(&output));
+        }
+        Ok(output
+            .stdout
+            .split(|&b| b == 0)
+            .filter(|entry| entry.len() > 3)
+            .map(|entry| LocalChange {
+                path: String::from_utf8_lossy(&entry[3..]).into_owned(),
+                state: describe_porcelain(entry[0], entry[1]),
                 hidden: false,
             })
             .collect())
@@ -308,6 +341,17 @@ impl Repo {
             )?;
         }
         Ok(())
+    }
+}
+
+/// The same words for `git status --porcelain` codes.
+fn describe_porcelain(index: u8, work_tree: u8) -> &'static str {
+    match (index, work_tree) {
+        (b'U', _) | (_, b'U') | (b'A', b'A') | (b'D', b'D') => "conflicted",
+        (b'?', _) => "untracked",
+        (b' ', b'D') => "deleted",
+        (b' ', _) => "modified",
+        _ => "staged",
     }
 }
 

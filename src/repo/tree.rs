@@ -123,13 +123,18 @@ impl Repo {
     }
 }
 
+/// How every git-lfs pointer file begins (the LFS specification, v1).
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
+
 impl<'r> Snapshot<'r> {
     /// Whether there is anything at this path.
     pub fn exists(&self, path: &str) -> bool {
         self.entry(path).is_some()
     }
 
-    /// The bytes of the file at `path`, if it is a file.
+    /// The bytes of the file at `path`, if it is a file. A git-lfs pointer is
+    /// refused by name: what the planners read is the file's text, which the
+    /// commit does not hold.
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
         let Some(entry) = self.entry(path) else {
             return Ok(None);
@@ -137,7 +142,14 @@ impl<'r> Snapshot<'r> {
         if entry.kind() != Some(ObjectType::Blob) {
             return Ok(None);
         }
-        Ok(Some(self.repo.read_blob(entry.id())?))
+        let bytes = self.repo.read_blob(entry.id())?;
+        if bytes.starts_with(LFS_POINTER) {
+            return Err(GitError::LfsPointer {
+                path: path.to_string(),
+            }
+            .into());
+        }
+        Ok(Some(bytes))
     }
 
     /// The entry at `path`, with its kind and id.

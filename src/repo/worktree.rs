@@ -10,7 +10,8 @@ use super::{GitError, Repo};
 pub struct WorkFile {
     /// The repository path.
     pub path: String,
-    /// Its bytes, unfiltered.
+    /// Its bytes as `git add` would store them (clean filters and line-ending
+    /// conversion applied).
     pub bytes: Vec<u8>,
     /// Whether it is executable.
     pub executable: bool,
@@ -26,6 +27,7 @@ impl Repo {
             return Err(symlink_refusal(dir));
         }
         self.collect_files(dir, take_ignored, &mut files)?;
+        self.clean_files(&mut files)?;
         Ok(files)
     }
 

@@ -9,6 +9,7 @@ mod concurrency;
 mod discovery;
 mod environments;
 mod faults;
+mod filters;
 mod graphs;
 mod hooks;
 mod hostile;

@@ -106,7 +106,7 @@ fn plan_session(
     refuse_unsafe_entry(id, entry, siblings, clashes, &dir)?;
     let bytes = snapshot
         .read(&flat)
-        .map_err(|e| e.to_string())?
+        .map_err(|e| crate::error::explained(&e))?
         .ok_or_else(|| format!("{flat} could not be read from HEAD"))?;
     let session = TaskSession::parse(&bytes).map_err(|e| {
         format!(
