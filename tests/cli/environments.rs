@@ -654,3 +654,75 @@ fn a_partial_clone_whose_remote_is_gone_refuses_before_anything_changes() {
         ""
     );
 }
+
+/// A throwaway self-signed X.509 signing certificate for gpgsm in its own
+/// GNUPGHOME, trusted there; returns (GNUPGHOME, fingerprint).
+fn x509_key(repo: &TestRepo) -> (String, String) {
+    let home = repo.scratch().join("gnupg-x509");
+    fs::create_dir_all(&home).unwrap();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o700)).unwrap();
+    fs::write(home.join("gpgsm.conf"), "disable-crl-checks\n").unwrap();
+    fs::write(home.join("gpg-agent.conf"), "allow-loopback-pinentry\n").unwrap();
+    let params = home.join("params");
+    fs::write(
+        &params,
+        "Key-Type: RSA\nKey-Length: 2048\nKey-Usage: sign, cert\nSerial: random\nName-DN: CN=Ada Tester\nName-Email: ada@example.com\n",
+    )
+    .unwrap();
+    let home = home.to_string_lossy().into_owned();
+    let env = [("GNUPGHOME", home.as_str())];
+    let params = params.to_string_lossy().into_owned();
+    let made = [
+        "--batch",
+        "--armor",
+        "--pinentry-mode",
+        "loopback",
+        "--passphrase",
+        "",
+        "--gen-key",
+        params.as_str(),
+    ];
+    let cert = repo.run_env("gpgsm", &made, &env, &[]).expect(0);
+    let pem = repo.scratch().join("cert.pem");
+    fs::write(&pem, cert.stdout).unwrap();
+    repo.run_env(
+        "gpgsm",
+        &["--batch", "--import", &pem.to_string_lossy()],
+        &env,
+        &[],
+    )
+    .expect(0);
+    let listing = repo.run_env("gpgsm", &["--with-colons", "--list-secret-keys"], &env, &[]);
+    let fingerprint = listing
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .map(str::to_string)
+        .expect("a fingerprint");
+    fs::write(
+        format!("{home}/trustlist.txt"),
+        format!("{fingerprint} S\n"),
+    )
+    .unwrap();
+    (home, fingerprint)
+}
+
+#[test]
+fn commit_gpgsign_signs_with_an_x509_certificate() {
+    let repo = old_layout();
+    let (home, fingerprint) = x509_key(&repo);
+    repo.git(&["config", "commit.gpgsign", "true"]);
+    repo.git(&["config", "gpg.format", "x509"]);
+    repo.git(&["config", "user.signingKey", &fingerprint]);
+    let env = [("GNUPGHOME", home.as_str())];
+    repo.run_env("git-workflow", &["migrate"], &env, &[])
+        .expect(0);
+    let shown = repo.run_env("git", &["log", "-1", "--format=%G? %GF"], &env, &[]);
+    assert_eq!(
+        shown.stdout.trim(),
+        format!("G {fingerprint}"),
+        "{}",
+        shown.stderr
+    );
+}
