@@ -6,12 +6,29 @@ use anyhow::Result;
 
 use crate::engine::rule::Rule;
 use crate::error;
-use crate::layout::Globs;
+use crate::layout::{CcwLayout, Globs};
 use crate::repo::Repo;
 
 /// Globs of the task-graph files the check and `graph migrate` cover, separated by
 /// spaces or commas. Default: none (only `.workflow/` is checked).
 pub const GRAPHS: &str = "workflow.graphs";
+
+/// `workflow.ccw.layout`: where CCW's active sessions go, `active` (default) or
+/// `sessions` (SPEC §1.3).
+pub const CCW_LAYOUT: &str = CcwLayout::KEY;
+
+/// The CCW target layout of this repository; a value that names neither is refused.
+pub fn ccw_layout(repo: &Repo) -> Result<CcwLayout> {
+    let Some(value) = repo.config_string(CCW_LAYOUT)? else {
+        return Ok(CcwLayout::default());
+    };
+    CcwLayout::parse(&value).ok_or_else(|| {
+        error::refused(
+            format!("git config {CCW_LAYOUT} is {value:?}, which names no CCW layout"),
+            format!("set it to `active` (what CCW's code reads) or `sessions` (the seed-era prompts): `git config {CCW_LAYOUT} active`"),
+        )
+    })
+}
 
 /// `workflow.check.<rule>`: `false` switches one rule off. Default: every rule on.
 pub const CHECK_PREFIX: &str = "workflow.check.";

@@ -12,6 +12,50 @@ pub const WORKFLOW_DIR: &str = ".workflow";
 /// `.workflow/` as a pathspec: the folder and everything under it.
 pub const WORKFLOW_PATHSPEC: &str = ".workflow/";
 
+/// Where CCW's active sessions go (SPEC §1.3, `git config workflow.ccw.layout`):
+/// the one dialect setting the planners and rules take. It lives here, beside the
+/// paths every room shares, because the engine hands it to planners without
+/// knowing any dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CcwLayout {
+    /// `.workflow/active/`: what all of CCW's code since 2025-11-20 reads.
+    #[default]
+    Active,
+    /// `.workflow/sessions/`: for agents still on the seed-era prompts.
+    Sessions,
+}
+
+impl CcwLayout {
+    /// The git config key that chooses it (`config.rs` reads it).
+    pub const KEY: &'static str = "workflow.ccw.layout";
+
+    /// The setting's value for this layout.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Sessions => "sessions",
+        }
+    }
+
+    /// The folder active sessions live in.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Self::Active => ".workflow/active",
+            Self::Sessions => ".workflow/sessions",
+        }
+    }
+
+    /// The layout a setting's value names, if any.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "active" => Some(Self::Active),
+            "sessions" => Some(Self::Sessions),
+            _ => None,
+        }
+    }
+}
+
 /// Joins repository path components with `/`.
 pub fn join(parts: &[&str]) -> String {
     parts.join("/")

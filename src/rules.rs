@@ -7,18 +7,19 @@ use anyhow::Result;
 use std::collections::BTreeSet;
 
 use crate::dialects::agentrelay::rules::INVALID_GRAPH;
-use crate::dialects::ccw::rules::{ARCHIVES, DUPLICATE, MARKER, SESSION_DIR};
+use crate::dialects::ccw::rules::{ARCHIVES, DUPLICATE, MARKER, SESSION_DIR, SUPERSEDED};
 use crate::dialects::guardrail::rules::{FLAT, INCOMPLETE};
 use crate::dialects::{agentrelay, ccw, guardrail};
 pub use crate::engine::rule::{Content, Rule, Touched, Violation};
 use crate::formats;
-use crate::layout::{self, Globs};
+use crate::layout::{self, CcwLayout, Globs};
 
 /// Every rule, in the order violations are reported.
 pub const RULES: &[Rule] = &[
     FLAT,
     MARKER,
     SESSION_DIR,
+    SUPERSEDED,
     ARCHIVES,
     SYMLINK,
     DUPLICATE,
@@ -46,7 +47,7 @@ pub fn check(
     touched: &[Touched],
     content: &dyn Content,
     enabled: &dyn Fn(&str) -> bool,
-    graphs: &Globs,
+    (graphs, ccw_target): (&Globs, CcwLayout),
 ) -> Result<Vec<Violation>> {
     let mut found = Vec::new();
     let mut folders = BTreeSet::new();
@@ -58,7 +59,8 @@ pub fn check(
         if !t.present {
             continue;
         }
-        let legacy = guardrail::rules::flat(&t.path).or_else(|| ccw::rules::legacy(&t.path));
+        let legacy =
+            guardrail::rules::flat(&t.path).or_else(|| ccw::rules::legacy(&t.path, ccw_target));
         if let Some(v) = legacy.filter(|v| enabled(v.rule)) {
             found.push(v);
         }
@@ -195,7 +197,7 @@ mod tests {
             &paths,
             &files,
             &|id| id != SESSION_DIR.id,
-            &Globs::default(),
+            (&Globs::default(), CcwLayout::Sessions),
         )
         .unwrap();
         let got: Vec<(&str, &str)> = found.iter().map(|v| (v.rule, v.path.as_str())).collect();
@@ -224,7 +226,13 @@ mod tests {
             (".workflow/project.json", "{not json"),
         ]));
         let paths: Vec<&str> = files.0.keys().copied().collect();
-        let found = check(&touched(&paths), &files, &|_| true, &Globs::default()).unwrap();
+        let found = check(
+            &touched(&paths),
+            &files,
+            &|_| true,
+            (&Globs::default(), CcwLayout::Active),
+        )
+        .unwrap();
         let rules: BTreeSet<&str> = found.iter().map(|v| v.rule).collect();
         assert_eq!(
             rules,
@@ -256,7 +264,7 @@ mod tests {
                 &touched(&paths),
                 &files,
                 &|id| id != FLAT.id,
-                &Globs::default()
+                (&Globs::default(), CcwLayout::Active)
             )
             .unwrap()
             .is_empty()
@@ -277,7 +285,13 @@ mod tests {
             present: false,
             link: false,
         }];
-        let found = check(&gone, &files, &|_| true, &Globs::default()).unwrap();
+        let found = check(
+            &gone,
+            &files,
+            &|_| true,
+            (&Globs::default(), CcwLayout::Active),
+        )
+        .unwrap();
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].rule, INCOMPLETE.id);
     }

@@ -158,7 +158,12 @@ fn check_index(
         repo,
         state: &state,
     };
-    let violations = rules::check(&touched, &content, enabled, graphs)?;
+    let violations = rules::check(
+        &touched,
+        &content,
+        enabled,
+        (graphs, config::ccw_layout(repo)?),
+    )?;
     Ok(Report {
         mode: if staged { "staged" } else { "all" },
         checked: touched.len(),
@@ -186,6 +191,7 @@ fn check_range(
         violations: Vec::new(),
     };
     let scope = graphs.is_empty().then_some(layout::WORKFLOW_DIR);
+    let target = config::ccw_layout(repo)?;
     for commit in repo.commits_in_range(range)? {
         let mut touched: Vec<Touched> = repo
             .changed_paths(commit.parents.first().copied(), commit.id, scope)?
@@ -199,7 +205,7 @@ fn check_range(
         touched.retain(|t| layout::is_under_workflow(&t.path) || graphs.matches(&t.path));
         report.checked += touched.len();
         let snapshot = repo.snapshot(Some(commit.id))?;
-        for violation in rules::check(&touched, &Committed(&snapshot), enabled, graphs)? {
+        for violation in rules::check(&touched, &Committed(&snapshot), enabled, (graphs, target))? {
             report.violations.push(Found {
                 commit: Some(commit.id.to_string()),
                 short: Some(repo.short_id(commit.id)),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::runner::Runner;
 use super::{Ctx, unknown_migration};
+use crate::config;
 use crate::engine::Plan;
 use crate::error;
 use crate::layout;
@@ -211,9 +212,13 @@ fn plan_all(
     ctx: &Ctx,
 ) -> Result<Vec<(&'static Migration, Outcome)>> {
     let snapshot = runner.head()?;
+    let settings = migrations::Settings {
+        now: ctx.now.clone(),
+        ccw: config::ccw_layout(runner.repo())?,
+    };
     selected
         .into_iter()
-        .map(|m| Ok((m, (m.plan)(&snapshot, &ctx.now)?)))
+        .map(|m| Ok((m, (m.plan)(&snapshot, &settings)?)))
         .collect()
 }
 

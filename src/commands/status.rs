@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::Ctx;
 use super::runner::report_recovery;
+use crate::config;
 use crate::dialects;
 use crate::dialects::guardrail;
 use crate::dialects::guardrail::task_session::TaskSession;
@@ -65,7 +66,13 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
         workflow,
         dialects: dialects(&repo, &snapshot, workflow)?,
         versions: versions(&snapshot)?,
-        pending: pending(&snapshot, &ctx.now)?,
+        pending: pending(
+            &snapshot,
+            &migrations::Settings {
+                now: ctx.now.clone(),
+                ccw: config::ccw_layout(&repo)?,
+            },
+        )?,
         local_changes: local_changes(&repo, workflow)?,
         hook: hooks::hooks_dir(&repo).ok().map(|dir| hooks::state(&dir)),
         interrupted,
@@ -117,20 +124,30 @@ fn dialects(repo: &Repo, snapshot: &Snapshot<'_>, workflow: &str) -> Result<Vec<
             .into_iter()
             .map(|e| e.name)
             .collect();
-        return Ok(dialects::dialects(&names, |n| {
+        let versions: Vec<String> = snapshot
+            .list(guardrail::VERSIONS_DIR)?
+            .into_iter()
+            .filter(|e| e.kind == EntryKind::Dir)
+            .map(|e| e.name)
+            .collect();
+        return Ok(dialects::dialects(&names, &versions, |n| {
             let dir = layout::join(&[layout::WORKFLOW_DIR, n]);
             snapshot.exists(&layout::join(&[&dir, "runs"]))
                 || snapshot.exists(&layout::join(&[&dir, "signals"]))
         }));
     }
     let top = repo.workdir().join(layout::WORKFLOW_DIR);
-    let names: Vec<String> = match std::fs::read_dir(&top) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .collect(),
-        Err(_) => Vec::new(),
+    let names_in = |dir: &std::path::Path| -> Vec<String> {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
     };
-    Ok(dialects::dialects(&names, |n| {
+    let names = names_in(&top);
+    let versions = names_in(&top.join("versions"));
+    Ok(dialects::dialects(&names, &versions, |n| {
         top.join(n).join("runs").is_dir() || top.join(n).join("signals").is_dir()
     }))
 }
@@ -138,7 +155,7 @@ fn dialects(repo: &Repo, snapshot: &Snapshot<'_>, workflow: &str) -> Result<Vec<
 fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
     let mut out = Vec::new();
     for version in snapshot.list(guardrail::VERSIONS_DIR)? {
-        if version.kind != EntryKind::Dir {
+        if version.kind != EntryKind::Dir || !guardrail::is_version(&version.name) {
             continue;
         }
         let dir = guardrail::task_sessions_dir(&version.name);
@@ -171,10 +188,10 @@ fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
     Ok(out)
 }
 
-fn pending(snapshot: &Snapshot<'_>, now: &str) -> Result<Vec<Pending>> {
+fn pending(snapshot: &Snapshot<'_>, settings: &migrations::Settings) -> Result<Vec<Pending>> {
     let mut out = Vec::new();
     for migration in migrations::ALL {
-        let outcome = (migration.plan)(snapshot, now)?;
+        let outcome = (migration.plan)(snapshot, settings)?;
         if !outcome.is_nothing_to_do() {
             out.push(Pending {
                 migration: migration.name,

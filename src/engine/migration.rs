@@ -13,7 +13,17 @@ pub struct Migration {
     /// One line for `status` and `--help`.
     pub about: &'static str,
     /// The planner.
-    pub plan: fn(&dyn Tree, &str) -> Result<Outcome>,
+    pub plan: fn(&dyn Tree, &Settings) -> Result<Outcome>,
+}
+
+/// What a planner may depend on besides the tree: the time, and where the
+/// repository wants CCW's sessions.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Now, as SPEC §2 writes timestamps.
+    pub now: String,
+    /// The CCW target layout (`workflow.ccw.layout`).
+    pub ccw: crate::layout::CcwLayout,
 }
 
 /// What a planner found: the items it would migrate, the ones it cannot, the plan.

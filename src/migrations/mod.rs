@@ -5,10 +5,14 @@
 pub mod adopt;
 
 use crate::dialects::{ccw, guardrail};
-pub use crate::engine::migration::{Failure, Item, Migration, Outcome};
+pub use crate::engine::migration::{Failure, Item, Migration, Outcome, Settings};
 
 /// Every migration, in the order `migrate` runs them.
-pub const ALL: &[Migration] = &[guardrail::migrate::MIGRATION, ccw::migrate::MIGRATION];
+pub const ALL: &[Migration] = &[
+    guardrail::migrate::MIGRATION,
+    ccw::migrate::MIGRATION,
+    ccw::migrate::ACTIVE_MIGRATION,
+];
 
 /// The migration called `name`.
 pub fn find(name: &str) -> Option<&'static Migration> {

@@ -60,22 +60,35 @@ fn the_marker_migration_moves_sessions_drops_markers_and_renames_archives() {
     let run = repo.wf(&["migrate"]).expect(0);
     assert!(
         run.stdout
-            .contains("migrated WFS-login -> .workflow/sessions/WFS-login/"),
+            .contains("migrated WFS-login -> .workflow/active/WFS-login/"),
         "{}",
         run.stdout
     );
     assert!(run.stdout.contains("removed .workflow/.active-WFS-login"));
     assert_eq!(repo.rev("HEAD~1"), before, "one commit");
+    assert!(
+        run.stdout
+            .contains("migrated WFS-paused-work (inactive) -> .workflow/active/WFS-paused-work/"),
+        "a session without a marker is reported inactive: {}",
+        run.stdout
+    );
     let renames = repo.git(&["show", "-M", "--name-status", "--format=", "HEAD"]);
     assert_eq!(
         renames.lines().filter(|l| l.starts_with("R100")).count(),
-        10,
-        "{renames}"
+        9,
+        "every file but the manifest moves as the same blob: {renames}"
     );
     assert!(renames.contains("D\t.workflow/.active-WFS-login"));
-    assert!(repo.exists(".workflow/sessions/WFS-login/.task/IMPL-1.1.json"));
-    assert!(repo.exists(".workflow/sessions/WFS-paused-work/workflow-session.json"));
-    assert_eq!(repo.read(".workflow/archives/manifest.json"), MANIFEST);
+    assert!(repo.exists(".workflow/active/WFS-login/.task/IMPL-1.1.json"));
+    assert!(repo.exists(".workflow/active/WFS-paused-work/workflow-session.json"));
+    assert_eq!(
+        repo.read(".workflow/archives/manifest.json"),
+        MANIFEST.replace(
+            ".workflow/.archives/WFS-cart",
+            ".workflow/archives/WFS-cart"
+        ),
+        "archive_path rewritten, nothing else"
+    );
     assert!(!repo.exists(".workflow/.archives"));
     assert_eq!(repo.status(), "");
     let trailers = repo.git(&[
@@ -95,16 +108,17 @@ fn a_marker_without_its_session_and_a_session_in_both_places_are_refused() {
     let repo = ccw_repo();
     repo.write(".workflow/.active-WFS-gone", "");
     repo.write(
-        ".workflow/sessions/WFS-paused-work/workflow-session.json",
+        ".workflow/active/WFS-paused-work/workflow-session.json",
         "{}\n",
     );
     repo.commit_all("inconsistent");
     let before = repo.fingerprint();
     let run = repo.wf(&["migrate"]).expect(1);
-    assert!(run.stderr.contains(".workflow/.active-WFS-gone marks WFS-gone active, but neither .workflow/WFS-gone/ nor .workflow/sessions/WFS-gone/ exists"), "{}", run.stderr);
+    assert!(run.stderr.contains(".workflow/.active-WFS-gone marks WFS-gone active, but neither .workflow/WFS-gone/ nor .workflow/active/WFS-gone/ exists"), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains(".workflow/sessions/WFS-paused-work/ exists too"),
+        run.stderr.contains(
+            "WFS-paused-work is in two places: .workflow/WFS-paused-work/ and .workflow/active/WFS-paused-work/"
+        ),
         "{}",
         run.stderr
     );
@@ -112,34 +126,43 @@ fn a_marker_without_its_session_and_a_session_in_both_places_are_refused() {
 }
 
 #[test]
-fn sessions_start_with_unique_slugs_and_a_project_file() {
+fn sessions_start_as_ccw_session_init_does_with_unique_slugs_and_no_project_file() {
     let repo = TestRepo::with_commit();
     let run = repo
         .wf(&["session", "start", "Add OAuth2 login (Google)!"])
         .expect(0);
     assert!(
         run.stdout.contains(
-            "started WFS-add-oauth2-login-google in .workflow/sessions/WFS-add-oauth2-login-google/"
+            "started WFS-add-oauth2-login-google in .workflow/active/WFS-add-oauth2-login-google/"
         ),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("created .workflow/project.json"));
-    let session: Value = serde_json::from_str(
-        &repo.read(".workflow/sessions/WFS-add-oauth2-login-google/workflow-session.json"),
-    )
-    .unwrap();
-    assert_eq!(session["status"], "planning");
-    assert_eq!(session["created_at"], "2025-12-16T12:00:00");
-    let project: Value = serde_json::from_str(&repo.read(".workflow/project.json")).unwrap();
-    assert_eq!(project["project_name"], "work");
-    assert_eq!(project["statistics"]["total_features"], 0);
+    let folder = ".workflow/active/WFS-add-oauth2-login-google";
+    assert_eq!(
+        repo.read(&format!("{folder}/workflow-session.json")),
+        "{\n  \"session_id\": \"WFS-add-oauth2-login-google\",\n  \"type\": \"workflow\",\n  \"status\": \"planning\",\n  \"created_at\": \"2025-12-16T12:00:00.000Z\",\n  \"description\": \"Add OAuth2 login (Google)!\"\n}",
+        "what ccw session init writes: JSON.stringify(x, null, 2), no final newline"
+    );
+    for sub in [".task", ".summaries", ".process"] {
+        assert!(
+            repo.path().join(folder).join(sub).is_dir(),
+            "{sub}/ made as CCW makes it"
+        );
+    }
+    assert!(!repo.exists(".workflow/project.json") && !repo.exists(".workflow/project-tech.json"));
     let again = repo
         .wf(&["session", "start", "add oauth2 login google", "--json"])
         .expect(0);
     let started: Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(started["session_id"], "WFS-add-oauth2-login-google-2");
-    assert_eq!(started["created_project"], false);
+    assert_eq!(started["layout"], "active");
+    repo.git(&["config", "workflow.ccw.layout", "sessions"]);
+    let seed = repo
+        .wf(&["session", "start", "seed era", "--json"])
+        .expect(0);
+    let started: Value = serde_json::from_str(&seed.stdout).unwrap();
+    assert_eq!(started["path"], ".workflow/sessions/WFS-seed-era/");
     assert_eq!(
         repo.git(&["log", "--oneline"]).lines().count(),
         1,
@@ -147,6 +170,14 @@ fn sessions_start_with_unique_slugs_and_a_project_file() {
     );
     let run = repo.wf(&["session", "start", "!!!"]).expect(2);
     assert!(run.stderr.contains("no letters or digits"));
+    repo.git(&["config", "workflow.ccw.layout", "actve"]);
+    let run = repo.wf(&["session", "start", "typo"]).expect(1);
+    assert!(
+        run.stderr
+            .contains("workflow.ccw.layout is \"actve\", which names no CCW layout"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -154,6 +185,10 @@ fn list_shows_every_place_with_task_progress() {
     let repo = ccw_repo();
     repo.write(
         ".workflow/active/WFS-next/workflow-session.json",
+        "{\"status\": \"active\"}\n",
+    );
+    repo.write(
+        ".workflow/sessions/WFS-seed/workflow-session.json",
         "{\"status\": \"active\"}\n",
     );
     let list: Value =
@@ -169,11 +204,17 @@ fn list_shows_every_place_with_task_progress() {
     assert_eq!(by_id("WFS-login")["state"], "old layout");
     assert_eq!(by_id("WFS-login")["tasks_done"], 2);
     assert_eq!(by_id("WFS-login")["tasks_total"], 2);
+    assert_eq!(by_id("WFS-login")["layout"], "old");
     assert_eq!(by_id("WFS-paused-work")["status"], "paused");
+    assert_eq!(by_id("WFS-paused-work")["state"], "inactive, old layout");
     assert_eq!(by_id("WFS-next")["path"], ".workflow/active/WFS-next/");
+    assert_eq!(by_id("WFS-seed")["layout"], "sessions");
     let text = repo.wf(&["session", "list"]).expect(0).stdout;
+    assert!(text.contains("active, in active/ "), "{text}");
     assert!(
-        text.contains("active (in active/, CCW's next layout)"),
+        text.contains(
+            "active, in sessions/, not the target active/ (`git workflow migrate` moves it)"
+        ),
         "{text}"
     );
     repo.commit_all("next layout");
@@ -201,14 +242,14 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
     let repo = migrated();
     let head = repo.rev("HEAD");
     repo.write(
-        ".workflow/sessions/WFS-login/.summaries/IMPL-1.1-summary.md",
+        ".workflow/active/WFS-login/.summaries/IMPL-1.1-summary.md",
         "written, never committed\n",
     );
     repo.write(".gitignore", "*.tmp\n");
     repo.commit_all("ignore tmp");
     let head_before = repo.rev("HEAD");
     assert_ne!(head, head_before);
-    repo.write(".workflow/sessions/WFS-login/scratch.tmp", "ignored\n");
+    repo.write(".workflow/active/WFS-login/scratch.tmp", "ignored\n");
     let lessons = repo.scratch().join("lessons.yml");
     std::fs::write(
         &lessons,
@@ -231,22 +272,22 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
         run.stdout
     );
     assert!(
-        run.stdout.contains("\"success_rate\": 100.0"),
-        "{}",
+        run.stdout.contains("\"tasks_completed\": 2"),
+        "CCW 7's metrics, the manifest having no seed-era entry: {}",
         run.stdout
     );
     assert_eq!(repo.rev("HEAD~1"), head_before);
     let trailers = repo.git(&["log", "-1", "--format=%(trailers:only,unfold)"]);
     assert_eq!(
         trailers.trim(),
-        "Workflow-Operation: complete\nWorkflow-Session: WFS-login\nWorkflow-Session-Folder: .workflow/sessions/WFS-login"
+        "Workflow-Operation: complete\nWorkflow-Session: WFS-login\nWorkflow-Session-Folder: .workflow/active/WFS-login"
     );
     assert!(
         repo.exists(".workflow/archives/WFS-login/.summaries/IMPL-1.1-summary.md"),
         "uncommitted files are archived"
     );
     assert!(
-        !repo.exists(".workflow/sessions/WFS-login/.summaries"),
+        !repo.exists(".workflow/active/WFS-login/.summaries"),
         "and gone from the session folder"
     );
     let tracked = repo.git(&["ls-files", ".workflow/archives/WFS-login"]);
@@ -272,8 +313,13 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
     );
     let entry = &entries[1];
     assert_eq!(entry["archive_path"], ".workflow/archives/WFS-login");
-    assert_eq!(entry["metrics"]["task_count"], 2);
+    assert_eq!(entry["metrics"]["tasks_completed"], 2);
+    assert_eq!(entry["metrics"]["summaries_generated"], 2);
     assert_eq!(entry["metrics"]["duration_hours"], 628.0);
+    assert_eq!(
+        entry["archived_at"], "2025-12-16T12:00:00.000Z",
+        "the manifest's own style"
+    );
     assert_eq!(entry["lessons"]["challenges"][0], "Token refresh");
     assert_eq!(
         entry["tags"],
@@ -313,7 +359,7 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
         "",
         "the ignored file moved with the folder, still ignored"
     );
-    assert!(!repo.exists(".workflow/sessions/WFS-login"));
+    assert!(!repo.exists(".workflow/active/WFS-login"));
     assert_eq!(
         repo.read(".workflow/archives/WFS-login/scratch.tmp"),
         "ignored\n"
@@ -326,10 +372,17 @@ fn completion_is_one_commit_that_changes_the_json_only_by_the_entry_and_statisti
         PROJECT,
         "byte for byte"
     );
-    assert_eq!(repo.read(".workflow/archives/manifest.json"), MANIFEST);
-    assert!(repo.exists(".workflow/sessions/WFS-login/.summaries/IMPL-1.1-summary.md"));
     assert_eq!(
-        repo.read(".workflow/sessions/WFS-login/scratch.tmp"),
+        repo.read(".workflow/archives/manifest.json"),
+        MANIFEST.replace(
+            ".workflow/.archives/WFS-cart",
+            ".workflow/archives/WFS-cart"
+        ),
+        "as the migration left it"
+    );
+    assert!(repo.exists(".workflow/active/WFS-login/.summaries/IMPL-1.1-summary.md"));
+    assert_eq!(
+        repo.read(".workflow/active/WFS-login/scratch.tmp"),
         "ignored\n",
         "the ignored file came back with the session"
     );
@@ -358,7 +411,7 @@ fn a_malformed_project_file_is_named_with_its_line_and_nothing_changes() {
 #[test]
 fn an_interrupted_ccw_archival_is_reported_and_finished() {
     let repo = migrated();
-    repo.write(".workflow/sessions/WFS-login/.archiving", "");
+    repo.write(".workflow/active/WFS-login/.archiving", "");
     let run = repo.wf(&["session", "complete", "WFS-login"]).expect(0);
     assert!(
         run.stderr
@@ -423,20 +476,21 @@ fn without_a_project_file_the_feature_is_skipped_with_a_warning() {
         .wf(&["session", "complete", "WFS-paused-work", "--json"])
         .expect(0);
     assert!(
-        run.stderr.contains("project.json not found"),
+        run.stderr
+            .contains("neither .workflow/project-tech.json nor .workflow/project.json exists"),
         "{}",
         run.stderr
     );
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert!(report["feature"].is_null());
-    assert_eq!(report["entry"]["metrics"]["task_count"], 0);
+    assert!(report["feature"].is_null() && report["development"].is_null());
+    assert_eq!(report["entry"]["metrics"]["tasks_completed"], 0);
     assert!(repo.exists(".workflow/archives/WFS-paused-work/workflow-session.json"));
 }
 
 #[test]
 fn a_dry_run_completion_changes_nothing() {
     let repo = migrated();
-    repo.write(".workflow/sessions/WFS-login/notes.md", "uncommitted\n");
+    repo.write(".workflow/active/WFS-login/notes.md", "uncommitted\n");
     let before = repo.fingerprint();
     let run = repo
         .wf(&["session", "complete", "WFS-login", "--dry-run"])
@@ -447,17 +501,17 @@ fn a_dry_run_completion_changes_nothing() {
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("rename  .workflow/sessions/WFS-login/IMPL_PLAN.md -> .workflow/archives/WFS-login/IMPL_PLAN.md"), "{}", run.stdout);
+    assert!(run.stdout.contains("rename  .workflow/active/WFS-login/IMPL_PLAN.md -> .workflow/archives/WFS-login/IMPL_PLAN.md"), "{}", run.stdout);
     assert!(
         run.stdout.contains(
-            "would first record the uncommitted work of .workflow/sessions/WFS-login/ in a commit of its own:\n  create  .workflow/sessions/WFS-login/notes.md\n"
+            "would first record the uncommitted work of .workflow/active/WFS-login/ in a commit of its own:\n  create  .workflow/active/WFS-login/notes.md\n"
         ),
         "{}",
         run.stdout
     );
     assert!(
         run.stdout.contains(
-            "rename  .workflow/sessions/WFS-login/notes.md -> .workflow/archives/WFS-login/notes.md"
+            "rename  .workflow/active/WFS-login/notes.md -> .workflow/archives/WFS-login/notes.md"
         ),
         "{}",
         run.stdout
@@ -474,13 +528,13 @@ fn a_dry_run_completion_changes_nothing() {
 #[test]
 fn a_completion_killed_after_its_commit_is_finished_with_its_untracked_files() {
     let repo = migrated();
-    repo.write(".workflow/sessions/WFS-login/notes.md", "uncommitted\n");
+    repo.write(".workflow/active/WFS-login/notes.md", "uncommitted\n");
     let run = repo.wf_with(
         &["session", "complete", "WFS-login"],
         &[("GIT_WORKFLOW_FAULT", "after-ref")],
     );
     assert_eq!(run.code, None, "killed");
-    assert!(repo.exists(".workflow/sessions/WFS-login/notes.md"));
+    assert!(repo.exists(".workflow/active/WFS-login/notes.md"));
     let status = repo.wf(&["status"]).expect(0);
     assert!(
         status.stderr.contains("finished an interrupted operation"),
@@ -488,7 +542,7 @@ fn a_completion_killed_after_its_commit_is_finished_with_its_untracked_files() {
         status.stderr
     );
     assert!(
-        !repo.exists(".workflow/sessions/WFS-login"),
+        !repo.exists(".workflow/active/WFS-login"),
         "the session folder is gone"
     );
     assert_eq!(

@@ -6,7 +6,7 @@
 use crate::support::TestRepo;
 use serde_json::Value;
 
-const SESSION: &str = ".workflow/sessions/WFS-auth";
+const SESSION: &str = ".workflow/active/WFS-auth";
 const ARCHIVE: &str = ".workflow/archives/WFS-auth";
 
 /// The session file as a real repository has it: more keys than the four a stub
@@ -43,6 +43,7 @@ fn committed_then_ignored() -> TestRepo {
 fn started(description: &str) -> TestRepo {
     let repo = TestRepo::with_commit();
     repo.wf(&["session", "start", description]).expect(0);
+    repo.seed_project();
     repo.git(&["add", ".workflow/project.json"]);
     repo.git(&["commit", "-q", "-m", "project file"]);
     repo
@@ -88,8 +89,7 @@ fn tracked_files_under_an_ignored_workflow_folder_are_archived_not_deleted() {
     );
     assert!(!repo.exists(SESSION));
     let metrics = &last_entry(&repo)["metrics"];
-    assert_eq!(metrics["task_count"], 3);
-    assert_eq!(metrics["success_rate"], 100.0);
+    assert_eq!(metrics["tasks_completed"], 3);
     assert_eq!(
         metrics["duration_hours"], 1644.0,
         "from 2025-10-09T00:00:00Z to now (2025-12-16T12:00:00Z)"
@@ -100,7 +100,7 @@ fn tracked_files_under_an_ignored_workflow_folder_are_archived_not_deleted() {
 #[test]
 fn ccw_empty_folders_go_with_the_session_and_leave_nothing_to_complete_twice() {
     let repo = started("Add auth");
-    let folder = ".workflow/sessions/WFS-add-auth";
+    let folder = ".workflow/active/WFS-add-auth";
     for empty in [".task", ".summaries", ".process"] {
         std::fs::create_dir_all(repo.path().join(folder).join(empty)).unwrap();
     }
@@ -144,7 +144,7 @@ fn a_leftover_archive_folder_refuses_completion_with_or_without_an_id() {
         let run = repo.wf(args).expect(1);
         assert!(
             run.stderr.contains(
-                "WFS-add-auth is in 2 places: .workflow/sessions/WFS-add-auth/ and .workflow/archives/WFS-add-auth/"
+                "WFS-add-auth is in 2 places: .workflow/active/WFS-add-auth/ and .workflow/archives/WFS-add-auth/"
             ),
             "{args:?}: {}",
             run.stderr
@@ -156,7 +156,7 @@ fn a_leftover_archive_folder_refuses_completion_with_or_without_an_id() {
 #[test]
 fn rolling_back_a_completion_gives_back_a_session_that_was_never_committed() {
     let repo = started("Add auth");
-    let folder = ".workflow/sessions/WFS-add-auth";
+    let folder = ".workflow/active/WFS-add-auth";
     repo.write(&format!("{folder}/IMPL_PLAN.md"), "# Add auth\n\nLogin.\n");
     let started = repo.read(&format!("{folder}/workflow-session.json"));
     let status_before = repo.status();
@@ -208,6 +208,7 @@ fn an_uncommitted_project_file_is_named_as_uncommitted_not_as_missing() {
     repo.write(".gitignore", ".workflow/\n");
     repo.commit_all("ignore agent state");
     repo.wf(&["session", "start", "Add auth"]).expect(0);
+    repo.seed_project();
     let run = repo.wf(&["session", "complete"]).expect(0);
     assert!(
         run.stderr
@@ -228,7 +229,7 @@ fn an_id_in_the_old_layout_and_in_sessions_is_refused_listed_and_checked() {
     );
     repo.write(".workflow/.active-WFS-a", "");
     repo.write(
-        ".workflow/sessions/WFS-a/workflow-session.json",
+        ".workflow/active/WFS-a/workflow-session.json",
         "{\"status\": \"active\"}",
     );
     repo.commit_all("two copies");
@@ -240,7 +241,7 @@ fn an_id_in_the_old_layout_and_in_sessions_is_refused_listed_and_checked() {
         let run = repo.wf(args).expect(1);
         assert!(
             run.stderr
-                .contains("WFS-a is in 2 places: .workflow/sessions/WFS-a/ and .workflow/WFS-a/"),
+                .contains("WFS-a is in 2 places: .workflow/active/WFS-a/ and .workflow/WFS-a/"),
             "{args:?}: {}",
             run.stderr
         );
@@ -251,7 +252,7 @@ fn an_id_in_the_old_layout_and_in_sessions_is_refused_listed_and_checked() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["path"] == ".workflow/sessions/WFS-a/")
+        .find(|s| s["path"] == ".workflow/active/WFS-a/")
         .unwrap();
     assert_eq!(
         in_sessions["also_at"],
@@ -311,7 +312,7 @@ fn check_range_reads_only_workflow_and_calls_links_there_violations() {
 #[test]
 fn unreadable_tasks_and_missing_start_times_are_warnings_never_wrong_numbers() {
     let repo = TestRepo::with_commit();
-    let folder = ".workflow/sessions/WFS-x";
+    let folder = ".workflow/active/WFS-x";
     repo.write(
         &format!("{folder}/workflow-session.json"),
         "{\"status\": \"active\"}",
@@ -329,23 +330,19 @@ fn unreadable_tasks_and_missing_start_times_are_warnings_never_wrong_numbers() {
     let run = repo.wf(&["session", "complete"]).expect(0);
     assert!(
         run.stderr
-            .contains(".workflow/sessions/WFS-x/.task/IMPL-3.json does not parse"),
+            .contains(".workflow/active/WFS-x/.task/IMPL-3.json does not parse"),
         "{}",
         run.stderr
     );
     assert!(
         run.stderr.contains(
-            ".workflow/sessions/WFS-x/workflow-session.json: it has no created_at, started_at or timestamp"
+            ".workflow/active/WFS-x/workflow-session.json: it has no created_at, started_at or timestamp"
         ),
         "{}",
         run.stderr
     );
     let metrics = &last_entry(&repo)["metrics"];
-    assert_eq!(metrics["task_count"], 3);
-    assert_eq!(
-        metrics["success_rate"], 100.0,
-        "the two readable tasks are done"
-    );
+    assert_eq!(metrics["tasks_completed"], 3, "every task file counts");
     assert!(metrics["duration_hours"].is_null(), "{metrics}");
 }
 
@@ -357,7 +354,7 @@ fn old_archives_are_listed_and_every_manifest_shape_is_kept() {
         "{\"status\": \"completed\"}",
     );
     repo.write(
-        ".workflow/sessions/WFS-new/workflow-session.json",
+        ".workflow/active/WFS-new/workflow-session.json",
         "{\"status\": \"active\"}",
     );
     repo.write(".workflow/archives/manifest.json", "{\"sessions\": []}");
@@ -380,10 +377,13 @@ fn old_archives_are_listed_and_every_manifest_shape_is_kept() {
     assert_eq!(manifest["sessions"][0]["session_id"], "WFS-new");
     let project = json(&repo.read(".workflow/project.json"));
     let timeline = &project["features"][0]["timeline"];
-    assert_eq!(timeline["created_at"], "2025-12-16T12:00:00");
+    assert_eq!(
+        timeline["created_at"], "2025-12-16T12:00:00.000Z",
+        "CCW 7's style in a file with no timestamp"
+    );
     assert_eq!(timeline["updated_at"], timeline["created_at"], "both now");
 
-    repo.write(".workflow/sessions/WFS-next/workflow-session.json", "{}");
+    repo.write(".workflow/active/WFS-next/workflow-session.json", "{}");
     repo.write(".workflow/archives/manifest.json", "{\"entries\": []}");
     repo.commit_all("odd manifest");
     let run = repo.wf(&["session", "complete"]).expect(1);

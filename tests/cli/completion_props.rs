@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-const FOLDER: &str = ".workflow/sessions/WFS-p";
+const FOLDER: &str = ".workflow/active/WFS-p";
 const ARCHIVE: &str = ".workflow/archives/WFS-p";
 
 /// One file of the generated session.

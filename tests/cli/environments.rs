@@ -582,6 +582,7 @@ fn a_shared_repository_gets_the_permissions_git_gives_under_a_tight_umask() {
 /// blob, not the old one a rollback puts back.
 fn partial_clone_of_a_completion(repo: &TestRepo) -> std::path::PathBuf {
     repo.wf(&["session", "start", "Add auth"]).expect(0);
+    repo.seed_project();
     repo.git(&["add", ".workflow/project.json"]);
     repo.git(&["commit", "-q", "-m", "project file"]);
     repo.wf(&["session", "complete"]).expect(0);

@@ -29,16 +29,16 @@ fn ccw_session() -> TestRepo {
     let repo = TestRepo::with_commit();
     repo.wf(&["session", "start", "Login page"]).expect(0);
     repo.write(
-        ".workflow/sessions/WFS-login-page/IMPL_PLAN.md",
+        ".workflow/active/WFS-login-page/IMPL_PLAN.md",
         "# Login page\n\nA login page.\n",
     );
     repo.write(
-        ".workflow/sessions/WFS-login-page/.task/IMPL-1.json",
+        ".workflow/active/WFS-login-page/.task/IMPL-1.json",
         "{\"id\": \"IMPL-1\", \"status\": \"completed\"}\n",
     );
     repo.commit_all("session");
     repo.write(
-        ".workflow/sessions/WFS-login-page/.summaries/IMPL-1-summary.md",
+        ".workflow/active/WFS-login-page/.summaries/IMPL-1-summary.md",
         "never committed\n",
     );
     repo

@@ -6,7 +6,7 @@
 use crate::support::TestRepo;
 use std::fs;
 
-const FOLDER: &str = ".workflow/sessions/WFS-add-auth";
+const FOLDER: &str = ".workflow/active/WFS-add-auth";
 const ARCHIVE: &str = ".workflow/archives/WFS-add-auth";
 
 /// A started CCW session whose project file is committed, as an agent leaves it.

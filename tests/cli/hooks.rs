@@ -77,6 +77,7 @@ fn commit_a_and_partial_commits_are_checked_on_what_they_commit() {
         "{}",
         all.stderr
     );
+    repo.seed_project();
     repo.git(&["add", ".workflow/project.json"]);
     repo.write("README.md", "partial\n");
     repo.git(&["commit", "-q", "-m", "only the readme", "README.md"]);

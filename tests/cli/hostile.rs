@@ -135,7 +135,7 @@ fn symlinks_under_workflow_are_never_followed() {
     repo.commit_all("session");
     std::os::unix::fs::symlink(
         &canary,
-        repo.path().join(".workflow/sessions/WFS-linked/notes.md"),
+        repo.path().join(".workflow/active/WFS-linked/notes.md"),
     )
     .unwrap();
     refused(

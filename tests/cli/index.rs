@@ -12,7 +12,7 @@ fn indexed() -> TestRepo {
     let repo = TestRepo::with_commit();
     for (path, text) in [
         ("a.txt", "a\n"),
-        (".workflow/sessions/WFS-x/workflow-session.json", "{}\n"),
+        (".workflow/active/WFS-x/workflow-session.json", "{}\n"),
         ("src/深い/ファイル.rs", "fn main() {}\n"),
         ("z/y/x/w/v/u.txt", "deep\n"),
     ] {

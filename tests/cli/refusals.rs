@@ -205,7 +205,7 @@ fn a_detached_head_is_refused_unless_allowed() {
 fn every_mutating_command_refuses_a_detached_head_unless_allowed() {
     let repo = TestRepo::with_commit();
     repo.write(
-        ".workflow/sessions/WFS-auth/workflow-session.json",
+        ".workflow/active/WFS-auth/workflow-session.json",
         "{\"session_id\": \"WFS-auth\", \"status\": \"active\"}",
     );
     repo.write(

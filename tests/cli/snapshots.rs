@@ -93,9 +93,10 @@ fn sessions_start_list_and_complete() {
     let repo = TestRepo::with_commit();
     let mut t = Transcript::new(&repo);
     t.run(&["session", "start", "用户认证 login flow"]);
+    repo.seed_project();
     repo.git(&["add", ".workflow/project.json"]);
     repo.git(&["commit", "-q", "-m", "project file"]);
-    let folder = ".workflow/sessions/WFS-login-flow";
+    let folder = ".workflow/active/WFS-login-flow";
     repo.write(
         &format!("{folder}/.task/IMPL-1.json"),
         "{\"id\": \"IMPL-1\", \"status\": \"completed\"}",

@@ -166,6 +166,15 @@ impl TestRepo {
         Run::from(cmd.output().expect("run the program"))
     }
 
+    /// A seed-era `.workflow/project.json`, as the seed's prompts (and this tool, before
+    /// it followed CCW 7) wrote it: no features yet.
+    pub fn seed_project(&self) {
+        self.write(
+            ".workflow/project.json",
+            "{\n  \"project_name\": \"work\",\n  \"initialized_at\": \"2025-12-16T12:00:00\",\n  \"overview\": {},\n  \"features\": [],\n  \"statistics\": {\n    \"total_features\": 0,\n    \"total_sessions\": 0,\n    \"last_updated\": \"2025-12-16T12:00:00\"\n  },\n  \"_metadata\": {\n    \"created_by\": \"git-workflow session start\"\n  }\n}\n",
+        );
+    }
+
     /// Writes a file (creating folders) in the work tree.
     pub fn write(&self, path: &str, content: &str) {
         let full = self.path().join(path);

@@ -105,7 +105,7 @@ proptest! {
         let input = CompletionInput {
             folder: FOLDER.into(),
             files: work.clone(),
-            project_on_disk: false,
+            project_on_disk: None,
             head_hash: "0".repeat(40),
             lessons: json!({}),
             now: 1_765_886_400,

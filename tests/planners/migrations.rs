@@ -4,10 +4,18 @@
 use super::{CASES, apply, roll_back};
 use git_workflow::dialects::{ccw, guardrail};
 use git_workflow::engine::{MemTree, Tree};
+use git_workflow::migrations;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 const NOW: &str = "2026-01-01T00:00:00Z";
+
+fn settings() -> migrations::Settings {
+    migrations::Settings {
+        now: NOW.into(),
+        ..migrations::Settings::default()
+    }
+}
 
 /// One flat task session of a random guardrail layout.
 #[derive(Debug, Clone)]
@@ -102,7 +110,7 @@ proptest! {
     #[test]
     fn task_session_dirs_loses_nothing_is_idempotent_and_rolls_back(sessions in layout()) {
         let (before, flat) = guardrail_tree(&sessions);
-        let outcome = guardrail::migrate::plan(&before, NOW).unwrap();
+        let outcome = guardrail::migrate::plan(&before, &settings()).unwrap();
         prop_assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
         prop_assert_eq!(outcome.items.len(), sessions.len());
         let after = apply(&before, &outcome.plan);
@@ -119,7 +127,7 @@ proptest! {
             .filter(|(p, _)| p.contains("/task_sessions/") && p.matches('/').count() == 4)
             .count();
         prop_assert_eq!(flat_left, 0);
-        let again = guardrail::migrate::plan(&after, NOW).unwrap();
+        let again = guardrail::migrate::plan(&after, &settings()).unwrap();
         prop_assert!(again.is_nothing_to_do(), "{:?}", again.items);
         prop_assert_eq!(roll_back(&before, &after, &outcome.plan), before);
     }
@@ -150,7 +158,7 @@ proptest! {
         let mut moves = Vec::new();
         for (slug, marker, tasks) in &sessions {
             let dir = format!(".workflow/WFS-{slug}");
-            let to = format!(".workflow/sessions/WFS-{slug}");
+            let to = format!(".workflow/active/WFS-{slug}");
             let json = format!("{{\"session_id\": \"WFS-{slug}\"}}\n");
             before.insert(&format!("{dir}/workflow-session.json"), json.into_bytes(), false);
             moves.push((format!("{dir}/workflow-session.json"), format!("{to}/workflow-session.json")));
@@ -168,7 +176,7 @@ proptest! {
             before.insert(&from, b"{}\n".to_vec(), false);
             moves.push((from, format!(".workflow/archives/WFS-old-{slug}/workflow-session.json")));
         }
-        let outcome = ccw::migrate::plan(&before, NOW).unwrap();
+        let outcome = ccw::migrate::plan(&before, &settings()).unwrap();
         prop_assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
         let after = apply(&before, &outcome.plan);
         for (from, to) in &moves {
@@ -177,7 +185,7 @@ proptest! {
         prop_assert!(after.files().all(|(p, _)| !p.contains(".active-")
             && !p.contains(".archives/")
             && !p.starts_with(".workflow/WFS-")));
-        let again = ccw::migrate::plan(&after, NOW).unwrap();
+        let again = ccw::migrate::plan(&after, &settings()).unwrap();
         prop_assert!(again.is_nothing_to_do(), "{:?}", again.items);
         prop_assert_eq!(roll_back(&before, &after, &outcome.plan), before);
     }

@@ -21,6 +21,7 @@ struct CompleteReport {
     archive_path: String,
     entry: Value,
     feature: Option<Value>,
+    development: Option<Value>,
     /// What the record commit before the completion holds, when there is one.
     recorded: Vec<ActionLine>,
     actions: Vec<ActionLine>,
@@ -63,6 +64,7 @@ pub(super) fn run(
         archive_path: done.archive_path.clone(),
         entry: done.entry.clone(),
         feature: done.feature.clone(),
+        development: done.development.clone(),
         recorded,
         actions: report::action_lines(&done.plan.actions, &in_head),
         warnings: done.plan.warnings.clone(),
@@ -125,6 +127,10 @@ fn print_details(ctx: &Ctx, report: &CompleteReport) {
     ctx.out
         .line(format!("metrics: {}", pretty(&report.entry["metrics"])));
     ctx.out.line(format!("tags: {}", report.entry["tags"]));
+    if let Some(entry) = &report.development {
+        ctx.out
+            .line(format!("development_index entry: {}", pretty(entry)));
+    }
     match &report.feature {
         Some(feature) => ctx.out.line(format!("feature: {}", pretty(feature))),
         None => ctx.out.line("feature: not recorded (no project.json)"),

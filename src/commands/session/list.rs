@@ -4,31 +4,41 @@
 use anyhow::Result;
 
 use crate::commands::Ctx;
-use crate::dialects::ccw;
+use crate::config;
 use crate::dialects::ccw::sessions::{self, Listed, State};
+use crate::layout::CcwLayout;
 use crate::repo::Repo;
 
 /// Runs `session list`.
 pub(super) fn run(ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
+    let target = config::ccw_layout(&repo)?;
     let found = sessions::list(&repo)?;
     if found.is_empty() {
         ctx.out
             .line("no sessions (`git workflow session start <description>` begins one)");
     }
     for s in &found {
-        ctx.out.line(describe(s));
+        ctx.out.line(describe(s, target));
     }
     ctx.out.json(&found);
     Ok(())
 }
 
-fn describe(s: &Listed) -> String {
+/// One line: id, state and layout (saying when it is not the target layout),
+/// status, task progress, the other places of its id.
+fn describe(s: &Listed, target: CcwLayout) -> String {
+    let moves = "(`git workflow migrate` moves it)";
     let place = match s.state {
-        State::Active if s.path.starts_with(ccw::ACTIVE_DIR) => {
-            "active (in active/, CCW's next layout)".to_string()
+        State::Active if s.layout != target.name() => {
+            format!(
+                "active, in {}/, not the target {}/ {moves}",
+                s.layout,
+                target.name()
+            )
         }
-        State::OldLayout => "active, old layout (`git workflow migrate` moves it)".to_string(),
+        State::Active => format!("active, in {}/", s.layout),
+        State::OldLayout | State::OldLayoutInactive => format!("{} {moves}", s.state.words()),
         state => state.words().to_string(),
     };
     let mut line = format!(

@@ -27,6 +27,8 @@ pub struct Completion {
     pub entry: Value,
     /// The feature added to `project.json`, when there is one.
     pub feature: Option<Value>,
+    /// The `development_index` entry added to `project-tech.json`, when it exists.
+    pub development: Option<Value>,
 }
 
 /// What the completion planner reads besides `HEAD`'s tree: the session folder as
@@ -37,8 +39,9 @@ pub struct CompletionInput {
     pub folder: String,
     /// Its files as a commit of it would hold them ([`Repo::folder_contents`]).
     pub files: Vec<WorkFile>,
-    /// Whether `project.json` exists in the work tree (uncommitted when `HEAD` lacks it).
-    pub project_on_disk: bool,
+    /// The project file (`project-tech.json`, else `project.json`) the work tree
+    /// holds, uncommitted when `HEAD` lacks it.
+    pub project_on_disk: Option<&'static str>,
     /// `HEAD`'s hash, which the feature entry records.
     pub head_hash: String,
     /// The `--lessons` document.
@@ -61,7 +64,9 @@ impl CompletionInput {
         Ok(Self {
             folder: folder.to_string(),
             files: contents.files,
-            project_on_disk: fs::symlink_metadata(repo.workdir().join(ccw::PROJECT_JSON)).is_ok(),
+            project_on_disk: [ccw::PROJECT_TECH_JSON, ccw::PROJECT_JSON]
+                .into_iter()
+                .find(|p| fs::symlink_metadata(repo.workdir().join(p)).is_ok()),
             head_hash,
             lessons,
             now,
@@ -91,12 +96,22 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         .map_err(|e| files::malformed(&session_path, e))?;
     let plan_text = file(ccw::IMPL_PLAN).map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
     let impl_plan = files::read_plan(plan_text.as_deref(), &session_id);
-    let metrics = metrics(folder, files, &facts, &session_path, &mut warnings);
-    let now_text = files::timestamp_like(facts.started.as_deref(), now);
+    let manifest = head.read(ccw::MANIFEST)?;
+    let manifest_text = manifest
+        .as_deref()
+        .map(|b| files::utf8(ccw::MANIFEST, b))
+        .transpose()?;
+    let last = manifest_text.and_then(files::last_manifest_entry);
+    let schema = Schema::of(last.as_ref());
+    let metrics = metrics(folder, files, &facts, &session_path, schema, &mut warnings);
+    let last_archived = last
+        .as_ref()
+        .and_then(|e| e.get("archived_at"))
+        .and_then(Value::as_str);
     let entry = json!({
         "session_id": session_id,
         "description": facts.description.clone().unwrap_or_else(|| impl_plan.title.clone()),
-        "archived_at": now_text,
+        "archived_at": files::timestamp_like(last_archived, now),
         "archive_path": archive,
         "metrics": metrics,
         "tags": impl_plan.tags,
@@ -118,16 +133,24 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         ..Plan::default()
     };
     plan.actions = archive_files(folder, &archive, files, &session_text, &mut warnings);
-    let manifest = head.read(ccw::MANIFEST)?;
-    let manifest_text = manifest
-        .as_deref()
-        .map(|b| files::utf8(ccw::MANIFEST, b))
-        .transpose()?;
     let manifest = files::append_manifest(manifest_text, &entry)
         .map_err(|e| files::malformed(ccw::MANIFEST, e))?;
     plan.actions.push(write(ccw::MANIFEST, manifest));
+    let development = match head.read(ccw::PROJECT_TECH_JSON)? {
+        Some(bytes) => {
+            let (kind, entry) = development_entry(&session_id, &facts);
+            let text = files::utf8(ccw::PROJECT_TECH_JSON, &bytes)?;
+            let updated = files::add_development_entry(text, &entry, kind)
+                .map_err(|e| files::malformed(ccw::PROJECT_TECH_JSON, e))?;
+            plan.actions.push(write(ccw::PROJECT_TECH_JSON, updated));
+            Some(entry)
+        }
+        None => None,
+    };
     let feature = match head.read(ccw::PROJECT_JSON)? {
         Some(bytes) => {
+            let text = files::utf8(ccw::PROJECT_JSON, &bytes)?;
+            let now_text = files::timestamp_like(project_timestamp(text).as_deref(), now);
             let feature = feature(
                 &session_id,
                 &archive,
@@ -136,21 +159,27 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
                 &now_text,
                 &input.head_hash,
             );
-            let text = files::utf8(ccw::PROJECT_JSON, &bytes)?;
             let updated = files::add_feature(text, &feature, &now_text)
                 .map_err(|e| files::malformed(ccw::PROJECT_JSON, e))?;
             plan.actions.push(write(ccw::PROJECT_JSON, updated));
             Some(feature)
         }
-        None => {
+        None if development.is_none() => {
             warnings.push(missing_project(input.project_on_disk));
             None
         }
+        None => None,
     };
     plan.body = vec![
         format!("Archive {folder}/ as {archive}/ ({} files).", files.len()),
         format!("Append its entry to {}.", ccw::MANIFEST),
     ];
+    if development.is_some() {
+        plan.body.push(format!(
+            "Record it in the development_index of {}.",
+            ccw::PROJECT_TECH_JSON
+        ));
+    }
     if feature.is_some() {
         plan.body.push(format!(
             "Record feature \"{}\" in {}.",
@@ -165,7 +194,56 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         archive_path: archive,
         entry,
         feature,
+        development,
     })
+}
+
+/// The manifest schema a new entry is written in: the file's last entry's, else
+/// CCW 7's (SPEC §1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    /// `tasks_completed`, `summaries_generated`, `review_metrics`.
+    Ccw7,
+    /// `task_count`, `success_rate`.
+    SeedEra,
+}
+
+impl Schema {
+    fn of(last: Option<&Value>) -> Self {
+        let metrics = last.and_then(|e| e.get("metrics"));
+        match metrics {
+            Some(m) if m.get("task_count").is_some() || m.get("success_rate").is_some() => {
+                Self::SeedEra
+            }
+            _ => Self::Ccw7,
+        }
+    }
+}
+
+/// The `development_index` entry CCW's archive writes, and the list it goes in.
+fn development_entry(session_id: &str, facts: &files::SessionFacts) -> (&'static str, Value) {
+    let kind = files::development_kind(
+        facts.kind.as_deref(),
+        facts.ccw_description.as_deref().unwrap_or(""),
+    );
+    let entry = json!({
+        "title": facts.ccw_title.clone().unwrap_or_else(|| session_id.to_string()),
+        "sessionId": session_id,
+        "type": kind,
+        "tags": facts.tags.clone().unwrap_or_else(|| json!([])),
+        "archivedAt": facts.archived_at,
+    });
+    (kind, entry)
+}
+
+/// A timestamp `project.json` already holds, whose style its new ones follow.
+fn project_timestamp(text: &str) -> Option<String> {
+    let value = crate::formats::read_json(text.as_bytes()).ok()?;
+    let last_updated = value.pointer("/statistics/last_updated");
+    [last_updated, value.get("initialized_at")]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.as_str().map(str::to_string))
 }
 
 /// The folder a completion moved whole, `(session folder, archive)`, read from its
@@ -276,15 +354,16 @@ fn archive_files(
 
 /// Why no feature is recorded: there is no project file, or there is one the
 /// commit cannot build on because git does not track it.
-fn missing_project(on_disk: bool) -> String {
-    let path = ccw::PROJECT_JSON;
-    if on_disk {
+fn missing_project(on_disk: Option<&str>) -> String {
+    if let Some(path) = on_disk {
         return format!(
             "{path} is not committed (untracked or ignored: `git check-ignore -v {path}` says which), so the feature is not recorded; commit it (`git add -f {path}`) to have completions record features"
         );
     }
+    let path = ccw::PROJECT_TECH_JSON;
     format!(
-        "{path} not found: the feature is not recorded (`git workflow session start` creates it)"
+        "neither {path} nor {} exists: the session is recorded in no project file (CCW's `/workflow:init` creates {path})",
+        ccw::PROJECT_JSON
     )
 }
 
@@ -305,6 +384,7 @@ fn metrics(
     files: &[WorkFile],
     facts: &files::SessionFacts,
     session_path: &str,
+    schema: Schema,
     warnings: &mut Vec<String>,
 ) -> Value {
     let task_prefix = format!("{folder}/{}/", ccw::TASK_DIR);
@@ -345,11 +425,53 @@ fn metrics(
             "{session_path}: {why}, so duration_hours is left empty (null)"
         ));
     }
-    json!({
-        "task_count": task_files.len(),
-        "success_rate": rate,
+    if schema == Schema::SeedEra {
+        return json!({
+            "task_count": task_files.len(),
+            "success_rate": rate,
+            "duration_hours": duration,
+        });
+    }
+    let summaries = format!("{folder}/.summaries/");
+    let summaries = files
+        .iter()
+        .filter(|f| f.path.starts_with(&summaries) && f.path.ends_with(".md"))
+        .filter(|f| !f.path[summaries.len()..].contains('/'))
+        .count();
+    let mut metrics = json!({
         "duration_hours": duration,
-    })
+        "tasks_completed": task_files.len(),
+        "summaries_generated": summaries,
+    });
+    if let Some(review) = review_metrics(folder, files) {
+        metrics["review_metrics"] = review;
+    }
+    metrics
+}
+
+/// `dimensions_analyzed` (`.review/dimensions/*.json`) and `total_findings` (the
+/// `findings` they list, or the `total_findings` they give), when the session was
+/// reviewed (SPEC §1.3, CCW's `complete.md`).
+fn review_metrics(folder: &str, files: &[WorkFile]) -> Option<Value> {
+    let prefix = format!("{folder}/.review/dimensions/");
+    let dimensions: Vec<&WorkFile> = files
+        .iter()
+        .filter(|f| f.path.starts_with(&prefix) && f.path.ends_with(".json"))
+        .filter(|f| !f.path[prefix.len()..].contains('/'))
+        .collect();
+    if dimensions.is_empty() {
+        return None;
+    }
+    let findings: u64 = dimensions
+        .iter()
+        .filter_map(|f| crate::formats::read_json(&f.bytes).ok())
+        .map(|v| match (v.get("findings"), v.get("total_findings")) {
+            (Some(Value::Array(list)), _) => list.len() as u64,
+            (_, Some(n)) => n.as_u64().unwrap_or(0),
+            _ => 0,
+        })
+        .sum();
+    Some(json!({"dimensions_analyzed": dimensions.len(), "total_findings": findings}))
 }
 
 /// The feature `project.json` records for a completed session: created and
@@ -401,11 +523,60 @@ mod tests {
         CompletionInput {
             folder: FOLDER.into(),
             files,
-            project_on_disk: false,
+            project_on_disk: None,
             head_hash: "0".repeat(40),
             lessons: json!({}),
             now: 1_765_886_400,
         }
+    }
+
+    #[test]
+    fn a_seed_era_manifest_keeps_its_schema_and_time_style() {
+        let manifest = r#"[{"session_id": "WFS-old", "archived_at": "2025-11-01T10:00:00", "metrics": {"task_count": 2, "success_rate": 50.0}}]"#;
+        let head = MemTree::new().with(ccw::MANIFEST, manifest);
+        let done = plan_complete(&head, &input(vec![work("workflow-session.json", "{}")])).unwrap();
+        assert_eq!(done.entry["metrics"]["task_count"], 0);
+        assert!(done.entry["metrics"].get("tasks_completed").is_none());
+        assert_eq!(done.entry["archived_at"], "2025-12-16T12:00:00");
+    }
+
+    #[test]
+    fn project_tech_gets_the_development_index_entry_ccw_writes() {
+        let tech = "{\n  \"project_name\": \"p\",\n  \"statistics\": {\"x\": 1}\n}";
+        let session = r#"{"session_id": "WFS-auth", "type": "workflow", "description": "Fix the login bug", "tags": ["auth"]}"#;
+        let head = MemTree::new().with(ccw::PROJECT_TECH_JSON, tech);
+        let done =
+            plan_complete(&head, &input(vec![work("workflow-session.json", session)])).unwrap();
+        let entry = done.development.expect("an entry");
+        assert_eq!(
+            entry,
+            json!({"title": "Fix the login bug", "sessionId": "WFS-auth", "type": "bugfix", "tags": ["auth"], "archivedAt": "2025-12-16T12:00:00.000Z"})
+        );
+        let written = done.plan.actions.iter().find_map(|a| match a {
+            Action::Write { path, bytes, .. } if path == ccw::PROJECT_TECH_JSON => {
+                Some(String::from_utf8(bytes.clone()).unwrap())
+            }
+            _ => None,
+        });
+        let written: Value = serde_json::from_str(&written.unwrap()).unwrap();
+        assert_eq!(written["development_index"]["bugfix"][0], entry);
+        assert_eq!(written["development_index"]["feature"], json!([]));
+        assert_eq!(written["statistics"], json!({"x": 1}));
+        assert!(done.plan.warnings.iter().all(|w| !w.contains("neither")));
+    }
+
+    #[test]
+    fn development_kinds_follow_ccws_word_rules() {
+        let kind = files::development_kind;
+        assert_eq!(kind(Some("docs"), "fix typo"), "docs");
+        assert_eq!(kind(None, "resolve crash"), "bugfix");
+        assert_eq!(
+            kind(None, "prefix handling"),
+            "enhancement",
+            "no word boundary"
+        );
+        assert_eq!(kind(None, "Add OAuth"), "feature");
+        assert_eq!(kind(None, "cleanup of modules"), "refactor");
     }
 
     #[test]
@@ -425,7 +596,8 @@ mod tests {
         .unwrap();
         assert!(done.plan.record.is_none());
         assert_eq!(done.archive_path, ".workflow/archives/WFS-auth");
-        assert_eq!(done.entry["metrics"]["task_count"], 1);
+        assert_eq!(done.entry["metrics"]["tasks_completed"], 1);
+        assert_eq!(done.entry["archived_at"], "2025-12-16T12:00:00.000Z");
         assert!(done.plan.actions.contains(&Action::Move {
             from: format!("{FOLDER}/.task/IMPL-1.json"),
             to: ".workflow/archives/WFS-auth/.task/IMPL-1.json".into(),
@@ -435,7 +607,7 @@ mod tests {
             done.plan
                 .warnings
                 .iter()
-                .any(|w| w.contains("project.json not found")),
+                .any(|w| w.contains("neither .workflow/project-tech.json nor")),
             "{:?}",
             done.plan.warnings
         );
@@ -471,7 +643,7 @@ mod tests {
     #[test]
     fn a_project_file_on_disk_but_not_committed_is_named_as_such() {
         let mut given = input(vec![work("workflow-session.json", "{}")]);
-        given.project_on_disk = true;
+        given.project_on_disk = Some(ccw::PROJECT_JSON);
         let done = plan_complete(&MemTree::new(), &given).unwrap();
         assert!(done.feature.is_none());
         assert!(

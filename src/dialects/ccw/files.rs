@@ -45,16 +45,26 @@ pub fn feature_id(title: &str) -> String {
 }
 
 /// Writes `now` the way an existing timestamp of the file is written (CCW's
-/// `toISOString()` gives `…:00.000Z`), or as SPEC §2's default when there is none.
+/// `toISOString()` gives `…:00.000Z`); with none to follow, in CCW 7's own style
+/// (SPEC §1.3: a time without a zone is local time to CCW's JavaScript).
 pub fn timestamp_like(example: Option<&str>, now: i64) -> String {
     let moment = DateTime::<Utc>::from_timestamp(now, 0).unwrap_or_default();
     match example {
-        Some(e) if e.ends_with('Z') && e.contains('.') => {
-            moment.to_rfc3339_opts(SecondsFormat::Millis, true)
+        Some(e) if e.ends_with('Z') && !e.contains('.') => {
+            moment.to_rfc3339_opts(SecondsFormat::Secs, true)
         }
-        Some(e) if e.ends_with('Z') => moment.to_rfc3339_opts(SecondsFormat::Secs, true),
-        _ => crate::formats::timestamp(now),
+        Some(e) if !e.ends_with('Z') && e.len() >= 19 && !e.contains('+') => {
+            crate::formats::timestamp(now)
+        }
+        _ => iso_string(now),
     }
+}
+
+/// `now` as JavaScript's `new Date().toISOString()` writes it, CCW 7's style.
+pub fn iso_string(now: i64) -> String {
+    DateTime::<Utc>::from_timestamp(now, 0)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Reads a timestamp in the forms CCW and this tool write; `None` when it is not one.
@@ -76,26 +86,48 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     .map(|n| n.and_utc())
 }
 
-/// A new session's `workflow-session.json`.
-pub fn new_session(id: &str, description: &str, now: &str) -> String {
-    pretty(&json!({
-        "session_id": id,
-        "project": description,
-        "status": "planning",
-        "created_at": now,
-    }))
+/// The text with every `"archive_path"` value that points into the old
+/// `.workflow/.archives/` pointed at `.workflow/archives/` instead (SPEC §3); `None`
+/// when there is none. A text edit: nothing else in the file changes.
+pub fn rewrite_archive_paths(text: &str) -> Option<String> {
+    const KEY: &str = "\"archive_path\"";
+    const OLD: &str = ".workflow/.archives/";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find(KEY) {
+        let (before, after) = rest.split_at(at + KEY.len());
+        out.push_str(before);
+        let value = after.trim_start().strip_prefix(':').map(str::trim_start);
+        match value
+            .and_then(|v| v.strip_prefix('"'))
+            .filter(|v| v.starts_with(OLD))
+        {
+            Some(path) => {
+                let gap = after.len() - path.len();
+                out.push_str(&after[..gap]);
+                out.push_str(".workflow/archives/");
+                rest = &path[OLD.len()..];
+                changed = true;
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
 }
 
-/// A new `project.json`: the project's name, when it began, nothing built yet.
-pub fn new_project(name: &str, now: &str) -> String {
-    pretty(&json!({
-        "project_name": name,
-        "initialized_at": now,
-        "overview": {},
-        "features": [],
-        "statistics": {"total_features": 0, "total_sessions": 0, "last_updated": now},
-        "_metadata": {"created_by": "git-workflow session start"},
+/// A new session's `workflow-session.json`, as `ccw session init` writes it: its
+/// fields in CCW's order, `JSON.stringify(x, null, 2)` with no final newline.
+pub fn new_session(id: &str, description: &str, now: i64) -> String {
+    serde_json::to_string_pretty(&json!({
+        "session_id": id,
+        "type": "workflow",
+        "status": "planning",
+        "created_at": iso_string(now),
+        "description": description,
     }))
+    .unwrap_or_default()
 }
 
 fn pretty(value: &Value) -> String {
@@ -114,18 +146,29 @@ pub struct SessionFacts {
     pub started: Option<String>,
     /// `completed_at` once set.
     pub completed: String,
+    /// `archived_at` as set now.
+    pub archived_at: String,
+    /// What CCW's archive titles the session by: `description`, else `project`.
+    pub ccw_title: Option<String>,
+    /// `description` alone, which CCW's archive reads the kind of work from.
+    pub ccw_description: Option<String>,
+    /// `type` (CCW 7: `workflow`, `docs`, …).
+    pub kind: Option<String>,
+    /// `tags`, as the session holds them.
+    pub tags: Option<Value>,
 }
 
 /// `workflow-session.json` marked completed: `status`, `completed_at` (an existing one
 /// kept), `archived_at`; every other byte kept. A missing file gets a minimal one.
 pub fn complete_session(text: Option<&str>, id: &str, now: i64) -> Result<(String, SessionFacts)> {
     let Some(text) = text else {
-        let stamp = crate::formats::timestamp(now);
+        let stamp = iso_string(now);
         let doc = json!({"session_id": id, "status": "completed", "completed_at": stamp, "archived_at": stamp});
         return Ok((
             pretty(&doc),
             SessionFacts {
-                completed: stamp,
+                completed: stamp.clone(),
+                archived_at: stamp,
                 ..SessionFacts::default()
             },
         ));
@@ -148,6 +191,11 @@ pub fn complete_session(text: Option<&str>, id: &str, now: i64) -> Result<(Strin
         description: ["project", "description", "topic"]
             .iter()
             .find_map(|k| text_of(k)),
+        ccw_title: ["description", "project"].iter().find_map(|k| text_of(k)),
+        ccw_description: text_of("description"),
+        kind: text_of("type"),
+        tags: fields.get("tags").cloned(),
+        archived_at: stamp.clone(),
         started,
         completed,
     };
@@ -181,6 +229,21 @@ pub struct Plan {
     pub tags: Vec<String>,
 }
 
+/// The first paragraph that is not a heading, its lines joined with spaces.
+fn first_paragraph<'a>(lines: impl Iterator<Item = &'a str>) -> String {
+    let mut paragraph: Vec<&str> = Vec::new();
+    for line in lines.map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            if !paragraph.is_empty() {
+                break;
+            }
+            continue;
+        }
+        paragraph.push(line);
+    }
+    paragraph.join(" ")
+}
+
 /// Reads title, description and tags from `IMPL_PLAN.md` (CCW's extraction rules).
 pub fn read_plan(text: Option<&str>, session_id: &str) -> Plan {
     let text = text.unwrap_or("");
@@ -190,12 +253,7 @@ pub fn read_plan(text: Option<&str>, session_id: &str) -> Plan {
         .find_map(|l| l.strip_prefix("# "))
         .map(|t| t.trim().to_string());
     let description = match title {
-        Some(_) => lines
-            .skip_while(|l| l.trim().is_empty())
-            .take_while(|l| !l.trim().is_empty())
-            .map(str::trim)
-            .collect::<Vec<_>>()
-            .join(" ")
+        Some(_) => first_paragraph(lines)
             .chars()
             .take(200)
             .collect::<String>()
@@ -290,6 +348,76 @@ fn manifest_list(value: &Value) -> Option<&'static [&'static str]> {
     }
 }
 
+/// `project-tech.json` with the session recorded as CCW's own archive records it
+/// (`updateDevelopmentIndex` in its session manager): `entry` appended to
+/// `development_index.<kind>`, the index created with its five lists when missing,
+/// `statistics` untouched. A text edit.
+pub fn add_development_entry(text: &str, entry: &Value, kind: &str) -> Result<String> {
+    let mut doc = JsonText::parse(text)?;
+    let value = doc.value()?;
+    let Some(project) = value.as_object() else {
+        bail!("it is not a JSON object");
+    };
+    match project.get("development_index") {
+        None => {
+            let mut index =
+                json!({"feature": [], "enhancement": [], "bugfix": [], "refactor": [], "docs": []});
+            index[kind] = Value::Array(vec![entry.clone()]);
+            doc.set(&["development_index"], &index)?;
+        }
+        Some(Value::Object(lists)) => match lists.get(kind) {
+            Some(Value::Array(_)) => doc.push(&["development_index", kind], entry)?,
+            None => doc.set(
+                &["development_index", kind],
+                &Value::Array(vec![entry.clone()]),
+            )?,
+            Some(_) => bail!("`development_index.{kind}` is not a list"),
+        },
+        Some(_) => bail!("`development_index` is not an object"),
+    }
+    Ok(doc.text().to_string())
+}
+
+/// The `development_index` list CCW files a session under: `docs` for a docs
+/// session, else by words of its lower-cased description (JavaScript's `\b`).
+pub fn development_kind(session_type: Option<&str>, description: &str) -> &'static str {
+    let text = description.to_lowercase();
+    if session_type == Some("docs") {
+        "docs"
+    } else if has_word(&text, &["fix", "bug", "resolve"]) {
+        "bugfix"
+    } else if has_word(&text, &["feature", "implement", "add", "create"]) {
+        "feature"
+    } else if has_word(&text, &["refactor", "restructure", "cleanup"]) {
+        "refactor"
+    } else {
+        "enhancement"
+    }
+}
+
+/// Whether one of `words` stands in `text` between word boundaries as JavaScript's
+/// `\b` draws them (ASCII letters, digits and `_` are word characters).
+fn has_word(text: &str, words: &[&str]) -> bool {
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    words.iter().any(|word| {
+        text.match_indices(word).any(|(at, _)| {
+            !is_word(text[..at].chars().next_back())
+                && !is_word(text[at + word.len()..].chars().next())
+        })
+    })
+}
+
+/// The last entry of a manifest, whose schema a new entry follows.
+pub fn last_manifest_entry(text: &str) -> Option<Value> {
+    let value = read_json(text.as_bytes()).ok()?;
+    let list = match manifest_list(&value)? {
+        [] => value.as_array()?.clone(),
+        [key] => value.get(*key)?.as_array()?.clone(),
+        _ => return None,
+    };
+    list.last().cloned()
+}
+
 /// `project.json` with the feature appended and `statistics` brought up to date:
 /// `total_features` counted, `total_sessions` one more, `last_updated` now.
 pub fn add_feature(text: &str, feature: &Value, now: &str) -> Result<String> {
@@ -365,6 +493,27 @@ pub fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn archive_paths_into_the_old_folder_are_rewritten_as_text() {
+        let text = "[\n  {\n    \"session_id\": \"WFS-a\",\n    \"archive_path\" :  \".workflow/.archives/WFS-a\"\n  },\n  {\"archive_path\": \".workflow/archives/WFS-b\"}\n]";
+        let out = rewrite_archive_paths(text).unwrap();
+        assert_eq!(
+            out,
+            text.replace(".workflow/.archives/WFS-a", ".workflow/archives/WFS-a")
+        );
+        assert_eq!(rewrite_archive_paths(&out), None);
+    }
+
+    #[test]
+    fn the_description_is_the_first_paragraph_that_is_not_a_heading() {
+        let plan = read_plan(
+            Some("# 登录\n\n## 概述\n\n实现 OAuth\n登录。\n\nMore."),
+            "WFS-x",
+        );
+        assert_eq!(plan.title, "登录");
+        assert_eq!(plan.description, "实现 OAuth 登录。");
+    }
 
     #[test]
     fn slugs_follow_the_ccw_rule() {

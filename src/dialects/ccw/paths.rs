@@ -3,9 +3,9 @@
 
 use crate::layout::{WORKFLOW_DIR, check_id};
 
-/// Where CCW's active sessions live (SPEC §1.3).
+/// Where the seed-era prompts keep active sessions (SPEC §1.3, layout `sessions`).
 pub const SESSIONS_DIR: &str = ".workflow/sessions";
-/// CCW's next layout for active sessions, read as active too.
+/// Where all of CCW's code since 2025-11-20 keeps active sessions (layout `active`).
 pub const ACTIVE_DIR: &str = ".workflow/active";
 /// Where completed sessions are archived.
 pub const ARCHIVES_DIR: &str = ".workflow/archives";
@@ -13,8 +13,11 @@ pub const ARCHIVES_DIR: &str = ".workflow/archives";
 pub const LEGACY_ARCHIVES_DIR: &str = ".workflow/.archives";
 /// The archive manifest.
 pub const MANIFEST: &str = ".workflow/archives/manifest.json";
-/// The project registry.
+/// The seed-era project registry.
 pub const PROJECT_JSON: &str = ".workflow/project.json";
+/// CCW 7's project file (from 2026-01-16), whose `development_index` its archive
+/// appends to.
+pub const PROJECT_TECH_JSON: &str = ".workflow/project-tech.json";
 /// A session's own record.
 pub const SESSION_JSON: &str = "workflow-session.json";
 /// A session's plan, where the feature's title and description come from.

@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use crate::dialects::ccw::{self, Legacy};
 use crate::engine::rule::{Content, Rule, Violation};
+use crate::layout::CcwLayout;
 
 /// An old-layout active marker.
 pub const MARKER: Rule = Rule {
@@ -16,6 +17,12 @@ pub const MARKER: Rule = Rule {
 pub const SESSION_DIR: Rule = Rule {
     id: "legacy-session-dir",
     rejects: ".workflow/WFS-* (anything under it)",
+};
+
+/// A session in `sessions/` while the target layout is `active`.
+pub const SUPERSEDED: Rule = Rule {
+    id: "superseded-sessions-dir",
+    rejects: ".workflow/sessions/WFS-* when the CCW target layout is `active`",
 };
 
 /// The old archive folder.
@@ -30,31 +37,50 @@ pub const DUPLICATE: Rule = Rule {
     rejects: "a CCW session id in two places (old layout, sessions/, active/, archives/, .archives/)",
 };
 
-/// The violation a path commits by its shape alone, if it is in an old CCW layout.
-pub fn legacy(path: &str) -> Option<Violation> {
-    let (rule, message, fix) = match ccw::legacy_kind(path)? {
-        Legacy::ActiveMarker => (
+/// The violation a path commits by its shape alone, if it is in a CCW layout the
+/// repository has left behind; the fix names the target layout.
+pub fn legacy(path: &str, target: CcwLayout) -> Option<Violation> {
+    let dir = target.dir();
+    let (rule, message, fix) = match ccw::legacy_kind(path) {
+        Some(Legacy::ActiveMarker) => (
             MARKER.id,
-            "an .active-* marker, the old CCW layout; a session is active because it sits in .workflow/sessions/",
-            "drop the marker (`git rm --cached` it, then delete it); `git workflow migrate` removes committed ones",
+            format!("an .active-* marker, the old CCW layout; a session is active because it sits in {dir}/"),
+            "drop the marker (`git rm --cached` it, then delete it); `git workflow migrate` removes committed ones".to_string(),
         ),
-        Legacy::SessionDir => (
+        Some(Legacy::SessionDir) => (
             SESSION_DIR.id,
-            "a session in the old place; CCW sessions live in .workflow/sessions/WFS-*/",
-            "move it under .workflow/sessions/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
+            format!("a session in the old place; CCW sessions live in {dir}/WFS-*/"),
+            format!("move it under {dir}/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`"),
         ),
-        Legacy::Archives => (
+        Some(Legacy::Archives) => (
             ARCHIVES.id,
-            "the old archive folder .workflow/.archives/; archives live in .workflow/archives/",
-            "move it under .workflow/archives/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`",
+            "the old archive folder .workflow/.archives/; archives live in .workflow/archives/".to_string(),
+            "move it under .workflow/archives/, or commit it with GIT_WORKFLOW_SKIP=1 and run `git workflow migrate`".to_string(),
         ),
+        None if target == CcwLayout::Active && in_superseded_sessions(path) => (
+            SUPERSEDED.id,
+            format!("a session in {}/, which CCW's code no longer reads; sessions live in {dir}/", ccw::SESSIONS_DIR),
+            format!(
+                "move it under {dir}/ (`git workflow migrate` does, once it is committed with GIT_WORKFLOW_SKIP=1); if your agents still run the seed-era prompts, `git config {} sessions`",
+                CcwLayout::KEY
+            ),
+        ),
+        None => return None,
     };
     Some(Violation {
         rule,
         path: path.to_string(),
         message: format!("{path}: {message}"),
-        fix: fix.to_string(),
+        fix,
     })
+}
+
+/// Whether `path` lies in a session folder of `.workflow/sessions/`.
+fn in_superseded_sessions(path: &str) -> bool {
+    path.strip_prefix(ccw::SESSIONS_DIR)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .and_then(|rest| rest.split_once('/'))
+        .is_some_and(|(id, _)| ccw::is_session_id(id))
 }
 
 /// A session folder whose id also names a folder in another layout: CCW sees one
@@ -73,4 +99,25 @@ pub fn duplicate(folder: &str, id: &str, content: &dyn Content) -> Result<Option
         }
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_is_superseded_only_when_the_target_is_active() {
+        let path = ".workflow/sessions/WFS-a/IMPL_PLAN.md";
+        let v = legacy(path, CcwLayout::Active).expect("a violation");
+        assert_eq!(v.rule, SUPERSEDED.id);
+        assert!(
+            v.fix.contains("git config workflow.ccw.layout sessions"),
+            "{}",
+            v.fix
+        );
+        assert!(legacy(path, CcwLayout::Sessions).is_none());
+        assert!(legacy(".workflow/sessions/WFR-run/state.json", CcwLayout::Active).is_none());
+        let old = legacy(".workflow/WFS-a/x.json", CcwLayout::Active).unwrap();
+        assert!(old.fix.contains(".workflow/active/"), "{}", old.fix);
+    }
 }

@@ -10,8 +10,11 @@ use std::fs;
 use super::files;
 use crate::dialects::ccw;
 use crate::error;
-use crate::layout;
+use crate::layout::{self, CcwLayout};
 use crate::repo::Repo;
+
+/// The folders `ccw session init` creates in a new WFS session.
+const INIT_FOLDERS: [&str; 3] = [".task", ".summaries", ".process"];
 
 /// What `session start` wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -20,13 +23,14 @@ pub struct Started {
     pub session_id: String,
     /// The session folder.
     pub path: String,
-    /// Whether `project.json` was created too.
-    pub created_project: bool,
+    /// The CCW layout it was started in.
+    pub layout: CcwLayout,
 }
 
-/// Creates `.workflow/sessions/WFS-<slug>/workflow-session.json` (and `project.json`
-/// when missing). Writes files; commits nothing.
-pub fn start(repo: &Repo, description: &str, now: &str) -> Result<Started> {
+/// Creates `<target>/WFS-<slug>/workflow-session.json` and the `.task/`,
+/// `.summaries/`, `.process/` folders, as `ccw session init` does; no project file
+/// (CCW's `/workflow:init` makes that). Writes files; commits nothing.
+pub fn start(repo: &Repo, description: &str, now: i64, target: CcwLayout) -> Result<Started> {
     let slug = files::slug(description);
     if slug.is_empty() {
         return Err(error::usage(
@@ -44,29 +48,20 @@ pub fn start(repo: &Repo, description: &str, now: &str) -> Result<Started> {
         })
         .find(|id| !taken.contains(&id.to_lowercase()))
         .unwrap_or_default();
-    let folder = format!("{}/{session_id}", ccw::SESSIONS_DIR);
+    let folder = format!("{}/{session_id}", target.dir());
     let full = repo.workdir().join(&folder);
-    fs::create_dir_all(&full).with_context(|| format!("creating {folder}/"))?;
+    for sub in INIT_FOLDERS {
+        fs::create_dir_all(full.join(sub)).with_context(|| format!("creating {folder}/{sub}/"))?;
+    }
     fs::write(
         full.join(ccw::SESSION_JSON),
         files::new_session(&session_id, description, now),
     )
     .with_context(|| format!("writing {folder}/{}", ccw::SESSION_JSON))?;
-    let project = repo.workdir().join(ccw::PROJECT_JSON);
-    let created_project = fs::symlink_metadata(&project).is_err();
-    if created_project {
-        let name = repo
-            .workdir()
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "project".into());
-        fs::write(&project, files::new_project(&name, now))
-            .with_context(|| format!("writing {}", ccw::PROJECT_JSON))?;
-    }
     Ok(Started {
         session_id,
         path: format!("{folder}/"),
-        created_project,
+        layout: target,
     })
 }
 
@@ -118,6 +113,9 @@ pub struct Listed {
     pub tasks_done: usize,
     /// Task files in `.task/`.
     pub tasks_total: usize,
+    /// The layout its folder belongs to: `old`, `sessions`, `active`, `archives`,
+    /// `old archives`.
+    pub layout: &'static str,
     /// The other folders holding the same id (compared without case): CCW would see
     /// one session twice, and completing either would lose track of the other.
     pub also_at: Vec<String>,
@@ -130,9 +128,12 @@ pub enum State {
     /// In `sessions/` or `active/`.
     #[serde(rename = "active")]
     Active,
-    /// Directly in `.workflow/`, the old layout (active there).
+    /// Directly in `.workflow/`, the old layout, with its `.active-` marker.
     #[serde(rename = "old layout")]
     OldLayout,
+    /// Directly in `.workflow/` with no `.active-` marker: inactive to CCW.
+    #[serde(rename = "inactive, old layout")]
+    OldLayoutInactive,
     /// In `archives/`.
     #[serde(rename = "archived")]
     Archived,
@@ -147,6 +148,7 @@ impl State {
         match self {
             State::Active => "active",
             State::OldLayout => "old layout",
+            State::OldLayoutInactive => "inactive, old layout",
             State::Archived => "archived",
             State::ArchivedOldLayout => "archived, old layout",
         }
@@ -158,13 +160,18 @@ impl State {
     }
 }
 
-/// The folders sessions live in, with the state a session there is in.
-const PLACES: &[(&str, State)] = &[
-    (ccw::SESSIONS_DIR, State::Active),
-    (ccw::ACTIVE_DIR, State::Active),
-    (layout::WORKFLOW_DIR, State::OldLayout),
-    (ccw::ARCHIVES_DIR, State::Archived),
-    (ccw::LEGACY_ARCHIVES_DIR, State::ArchivedOldLayout),
+/// The folders sessions live in, the layout's name, and the state a session there
+/// is in.
+const PLACES: &[(&str, &str, State)] = &[
+    (ccw::ACTIVE_DIR, "active", State::Active),
+    (ccw::SESSIONS_DIR, "sessions", State::Active),
+    (layout::WORKFLOW_DIR, "old", State::OldLayout),
+    (ccw::ARCHIVES_DIR, "archives", State::Archived),
+    (
+        ccw::LEGACY_ARCHIVES_DIR,
+        "old archives",
+        State::ArchivedOldLayout,
+    ),
 ];
 
 /// Every session in the work tree: active ones in `sessions/` and `active/`, the old
@@ -172,12 +179,23 @@ const PLACES: &[(&str, State)] = &[
 /// other places its id is found.
 pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
     let mut found = Vec::new();
-    for (dir, state) in PLACES {
+    for (dir, layout_name, state) in PLACES {
         for name in folder_names(repo, dir)
             .into_iter()
             .filter(|n| ccw::is_session_id(n))
         {
             let path = format!("{dir}/{name}");
+            let marker = format!(
+                "{}/{}{name}",
+                layout::WORKFLOW_DIR,
+                ccw::ACTIVE_MARKER_PREFIX
+            );
+            let state = match state {
+                State::OldLayout if !repo.workdir().join(&marker).exists() => {
+                    State::OldLayoutInactive
+                }
+                other => *other,
+            };
             let full = repo.workdir().join(&path);
             let status = fs::read(full.join(ccw::SESSION_JSON))
                 .ok()
@@ -185,7 +203,8 @@ pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
             let tasks = task_statuses(&full.join(ccw::TASK_DIR));
             found.push(Listed {
                 session_id: name,
-                state: *state,
+                layout: layout_name,
+                state,
                 tasks_done: tasks
                     .iter()
                     .filter(|s| s.as_deref() == Some("completed"))
@@ -253,10 +272,12 @@ pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
         .collect();
     match places.as_slice() {
         [one] if one.state == State::Active => Ok(one.path.trim_end_matches('/').to_string()),
-        [one] if one.state == State::OldLayout => Err(error::refused(
-            format!("{id} is in the old layout ({})", one.path),
-            "run `git workflow migrate` first, then complete it",
-        )),
+        [one] if matches!(one.state, State::OldLayout | State::OldLayoutInactive) => {
+            Err(error::refused(
+                format!("{id} is in the old layout ({})", one.path),
+                "run `git workflow migrate` first, then complete it",
+            ))
+        }
         [one] => Err(error::refused(
             format!("{id} is already archived ({})", one.path),
             "`git workflow session list` shows the active sessions",

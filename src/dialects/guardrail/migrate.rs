@@ -8,7 +8,7 @@ use crate::dialects::guardrail::task_session::TaskSession;
 use crate::dialects::guardrail::task_snapshot::{self, SnapshotMeta};
 use crate::engine::Action;
 use crate::engine::Tree;
-use crate::engine::migration::{Failure, Item, Migration, Outcome};
+use crate::engine::migration::{Failure, Item, Migration, Outcome, Settings};
 use crate::layout;
 use crate::repo::{Entry, EntryKind};
 use anyhow::Result;
@@ -25,7 +25,8 @@ pub const MIGRATION: Migration = Migration {
 const NOTE: &str = "Created during migration from flat file structure";
 
 /// Plans the migration of every flat task session in every version folder.
-pub fn plan(snapshot: &dyn Tree, now: &str) -> Result<Outcome> {
+pub fn plan(snapshot: &dyn Tree, settings: &Settings) -> Result<Outcome> {
+    let now = settings.now.as_str();
     let mut outcome = Outcome::for_migration(MIGRATION.name);
     for version in snapshot.list(guardrail::VERSIONS_DIR)? {
         if version.kind == EntryKind::Dir {
@@ -263,7 +264,12 @@ mod tests {
     use super::*;
     use crate::engine::MemTree;
 
-    const NOW: &str = "2026-01-01T00:00:00Z";
+    fn settings() -> Settings {
+        Settings {
+            now: "2026-01-01T00:00:00Z".into(),
+            ..Settings::default()
+        }
+    }
 
     #[test]
     fn a_flat_session_becomes_a_folder_with_its_bytes_kept() {
@@ -273,7 +279,7 @@ mod tests {
                 "task_id: task_a\nstatus: completed\noperations: []\n",
             )
             .with(".workflow/versions/v001/tasks/task_a.yml", "id: task_a\n");
-        let outcome = plan(&tree, NOW).unwrap();
+        let outcome = plan(&tree, &settings()).unwrap();
         assert!(outcome.failures.is_empty(), "{:?}", outcome.failures);
         assert_eq!(outcome.items[0].name, "v001/task_a");
         assert_eq!(
@@ -300,7 +306,7 @@ mod tests {
                 ".workflow/versions/v001/task_sessions/task_a/session.yml",
                 "task_id: task_a\n",
             );
-        let outcome = plan(&tree, NOW).unwrap();
+        let outcome = plan(&tree, &settings()).unwrap();
         assert!(outcome.items.is_empty());
         let reason = &outcome.failures[0].reason;
         assert!(reason.contains("task_sessions/task_a/"), "{reason}");
@@ -312,6 +318,6 @@ mod tests {
             ".workflow/versions/v001/task_sessions/task_a/session.yml",
             "task_id: task_a\n",
         );
-        assert!(plan(&tree, NOW).unwrap().is_nothing_to_do());
+        assert!(plan(&tree, &settings()).unwrap().is_nothing_to_do());
     }
 }

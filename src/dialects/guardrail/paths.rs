@@ -6,6 +6,12 @@ use crate::layout::{WORKFLOW_DIR, join};
 /// The folder that holds the versioned task sessions of the guardrail dialect (SPEC §1.1).
 pub const VERSIONS_DIR: &str = ".workflow/versions";
 
+/// Whether a folder name is a guardrail version: `v` and digits (`v001`). A
+/// `versions/` folder without one (`v0.8-login/`) is another tool's.
+pub fn is_version(name: &str) -> bool {
+    name.len() > 1 && name.starts_with('v') && name[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The three files a task session folder holds (SPEC §1.1).
 pub const SESSION_FILE: &str = "session.yml";
 /// The snapshot of the task definition at execution time.

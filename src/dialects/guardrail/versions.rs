@@ -44,6 +44,7 @@ pub fn create_version(
     now: i64,
 ) -> Result<CreatedVersion> {
     let _lock = state_lock(repo)?;
+    refuse_foreign_versions(repo)?;
     let versions = versions(repo);
     if let Some(parent) = parent.filter(|p| !versions.iter().any(|v| v == p)) {
         return Err(error::refused(
@@ -446,17 +447,44 @@ fn append(path: &Path, text: &str) -> std::io::Result<()> {
     file.write_all(text.as_bytes())
 }
 
-/// The version folders in the work tree, sorted (latest last).
+/// The version folders in the work tree (`vNNN` only), sorted (latest last).
 fn versions(repo: &Repo) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(repo.workdir().join(guardrail::VERSIONS_DIR))
+    let mut names: Vec<String> = folders_in_versions(repo)
+        .into_iter()
+        .filter(|n| guardrail::is_version(n))
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every folder in `versions/`, whatever its name.
+fn folders_in_versions(repo: &Repo) -> Vec<String> {
+    fs::read_dir(repo.workdir().join(guardrail::VERSIONS_DIR))
         .into_iter()
         .flatten()
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
         .filter_map(|e| e.file_name().into_string().ok())
-        .collect();
-    names.sort();
-    names
+        .collect()
+}
+
+/// A `versions/` that holds folders but no `vNNN` one belongs to another tool:
+/// adding `v001` beside them would mix two layouts.
+fn refuse_foreign_versions(repo: &Repo) -> Result<()> {
+    let folders = folders_in_versions(repo);
+    if folders.is_empty() || folders.iter().any(|n| guardrail::is_version(n)) {
+        return Ok(());
+    }
+    let mut shown = folders;
+    shown.sort();
+    Err(error::refused(
+        format!(
+            "{}/ holds {}/, not versions of this workflow (vNNN): another tool's layout",
+            guardrail::VERSIONS_DIR,
+            shown.join("/, ")
+        ),
+        "leave that folder to its tool; `git workflow version create` makes vNNN folders only in a versions/ of its own",
+    ))
 }
 
 /// The version named, which must exist, or the latest.
