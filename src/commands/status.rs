@@ -3,16 +3,18 @@
 
 use anyhow::Result;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 use super::Ctx;
 use super::runner::report_recovery;
 use crate::config;
 use crate::dialects;
+use crate::dialects::ccw::sessions;
 use crate::dialects::guardrail;
 use crate::dialects::guardrail::task_session::TaskSession;
 use crate::engine::{self, Recovery};
 use crate::hooks::{self, HookState};
-use crate::layout;
+use crate::layout::{self, CcwLayout};
 use crate::migrations;
 use crate::repo::{EntryKind, Head, Oid, Repo, Snapshot};
 
@@ -26,10 +28,21 @@ struct Report {
     workflow: &'static str,
     dialects: Vec<&'static str>,
     versions: Vec<VersionReport>,
+    ccw: Option<CcwReport>,
     pending: Vec<Pending>,
     local_changes: Vec<String>,
     hook: Option<HookState>,
     interrupted: Option<String>,
+}
+
+/// CCW's sessions in the work tree, per layout and state, against the target.
+#[derive(Debug, Serialize)]
+struct CcwReport {
+    target: CcwLayout,
+    /// `layout → state → count`, e.g. `old → inactive, old layout → 1`.
+    sessions: BTreeMap<&'static str, BTreeMap<&'static str, usize>>,
+    /// One line per id found in two places.
+    in_two_places: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,6 +79,7 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
         workflow,
         dialects: dialects(&repo, &snapshot, workflow)?,
         versions: versions(&snapshot)?,
+        ccw: ccw_sessions(&repo)?,
         pending: pending(
             &snapshot,
             &migrations::Settings {
@@ -188,6 +202,34 @@ fn versions(snapshot: &Snapshot<'_>) -> Result<Vec<VersionReport>> {
     Ok(out)
 }
 
+/// The CCW report, when the work tree holds any CCW session.
+fn ccw_sessions(repo: &Repo) -> Result<Option<CcwReport>> {
+    let found = sessions::list(repo)?;
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let mut by_layout: BTreeMap<&'static str, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    let mut twice = std::collections::BTreeSet::new();
+    for s in &found {
+        *by_layout
+            .entry(s.layout)
+            .or_default()
+            .entry(s.state.words())
+            .or_default() += 1;
+        if !s.also_at.is_empty() {
+            let mut places = vec![s.path.clone()];
+            places.extend(s.also_at.iter().cloned());
+            places.sort();
+            twice.insert(format!("{} is in {}", s.session_id, places.join(" and ")));
+        }
+    }
+    Ok(Some(CcwReport {
+        target: config::ccw_layout(repo)?,
+        sessions: by_layout,
+        in_two_places: twice.into_iter().collect(),
+    }))
+}
+
 fn pending(snapshot: &Snapshot<'_>, settings: &migrations::Settings) -> Result<Vec<Pending>> {
     let mut out = Vec::new();
     for migration in migrations::ALL {
@@ -244,6 +286,25 @@ fn print(ctx: &Ctx, r: &Report) {
                     format!(" ({})", counts.join(", "))
                 }
             ));
+        }
+    }
+    if let Some(ccw) = &r.ccw {
+        ctx.out.line(format!(
+            "CCW sessions (target layout: {}/, `git config {}`):",
+            ccw.target.name(),
+            config::CCW_LAYOUT
+        ));
+        for (layout, states) in &ccw.sessions {
+            let counts: Vec<String> = states.iter().map(|(s, n)| format!("{n} {s}")).collect();
+            let note = match *layout == ccw.target.name() || layout.contains("archives") {
+                true => "",
+                false => " (not the target layout)",
+            };
+            ctx.out
+                .line(format!("  {layout}: {}{note}", counts.join(", ")));
+        }
+        for line in &ccw.in_two_places {
+            ctx.out.problem(format!("  {line}"));
         }
     }
     if r.pending.is_empty() {

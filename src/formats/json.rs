@@ -16,9 +16,27 @@ pub fn read_json(bytes: &[u8]) -> Result<Value> {
     let text = std::str::from_utf8(bytes)?;
     let replaced = replace_lone_surrogates(text);
     if replaced == text {
-        return Err(err.into());
+        return Err(in_characters(err, text));
     }
-    serde_json::from_str(&replaced).map_err(|_| err.into())
+    serde_json::from_str(&replaced).map_err(|_| in_characters(err, text))
+}
+
+/// serde_json's error with its column counted in characters, not bytes (SPEC §7:
+/// real state files are CJK-heavy, and an editor counts characters).
+fn in_characters(err: serde_json::Error, text: &str) -> anyhow::Error {
+    let (line, column) = (err.line(), err.column());
+    let Some(line_text) = text.split('\n').nth(line.saturating_sub(1)) else {
+        return err.into();
+    };
+    let end = column.min(line_text.len());
+    let end = (0..=end)
+        .rev()
+        .find(|&i| line_text.is_char_boundary(i))
+        .unwrap_or(0);
+    let chars = line_text[..end].chars().count().max(1);
+    let words = err.to_string();
+    let what = words.split(" at line ").next().unwrap_or(&words);
+    anyhow::anyhow!("{what} at line {line} column {chars}")
 }
 
 /// `\uD800`–`\uDFFF` escapes that do not form a pair, turned into `\uFFFD`.
@@ -60,6 +78,12 @@ fn replace_lone_surrogates(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_columns_count_characters() {
+        let err = read_json("{\n  \"标题\": [1,, 2]\n}".as_bytes()).unwrap_err();
+        assert_eq!(err.to_string(), "expected value at line 2 column 12");
+    }
 
     #[test]
     fn a_byte_order_mark_and_lone_surrogates_read_as_javascript_reads_them() {

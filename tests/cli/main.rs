@@ -2,6 +2,7 @@
 //! repository made with the real `git`, in a hermetic environment.
 
 mod ccw;
+mod ccw_layouts;
 mod check;
 mod completion;
 mod completion_props;

@@ -35,6 +35,12 @@ impl Run {
         }
     }
 
+    /// Everything the command printed, stdout then stderr (a check lists its
+    /// violations on stdout and its verdict on stderr).
+    pub fn said(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+
     /// Asserts the exit code and returns self for more checks.
     #[track_caller]
     pub fn expect(self, code: i32) -> Self {
