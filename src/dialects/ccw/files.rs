@@ -348,65 +348,6 @@ fn manifest_list(value: &Value) -> Option<&'static [&'static str]> {
     }
 }
 
-/// `project-tech.json` with the session recorded as CCW's own archive records it
-/// (`updateDevelopmentIndex` in its session manager): `entry` appended to
-/// `development_index.<kind>`, the index created with its five lists when missing,
-/// `statistics` untouched. A text edit.
-pub fn add_development_entry(text: &str, entry: &Value, kind: &str) -> Result<String> {
-    let mut doc = JsonText::parse(text)?;
-    let value = doc.value()?;
-    let Some(project) = value.as_object() else {
-        bail!("it is not a JSON object");
-    };
-    match project.get("development_index") {
-        None => {
-            let mut index =
-                json!({"feature": [], "enhancement": [], "bugfix": [], "refactor": [], "docs": []});
-            index[kind] = Value::Array(vec![entry.clone()]);
-            doc.set(&["development_index"], &index)?;
-        }
-        Some(Value::Object(lists)) => match lists.get(kind) {
-            Some(Value::Array(_)) => doc.push(&["development_index", kind], entry)?,
-            None => doc.set(
-                &["development_index", kind],
-                &Value::Array(vec![entry.clone()]),
-            )?,
-            Some(_) => bail!("`development_index.{kind}` is not a list"),
-        },
-        Some(_) => bail!("`development_index` is not an object"),
-    }
-    Ok(doc.text().to_string())
-}
-
-/// The `development_index` list CCW files a session under: `docs` for a docs
-/// session, else by words of its lower-cased description (JavaScript's `\b`).
-pub fn development_kind(session_type: Option<&str>, description: &str) -> &'static str {
-    let text = description.to_lowercase();
-    if session_type == Some("docs") {
-        "docs"
-    } else if has_word(&text, &["fix", "bug", "resolve"]) {
-        "bugfix"
-    } else if has_word(&text, &["feature", "implement", "add", "create"]) {
-        "feature"
-    } else if has_word(&text, &["refactor", "restructure", "cleanup"]) {
-        "refactor"
-    } else {
-        "enhancement"
-    }
-}
-
-/// Whether one of `words` stands in `text` between word boundaries as JavaScript's
-/// `\b` draws them (ASCII letters, digits and `_` are word characters).
-fn has_word(text: &str, words: &[&str]) -> bool {
-    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-    words.iter().any(|word| {
-        text.match_indices(word).any(|(at, _)| {
-            !is_word(text[..at].chars().next_back())
-                && !is_word(text[at + word.len()..].chars().next())
-        })
-    })
-}
-
 /// The last entry of a manifest, whose schema a new entry follows.
 pub fn last_manifest_entry(text: &str) -> Option<Value> {
     let value = read_json(text.as_bytes()).ok()?;

@@ -3,7 +3,9 @@
 //! started, listed and completed, and the rules that keep its old layouts out.
 
 pub mod complete;
+pub mod development;
 pub mod files;
+pub mod metrics;
 pub mod migrate;
 mod paths;
 pub mod rules;
