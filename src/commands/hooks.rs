@@ -76,18 +76,22 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
-/// A hooks folder inside the work tree belongs to another tool (husky, lefthook):
+/// A hooks folder inside the work tree belongs to another tool (husky):
 /// writing there changes tracked files, so it takes `--force`.
 fn refuse_managed_dir(dir: &HooksDir, force: bool) -> Result<()> {
     if !dir.in_work_tree || force {
         return Ok(());
     }
+    let how = match hooks::manager_of_dir(dir) {
+        Some(manager) => manager.instructions(),
+        None => "add `git-workflow check --staged` to that tool's pre-commit hook (`git workflow hooks install --manual` says how), or pass --force to install there anyway".to_string(),
+    };
     Err(error::refused(
         format!(
             "core.hooksPath points into the work tree ({}), a folder another tool manages",
             dir.path.display()
         ),
-        "add `git-workflow check --staged` to that tool's pre-commit hook (see `git workflow hooks install --manual`), or pass --force to install there anyway",
+        how,
     ))
 }
 
@@ -124,6 +128,12 @@ fn print_status(ctx: &Ctx, dir: &HooksDir, state: &HookState) {
     ctx.out.line(match state {
         HookState::Absent => "pre-commit: none (`git workflow hooks install` adds ours)".to_string(),
         HookState::Foreign => "pre-commit: a hook that is not ours (`git workflow hooks install` keeps it and runs it first)".to_string(),
+        HookState::Managed { manager, ours_behind } => format!(
+            "pre-commit: {}'s hook{}; to add the check, {}",
+            manager.name(),
+            if *ours_behind { " (our earlier hook runs behind it, as pre-commit.legacy)" } else { "" },
+            manager.instructions()
+        ),
         HookState::Ours { binary, binary_exists, legacy } => format!(
             "pre-commit: ours, calling {binary}{}{}",
             if *binary_exists { "" } else { " (missing: falls back to git-workflow on PATH)" },
@@ -133,6 +143,15 @@ fn print_status(ctx: &Ctx, dir: &HooksDir, state: &HookState) {
 }
 
 fn print_manual(ctx: &Ctx, dir: &HooksDir) -> Result<()> {
+    if let Some(manager) = hooks::manager_of_dir(dir) {
+        ctx.out.line(format!(
+            "The hooks in {} are {}'s; {}",
+            dir.path.display(),
+            manager.name(),
+            manager.instructions()
+        ));
+        return Ok(());
+    }
     let binary = std::env::current_exe().context("finding this binary's path")?;
     let quoted = binary.to_string_lossy().replace('\'', "'\\''");
     ctx.out.line(format!(

@@ -339,6 +339,8 @@ fn print(ctx: &Ctx, r: &Report) {
     }
     ctx.out.line(match &r.hook {
         Some(HookState::Ours { .. }) => "pre-commit hook: installed",
+        Some(HookState::Managed { ours_behind: true, .. }) => "pre-commit hook: installed, behind a hook manager's hook (`git workflow hooks status` says how to add it that tool's way)",
+        Some(HookState::Managed { .. }) => "pre-commit hook: a hook manager's (`git workflow hooks status` says how to add the check to it)",
         Some(HookState::Foreign) => "pre-commit hook: not installed (another hook is there; `git workflow hooks install` chains it)",
         Some(HookState::Absent) => "pre-commit hook: not installed (`git workflow hooks install`)",
         None => "pre-commit hook: unknown (core.hooksPath is unusable; see `git workflow hooks status`)",

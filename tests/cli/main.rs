@@ -12,6 +12,7 @@ mod environments;
 mod faults;
 mod filters;
 mod graphs;
+mod hook_managers;
 mod hooks;
 mod hostile;
 mod index;
