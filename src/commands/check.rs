@@ -27,6 +27,11 @@ pub struct Args {
     /// revision means every commit reachable from it that no ref reaches yet.
     #[arg(long, value_name = "A..B")]
     pub range: Option<String>,
+    /// Paths to check as the index holds them, besides the staged changes: what
+    /// the pre-commit framework passes (every file under `pre-commit run
+    /// --all-files`, the staged ones at a commit).
+    #[arg(value_name = "PATH", conflicts_with_all = ["all", "range"])]
+    pub paths: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -90,7 +95,7 @@ fn check(args: &Args) -> Result<Report> {
     let graphs = config::graph_globs(&repo)?;
     match &args.range {
         Some(range) => check_range(&repo, range, &is_enabled, &graphs),
-        None => check_index(&repo, !args.all, &is_enabled, &graphs),
+        None => check_index(&repo, (!args.all, &args.paths), &is_enabled, &graphs),
     }
 }
 
@@ -146,7 +151,7 @@ fn enabled_rules(repo: &Repo) -> Result<Vec<&'static str>> {
 /// index when graph files are configured, else only `.workflow/`.
 fn check_index(
     repo: &Repo,
-    staged: bool,
+    (staged, given): (bool, &[String]),
     enabled: &dyn Fn(&str) -> bool,
     graphs: &Globs,
 ) -> Result<Report> {
@@ -156,7 +161,7 @@ fn check_index(
         ""
     };
     let state = repo.index_under(scope, staged)?;
-    let touched: Vec<Touched> = state
+    let mut touched: Vec<Touched> = state
         .changed
         .iter()
         .map(|(path, present)| Touched {
@@ -165,6 +170,17 @@ fn check_index(
             link: state.is_link(path),
         })
         .collect();
+    let already: std::collections::BTreeSet<String> =
+        touched.iter().map(|t| t.path.clone()).collect();
+    for path in given {
+        if state.blob(path).is_some() && !already.contains(path) {
+            touched.push(Touched {
+                path: path.clone(),
+                present: true,
+                link: state.is_link(path),
+            });
+        }
+    }
     let content = Staged {
         repo,
         state: &state,

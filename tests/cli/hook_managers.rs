@@ -234,3 +234,33 @@ fn the_check_itself_honours_git_workflow_skip() {
         .expect(0);
     assert!(run.stderr.contains("GIT_WORKFLOW_SKIP=1"), "{}", run.stderr);
 }
+
+#[test]
+fn this_repository_as_a_hook_source_checks_the_whole_tree_under_all_files() {
+    let source = env!("CARGO_MANIFEST_DIR");
+    let rev = std::process::Command::new("git")
+        .args(["-C", source, "rev-parse", "HEAD"])
+        .output()
+        .unwrap();
+    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
+    let repo = TestRepo::with_commit();
+    repo.write(
+        ".workflow/versions/v001/task_sessions/old.yml",
+        "task_id: old\n",
+    );
+    repo.write(
+        ".pre-commit-config.yaml",
+        &format!("repos:\n  - repo: {source}\n    rev: {rev}\n    hooks:\n      - id: git-workflow-check-installed\n"),
+    );
+    repo.git(&["add", "-A"]);
+    repo.run_env("git", &["commit", "-q", "-m", "old state"], &[], &[])
+        .expect(0);
+    run(&repo, "pre-commit", &["run"]).expect(0);
+    let all = run(&repo, "pre-commit", &["run", "--all-files"]);
+    assert_eq!(all.code, Some(1), "{}", all.said());
+    assert!(
+        all.said().contains("old.yml") && all.said().contains("flat-task-session"),
+        "{}",
+        all.said()
+    );
+}
