@@ -207,6 +207,30 @@ pub fn manager_of_dir(dir: &HooksDir) -> Option<Manager> {
     }
 }
 
+/// The server's hook as shipped in `hooks/pre-receive`.
+const PRE_RECEIVE: &str = include_str!("../hooks/pre-receive");
+
+/// Installs the `pre-receive` check in a (bare) repository's hooks folder, calling
+/// `binary`. A `pre-receive` that is not ours is refused by name, never replaced.
+pub fn install_pre_receive(dir: &Path, binary: &Path) -> Result<bool> {
+    let hook = dir.join("pre-receive");
+    let quoted = binary.to_string_lossy().replace('\'', "'\\''");
+    let wanted = PRE_RECEIVE.replace(BIN_LINE, &format!("bin='{quoted}'"));
+    match fs::read_to_string(&hook) {
+        Ok(text) if text == wanted => return Ok(false),
+        Ok(text) if !text.contains(MARKER) => {
+            return Err(error::refused(
+                format!("{} exists and is not ours", hook.display()),
+                "run both from one hook: call `git-workflow check --range` from yours for each pushed ref (hooks/pre-receive in git-workflow's source shows how), or move yours aside",
+            ));
+        }
+        _ => {}
+    }
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write_executable(&hook, &wanted)?;
+    Ok(true)
+}
+
 /// The shim that calls `binary` first (falling back to `git-workflow` on `PATH`).
 pub fn shim(binary: &Path) -> String {
     let quoted = binary.to_string_lossy().replace('\'', "'\\''");

@@ -4,10 +4,30 @@ use clap::Parser;
 use git_workflow::report::{Colour, json_error, paint};
 use git_workflow::{cli::Cli, commands, error};
 
+/// Whether `--json` is on the command line, before clap could parse it (a usage
+/// error still owes a JSON reader a document on stdout).
+fn asked_for_json() -> bool {
+    std::env::args().skip(1).any(|a| a == "--json")
+}
+
+/// clap's error in one line, without its usage block and tip.
+fn usage_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
+}
+
 fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if e.use_stderr() && asked_for_json() {
+                json_error(
+                    2,
+                    &usage_message(&e),
+                    Some("`git workflow --help` lists the commands and options"),
+                );
+            }
             let _ = e.print();
             std::process::exit(if e.use_stderr() { 2 } else { 0 });
         }

@@ -28,6 +28,10 @@ pub enum Action {
         /// Write nothing; print what to add to your own hook instead.
         #[arg(long)]
         manual: bool,
+        /// Install the server's pre-receive check instead, in this (bare)
+        /// repository: every pushed commit's new paths are checked.
+        #[arg(long, conflicts_with_all = ["manual", "force"])]
+        pre_receive: bool,
     },
     /// Remove our pre-commit hook and put back the one it replaced.
     Uninstall,
@@ -47,6 +51,12 @@ struct Report {
 
 /// Runs `hooks`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if let Action::Install {
+        pre_receive: true, ..
+    } = args.action
+    {
+        return install_pre_receive(ctx);
+    }
     let repo = Repo::discover()?;
     let dir = hooks::hooks_dir(&repo)?;
     let mut report = Report {
@@ -73,6 +83,26 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
     report.hook = hooks::state(&dir);
     ctx.out.json(&report);
+    Ok(())
+}
+
+/// `hooks install --pre-receive`: the server's check, in the hooks folder of the
+/// repository git finds from here (bare repositories included).
+fn install_pre_receive(ctx: &Ctx) -> Result<()> {
+    let repo = Repo::discover_history()?;
+    let dir = match repo.config_string(crate::config::HOOKS_PATH)? {
+        Some(path) if std::path::Path::new(&path).is_absolute() => path.into(),
+        _ => repo.common_dir().join("hooks"),
+    };
+    let binary = std::env::current_exe().context("finding this binary's path")?;
+    let written = hooks::install_pre_receive(&dir, &binary)?;
+    let hook = dir.join("pre-receive");
+    ctx.out.line(match written {
+        true => format!("installed {}", hook.display()),
+        false => format!("already installed: {}", hook.display()),
+    });
+    ctx.out
+        .json(&serde_json::json!({"pre_receive": hook.display().to_string(), "written": written}));
     Ok(())
 }
 

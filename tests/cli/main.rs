@@ -20,6 +20,7 @@ mod migrate;
 mod recovery;
 mod refusals;
 mod rollback;
+mod server;
 mod snapshots;
 mod status_log;
 mod support;

@@ -464,3 +464,27 @@ fn a_bad_source_date_epoch_is_a_usage_error() {
         .expect(2);
     assert!(run.stderr.contains("SOURCE_DATE_EPOCH"));
 }
+
+#[test]
+fn usage_errors_give_a_json_reader_a_document_too() {
+    let repo = TestRepo::with_commit();
+    for args in [
+        &["migrat", "--json"][..],
+        &["migrate", "--bogus", "--json"][..],
+    ] {
+        let run = repo.wf(args).expect(2);
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+        assert_eq!(doc["error"]["exit_code"], 2, "{args:?}");
+        assert!(
+            doc["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(args[1].trim_start_matches('-'))
+                || args[0] == "migrat"
+        );
+        assert!(
+            run.stderr.contains("Usage:"),
+            "the human message stays on stderr"
+        );
+    }
+}
