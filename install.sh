@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds git-workflow in release mode and installs, under ${PREFIX:-$HOME/.local}:
 #   bin/git-workflow                     (git runs it as `git workflow`)
-#   share/man/man1/git-workflow.1        (what `git workflow --help` opens)
+#   share/man/man1/git-workflow*.1       (what `git workflow [command] --help` opens)
 #   bash, zsh and fish completions
 # With --repo DIR it also installs the pre-commit hook in that repository.
 # Safe to run again: everything is replaced in place.
@@ -14,7 +14,7 @@ usage: ./install.sh [--repo DIR]
 Builds git-workflow (cargo install --locked) and installs, under \$PREFIX
 (default ~/.local):
   bin/git-workflow                          git runs it as \`git workflow\`
-  share/man/man1/git-workflow.1             what \`git workflow --help\` opens
+  share/man/man1/git-workflow*.1            what \`git workflow [command] --help\` opens
   bash, zsh and fish completions
   --repo DIR   also install the pre-commit hook in the repository at DIR
 Safe to run again: everything is replaced in place.
@@ -58,11 +58,12 @@ put() { # put TARGET: stdin into TARGET, atomically
     cat >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
 }
 echo "installed $bin ($("$bin" --version))"
-"$bin" man | put "$prefix/share/man/man1/git-workflow.1"
+mkdir -p "$prefix/share/man/man1"
+"$bin" man --dir "$prefix/share/man/man1"
 "$bin" completions bash | put "$prefix/share/bash-completion/completions/git-workflow"
 "$bin" completions zsh | put "$prefix/share/zsh/site-functions/_git-workflow"
 "$bin" completions fish | put "$prefix/share/fish/vendor_completions.d/git-workflow.fish"
-echo "installed the man page and bash, zsh and fish completions under $prefix/share"
+echo "installed the man pages (git-workflow(1), git-workflow-migrate(1), …) and bash, zsh and fish completions under $prefix/share"
 
 case ":${PATH}:" in
     *":$prefix/bin:"*) ;;

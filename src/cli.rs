@@ -59,7 +59,7 @@ pub enum Command {
     Completions(completions::Args),
     /// Print the man page (roff); install.sh puts it where `git workflow --help` finds it.
     #[command(hide = true)]
-    Man,
+    Man(completions::ManArgs),
 }
 
 #[cfg(test)]
@@ -70,5 +70,12 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+}
+
+impl Cli {
+    /// The clap tree, for finding which command's man page `--help` asks for.
+    pub fn command_for_help() -> clap::Command {
+        <Self as clap::CommandFactory>::command()
     }
 }

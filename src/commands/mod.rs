@@ -58,7 +58,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Graph(args) => graph::run(args, &ctx),
         Command::Hooks(args) => hooks::run(args, &ctx),
         Command::Completions(args) => completions::run(args, Cli::command()),
-        Command::Man => completions::man(Cli::command()),
+        Command::Man(args) => completions::man(args, Cli::command()),
     }
 }
 

@@ -28,7 +28,7 @@ pub enum Action {
     },
     /// List active, old-layout and archived sessions with task progress.
     List,
-    /// Archive a session as one commit: archive folder, manifest entry, project.json feature.
+    /// Archive a session as one commit: archive folder, manifest entry, project files.
     Complete {
         /// The session (WFS-…); by default the only active one.
         id: Option<String>,
