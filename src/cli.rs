@@ -62,6 +62,13 @@ pub enum Command {
     Man(completions::ManArgs),
 }
 
+impl Cli {
+    /// The clap tree, for finding which command's man page `--help` asks for.
+    pub fn command_for_help() -> clap::Command {
+        <Self as clap::CommandFactory>::command()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,12 +77,5 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-}
-
-impl Cli {
-    /// The clap tree, for finding which command's man page `--help` asks for.
-    pub fn command_for_help() -> clap::Command {
-        <Self as clap::CommandFactory>::command()
     }
 }
