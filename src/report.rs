@@ -9,6 +9,46 @@ use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+/// Work this small finishes before a bar would tell anyone anything.
+pub const PROGRESS_FROM: usize = 500;
+
+/// One progress bar: `update(done, total)` as the work goes.
+pub struct Progress {
+    label: &'static str,
+    shown: bool,
+    bar: std::cell::RefCell<Option<indicatif::ProgressBar>>,
+}
+
+impl Progress {
+    /// Moves the bar to `done` of `total`, creating it the first time the work is
+    /// long enough to show.
+    pub fn update(&self, done: usize, total: usize) {
+        if !self.shown || total < PROGRESS_FROM {
+            return;
+        }
+        let mut bar = self.bar.borrow_mut();
+        let bar = bar.get_or_insert_with(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            let style = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style.progress_chars("=> "));
+            bar.set_message(self.label);
+            bar.tick();
+            bar
+        });
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.borrow_mut().take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// How a command's report is printed.
 pub struct Out {
     json: bool,
@@ -43,6 +83,17 @@ impl Out {
     pub fn problem(&self, text: impl AsRef<str>) {
         if !self.json {
             self.write(&format!("{}\n", text.as_ref()));
+        }
+    }
+
+    /// A progress bar for long work (SPEC §2), drawn on stderr only when it is a
+    /// terminal, never in `--json` or `--quiet`; hidden below [`PROGRESS_FROM`]
+    /// items. Cleared when dropped.
+    pub fn progress(&self, label: &'static str) -> Progress {
+        Progress {
+            label,
+            shown: !self.json && !self.quiet && io::stderr().is_terminal(),
+            bar: std::cell::RefCell::new(None),
         }
     }
 

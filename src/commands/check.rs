@@ -65,7 +65,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let hook = args.range.is_none() && !args.all;
-    let report = match check(&args) {
+    let report = match check(&args, ctx) {
         Err(e) if hook && unreadable_here(&e) => staged_by_git(e)?,
         other => other?,
     };
@@ -84,7 +84,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 }
 
 /// The rules over what `args` names, read through libgit2.
-fn check(args: &Args) -> Result<Report> {
+fn check(args: &Args, ctx: &Ctx) -> Result<Report> {
     let repo = if args.range.is_some() {
         Repo::discover_history()?
     } else {
@@ -94,7 +94,7 @@ fn check(args: &Args) -> Result<Report> {
     let is_enabled = |id: &str| enabled.contains(&id);
     let graphs = config::graph_globs(&repo)?;
     match &args.range {
-        Some(range) => check_range(&repo, range, &is_enabled, &graphs),
+        Some(range) => check_range(&repo, range, &is_enabled, &graphs, ctx),
         None => check_index(&repo, (!args.all, &args.paths), &is_enabled, &graphs),
     }
 }
@@ -211,6 +211,7 @@ fn check_range(
     range: &str,
     enabled: &dyn Fn(&str) -> bool,
     graphs: &Globs,
+    ctx: &Ctx,
 ) -> Result<Report> {
     let mut report = Report {
         mode: "range",
@@ -219,7 +220,11 @@ fn check_range(
     };
     let scope = graphs.is_empty().then_some(layout::WORKFLOW_DIR);
     let target = config::ccw_layout(repo)?;
-    for commit in repo.commits_in_range(range)? {
+    let commits = repo.commits_in_range(range)?;
+    let total = commits.len();
+    let bar = ctx.out.progress("checking commits");
+    for (n, commit) in commits.into_iter().enumerate() {
+        bar.update(n, total);
         let mut touched: Vec<Touched> = repo
             .changed_paths(commit.parents.first().copied(), commit.id, scope)?
             .into_iter()

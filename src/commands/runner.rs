@@ -70,7 +70,11 @@ impl<'c> Runner<'c> {
     /// record is made first), lets the command print what was done, then prints the
     /// commit line; the base moves to the new commit for the next plan.
     pub fn land(&mut self, plan: &Plan, done: impl FnOnce(Oid) -> Result<()>) -> Result<Oid> {
-        let commit = engine::execute(&self.repo, &self.base, plan)?;
+        let bar = self.ctx.out.progress("writing the work tree");
+        let commit = engine::execute(&self.repo, &self.base, plan, &|done, total| {
+            bar.update(done, total)
+        })?;
+        drop(bar);
         if let Some(record) = &plan.record {
             let recorded = self.repo.commit(commit)?.parents[0];
             self.commit_line(recorded, &record.subject);

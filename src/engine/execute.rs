@@ -15,7 +15,13 @@ use crate::repo::{self, EntryKind, KeptPack, Oid, Repo, TreeEdit};
 /// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
 /// the plan's record commit, when it has one), branch moved only if it still points
 /// at `base`, then the touched paths materialised.
-pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
+/// `progress(done, total)` hears how the work tree is coming along.
+pub fn execute(
+    repo: &Repo,
+    base: &Base,
+    plan: &Plan,
+    progress: &dyn Fn(usize, usize),
+) -> Result<Oid> {
     fault::point("planned")?;
     if let Some(record) = &plan.record {
         refuse_to_overwrite_untracked(repo, base.commit, record)?;
@@ -46,7 +52,7 @@ pub fn execute(repo: &Repo, base: &Base, plan: &Plan) -> Result<Oid> {
     let landed = land(repo, base, plan, commit, &kept);
     kept.release()?;
     let journal = landed?;
-    finish(repo, &journal, &mut index_lock)
+    finish(repo, &journal, &mut index_lock, progress)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
     drop(index_lock);

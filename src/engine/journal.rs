@@ -122,7 +122,12 @@ impl Journal {
 /// journal lets the next command do it again; returns how many paths it touched.
 /// `lock` is `index.lock`, held from before the commit point until the index is
 /// written, as `git commit` holds it.
-pub(super) fn finish(repo: &Repo, journal: &Journal, lock: &mut IndexLock) -> Result<usize> {
+pub(super) fn finish(
+    repo: &Repo,
+    journal: &Journal,
+    lock: &mut IndexLock,
+    progress: &dyn Fn(usize, usize),
+) -> Result<usize> {
     fault::point("after-ref")?;
     let mut paths = 0;
     let from = match journal.record {
@@ -140,7 +145,13 @@ pub(super) fn finish(repo: &Repo, journal: &Journal, lock: &mut IndexLock) -> Re
     paths += if journal.index_only {
         repo.stage(from, journal.new, lock)?
     } else {
-        repo.materialise(from, journal.new, &swept, layout::WORKFLOW_DIR, lock)?
+        repo.materialise(
+            from,
+            journal.new,
+            &swept,
+            layout::WORKFLOW_DIR,
+            (lock, progress),
+        )?
     };
     for (from, to) in &journal.carry {
         let kept = repo.carry_leftovers(from, to)?;
@@ -176,7 +187,7 @@ pub(super) fn recover(repo: &Repo) -> Result<Option<Recovery>> {
     }
     let now = repo.ref_target(&journal.refname)?;
     let recovery = if now == Some(journal.new) {
-        let paths = finish(repo, &journal, &mut repo.lock_index()?)?;
+        let paths = finish(repo, &journal, &mut repo.lock_index()?, &|_, _| {})?;
         Recovery::Finished {
             commit: journal.new,
             paths,

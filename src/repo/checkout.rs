@@ -34,9 +34,17 @@ impl Repo {
         new: Oid,
         swept: &[&str],
         clean: &str,
-        lock: &mut IndexLock,
+        (lock, progress): (&mut IndexLock, &dyn Fn(usize, usize)),
     ) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
+        let total = removed.len() + added.len();
+        let mut done = 0;
+        let mut step = |n: usize| {
+            done += n;
+            if done % 256 < n || done == total {
+                progress(done, total);
+            }
+        };
         let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let mut renamed_from = std::collections::HashSet::new();
         let mut to_write = Vec::new();
@@ -52,6 +60,7 @@ impl Repo {
             match source {
                 Some(from) if self.rename_if_clean(&staged, from, file)? => {
                     renamed_from.insert(from.path.as_str());
+                    step(2);
                 }
                 _ => to_write.push(file),
             }
@@ -60,6 +69,7 @@ impl Repo {
         for file in &removed {
             if !renamed_from.contains(file.path.as_str()) {
                 self.remove_from_work_tree(&file.path)?;
+                step(1);
             }
         }
         fault::point("removed")?;
@@ -74,6 +84,7 @@ impl Repo {
             for file in to_write {
                 let blob = self.git.find_blob(file.id)?;
                 self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
+                step(1);
             }
         }
         fault::point("written")?;

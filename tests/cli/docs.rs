@@ -91,3 +91,54 @@ fn help_on_a_terminal_opens_the_commands_page_and_prints_clap_help_elsewhere() {
         "help.format is respected"
     );
 }
+
+/// A repository with `n` flat task sessions, committed: thousands of paths to write.
+fn many_sessions(n: usize) -> TestRepo {
+    let repo = TestRepo::with_commit();
+    for i in 0..n {
+        repo.write(
+            &format!(".workflow/versions/v001/task_sessions/t{i}.yml"),
+            &format!("task_id: t{i}\n"),
+        );
+    }
+    repo.commit_all("many sessions");
+    repo
+}
+
+#[test]
+fn long_work_shows_a_progress_bar_on_a_terminal_only() {
+    let repo = many_sessions(400);
+    let bin = env!("CARGO_BIN_EXE_git-workflow");
+    let on_terminal = repo
+        .run_env(
+            "script",
+            &["-qec", &format!("'{bin}' migrate"), "/dev/null"],
+            &[("TERM", "xterm")],
+            &[],
+        )
+        .expect(0);
+    assert!(
+        on_terminal.stdout.contains("writing the work tree ["),
+        "{:?}",
+        on_terminal.stdout
+    );
+    repo.wf(&["rollback", "-q"]).expect(0);
+    let piped = repo.wf(&["migrate", "-q"]).expect(0);
+    assert!(
+        !piped.stderr.contains("writing the work tree"),
+        "no bar when stderr is not a terminal"
+    );
+    repo.wf(&["rollback", "-q"]).expect(0);
+    let json = repo
+        .run_env(
+            "script",
+            &["-qec", &format!("'{bin}' migrate --json"), "/dev/null"],
+            &[("TERM", "xterm")],
+            &[],
+        )
+        .expect(0);
+    assert!(
+        !json.stdout.contains("writing the work tree"),
+        "never in --json"
+    );
+}
