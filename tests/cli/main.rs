@@ -17,6 +17,7 @@ mod hook_managers;
 mod hooks;
 mod hostile;
 mod index;
+mod install;
 mod migrate;
 mod recovery;
 mod refusals;
