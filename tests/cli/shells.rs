@@ -1,7 +1,8 @@
 //! Shell completions in the real shells, for `git workflow …` as git's users type
 //! it and for `git-workflow …`: bash through git's own completion
 //! (bash-completion's `__git_wrap__git_main`, which calls `_git_workflow`), fish
-//! through `complete -C`, zsh loading the function its git completion dispatches to.
+//! through `complete -C`, zsh through its own git completion driven under a pty
+//! (`zpty`).
 
 use crate::support::TestRepo;
 
@@ -75,4 +76,47 @@ fn zsh_loads_the_function_its_git_completion_calls() {
         .run_env("zsh", &["-f", "-c", &body], &[], &[])
         .expect(0);
     assert_eq!(run.stdout, "ok\n_git-workflow\n", "{}", run.stderr);
+}
+
+#[test]
+fn zsh_completes_git_workflow_through_its_git_completion_under_a_pty() {
+    let repo = TestRepo::with_commit();
+    let file = script(&repo, "zsh");
+    let dir = repo.scratch().join("zfunc-pty");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(&file, dir.join("_git-workflow")).unwrap();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_git-workflow"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let driver = format!(
+        r#"zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT='%% '; fpath=({dir} \$fpath); autoload -U compinit; compinit -u -d {dump}; PATH={bin_dir}:\$PATH"
+zpty -w z "print READY"
+zpty -r z junk '*READY*READY*'
+zpty -w -n z $'git workflow mig\t'
+zpty -r z out '*migrate*' && print completed-subcommand
+zpty -w -n z $'\C-u'
+zpty -w -n z $'git workflow migrate --dr\t'
+zpty -r z out '*dry-run*' && print completed-option
+zpty -d z
+"#,
+        dir = dir.display(),
+        dump = repo.scratch().join("zcompdump-pty").display(),
+    );
+    let path = repo.scratch().join("driver.zsh");
+    std::fs::write(&path, driver).unwrap();
+    let run = repo.run_env(
+        "timeout",
+        &["30", "zsh", "-f", &path.to_string_lossy()],
+        &[],
+        &[],
+    );
+    assert_eq!(
+        run.stdout, "completed-subcommand\ncompleted-option\n",
+        "{}",
+        run.stderr
+    );
 }
