@@ -264,3 +264,37 @@ fn this_repository_as_a_hook_source_checks_the_whole_tree_under_all_files() {
         all.said()
     );
 }
+
+#[test]
+fn the_readme_gives_each_manager_the_words_hooks_install_gives() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let flat = |text: &str| {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let readme = flat(&readme);
+    let repo = TestRepo::with_commit();
+    repo.write(".pre-commit-config.yaml", "repos: []\n");
+    repo.write(
+        "lefthook.yml",
+        "pre-commit:\n  commands:\n    hello:\n      run: echo hello\n",
+    );
+    repo.commit_all("config");
+    for (tool, args) in [
+        ("pre-commit", &["install"][..]),
+        ("lefthook", &["install", "--force"][..]),
+    ] {
+        run(&repo, tool, args).expect(0);
+        let refused = run(&repo, "git-workflow", &["hooks", "install"]).expect(1);
+        let words = flat(&snippet(&refused.said()));
+        assert!(
+            readme.contains(&words),
+            "README.md lacks, verbatim:\n{words}"
+        );
+        fs::remove_file(repo.path().join(".git/hooks/pre-commit")).unwrap();
+    }
+    assert!(readme.contains("echo 'git-workflow check --staged' >> .husky/pre-commit"));
+}
