@@ -178,62 +178,81 @@ const PLACES: &[(&str, &str, State)] = &[
 /// layout's `.workflow/WFS-*` and `.archives/`, and archived ones, each with the
 /// other places its id is found.
 pub fn list(repo: &Repo) -> Result<Vec<Listed>> {
+    Ok(listed_where(repo, |_, _| true))
+}
+
+/// The sessions whose folder passes `wanted(id, state)`, read in full (status,
+/// tasks), with the other places their id is found. Only the folder names of the
+/// rest are read: with ten thousand archived sessions, choosing the one to
+/// complete reads one session, not all of them.
+fn listed_where(repo: &Repo, wanted: impl Fn(&str, State) -> bool) -> Vec<Listed> {
+    let mut places: HashMap<String, Vec<String>> = HashMap::new();
     let mut found = Vec::new();
     for (dir, layout_name, state) in PLACES {
         for name in folder_names(repo, dir)
             .into_iter()
             .filter(|n| ccw::is_session_id(n))
         {
-            let path = format!("{dir}/{name}");
-            let marker = format!(
-                "{}/{}{name}",
-                layout::WORKFLOW_DIR,
-                ccw::ACTIVE_MARKER_PREFIX
-            );
-            let state = match state {
-                State::OldLayout if !repo.workdir().join(&marker).exists() => {
-                    State::OldLayoutInactive
-                }
-                other => *other,
-            };
-            let full = repo.workdir().join(&path);
-            let status = fs::read(full.join(ccw::SESSION_JSON))
-                .ok()
-                .and_then(|b| files::session_status(&b));
-            let tasks = task_statuses(&full.join(ccw::TASK_DIR));
-            found.push(Listed {
-                session_id: name,
-                layout: layout_name,
-                state,
-                tasks_done: tasks
-                    .iter()
-                    .filter(|s| s.as_deref() == Some("completed"))
-                    .count(),
-                tasks_total: tasks.len(),
-                status,
-                path: format!("{path}/"),
-                also_at: Vec::new(),
-            });
+            let path = format!("{dir}/{name}/");
+            places
+                .entry(name.to_lowercase())
+                .or_default()
+                .push(path.clone());
+            let state = state_of(repo, &name, *state);
+            if wanted(&name, state) {
+                found.push(read_listed(repo, name, layout_name, state, path));
+            }
         }
-    }
-    let mut places: HashMap<String, Vec<String>> = HashMap::new();
-    for s in &found {
-        places
-            .entry(s.session_id.to_lowercase())
-            .or_default()
-            .push(s.path.clone());
     }
     for session in &mut found {
-        let all = &places[&session.session_id.to_lowercase()];
-        if all.len() > 1 {
-            session.also_at = all
-                .iter()
-                .filter(|p| **p != session.path)
-                .cloned()
-                .collect();
-        }
+        session.also_at = places[&session.session_id.to_lowercase()]
+            .iter()
+            .filter(|p| **p != session.path)
+            .cloned()
+            .collect();
     }
-    Ok(found)
+    found
+}
+
+/// An old-layout session is active only with its `.active-` marker.
+fn state_of(repo: &Repo, name: &str, state: State) -> State {
+    let marker = format!(
+        "{}/{}{name}",
+        layout::WORKFLOW_DIR,
+        ccw::ACTIVE_MARKER_PREFIX
+    );
+    match state {
+        State::OldLayout if !repo.workdir().join(marker).exists() => State::OldLayoutInactive,
+        other => other,
+    }
+}
+
+/// One session with its status and task progress, read from its folder.
+fn read_listed(
+    repo: &Repo,
+    name: String,
+    layout: &'static str,
+    state: State,
+    path: String,
+) -> Listed {
+    let full = repo.workdir().join(&path);
+    let status = fs::read(full.join(ccw::SESSION_JSON))
+        .ok()
+        .and_then(|b| files::session_status(&b));
+    let tasks = task_statuses(&full.join(ccw::TASK_DIR));
+    Listed {
+        session_id: name,
+        layout,
+        state,
+        tasks_done: tasks
+            .iter()
+            .filter(|s| s.as_deref() == Some("completed"))
+            .count(),
+        tasks_total: tasks.len(),
+        status,
+        path,
+        also_at: Vec::new(),
+    }
 }
 
 fn task_statuses(dir: &std::path::Path) -> Vec<Option<String>> {
@@ -255,7 +274,6 @@ fn task_statuses(dir: &std::path::Path) -> Vec<Option<String>> {
 /// `sessions/` or `active/`). Refused when there is none, several, or its id is in
 /// more than one place, whether or not the id was given.
 pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
-    let found = list(repo)?;
     let id = match id {
         Some(id) if ccw::is_session_id(id) => id.to_string(),
         Some(id) => {
@@ -264,12 +282,10 @@ pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
                 "`git workflow session list` shows the sessions",
             ));
         }
-        None => only_active(&found)?,
+        None => only_active(&listed_where(repo, |_, state| state == State::Active))?,
     };
-    let places: Vec<&Listed> = found
-        .iter()
-        .filter(|s| s.session_id.eq_ignore_ascii_case(&id))
-        .collect();
+    let found = listed_where(repo, |name, _| name.eq_ignore_ascii_case(&id));
+    let places: Vec<&Listed> = found.iter().collect();
     match places.as_slice() {
         [one] if one.state == State::Active => Ok(one.path.trim_end_matches('/').to_string()),
         [one] if matches!(one.state, State::OldLayout | State::OldLayoutInactive) => {
