@@ -62,13 +62,6 @@ pub enum Command {
     Man(completions::ManArgs),
 }
 
-impl Cli {
-    /// The clap tree, for finding which command's man page `--help` asks for.
-    pub fn command_for_help() -> clap::Command {
-        <Self as clap::CommandFactory>::command()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

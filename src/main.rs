@@ -1,6 +1,6 @@
 //! The `git-workflow` binary: parse, run, map errors to exit codes. Nothing else.
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use git_workflow::report::{Colour, json_error, paint};
 use git_workflow::{cli::Cli, commands, error};
 
@@ -18,7 +18,7 @@ fn usage_message(e: &clap::Error) -> String {
 }
 
 fn main() {
-    commands::completions::open_man_page(&std::env::args().collect::<Vec<_>>());
+    commands::completions::open_man_page(&std::env::args().collect::<Vec<_>>(), Cli::command());
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

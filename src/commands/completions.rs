@@ -216,7 +216,7 @@ fn examples(words: &str) -> Option<&'static [(&'static str, &'static str)]> {
 /// git's own commands, when stdout is a terminal, `help.format` is `man` (git's
 /// default) and `man` has the page; otherwise clap's help is printed. Returns only
 /// when the page was not opened.
-pub fn open_man_page(args: &[String]) {
+pub fn open_man_page(args: &[String], tree: clap::Command) {
     use std::io::IsTerminal;
     if !args.iter().any(|a| a == "--help") || !std::io::stdout().is_terminal() {
         return;
@@ -227,7 +227,7 @@ pub fn open_man_page(args: &[String]) {
     if format.is_ok_and(|o| !o.stdout.is_empty() && o.stdout.trim_ascii() != b"man") {
         return;
     }
-    let mut cmd = crate::cli::Cli::command_for_help();
+    let mut cmd = tree;
     let mut name = String::from("git-workflow");
     for word in args.iter().skip(1).filter(|a| !a.starts_with('-')) {
         let Some(sub) = cmd.find_subcommand(word).cloned() else {
