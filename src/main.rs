@@ -18,7 +18,7 @@ fn usage_message(e: &clap::Error) -> String {
 }
 
 fn main() {
-    commands::completions::open_man_page(&std::env::args().collect::<Vec<_>>(), Cli::command());
+    commands::completions::open_man_page(&std::env::args().collect::<Vec<_>>(), Cli::command);
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

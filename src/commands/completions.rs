@@ -17,7 +17,7 @@ pub struct Args {
 /// Each also completes `git workflow …`, the way that shell's git completion asks
 /// for an external command's completions.
 pub fn run(args: Args, cmd: clap::Command) -> Result<()> {
-    let mut cmd = cmd.bin_name("git-workflow");
+    let mut cmd = cmd.bin_name("git-workflow").display_name("git-workflow");
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "git-workflow", &mut out);
     match args.shell {
@@ -216,7 +216,7 @@ fn examples(words: &str) -> Option<&'static [(&'static str, &'static str)]> {
 /// git's own commands, when stdout is a terminal, `help.format` is `man` (git's
 /// default) and `man` has the page; otherwise clap's help is printed. Returns only
 /// when the page was not opened.
-pub fn open_man_page(args: &[String], tree: clap::Command) {
+pub fn open_man_page(args: &[String], tree: impl FnOnce() -> clap::Command) {
     use std::io::IsTerminal;
     if !args.iter().any(|a| a == "--help") || !std::io::stdout().is_terminal() {
         return;
@@ -227,7 +227,7 @@ pub fn open_man_page(args: &[String], tree: clap::Command) {
     if format.is_ok_and(|o| !o.stdout.is_empty() && o.stdout.trim_ascii() != b"man") {
         return;
     }
-    let mut cmd = tree;
+    let mut cmd = tree();
     let mut name = String::from("git-workflow");
     for word in args.iter().skip(1).filter(|a| !a.starts_with('-')) {
         let Some(sub) = cmd.find_subcommand(word).cloned() else {

@@ -73,7 +73,6 @@ impl Repo {
             }
         }
         fault::point("removed")?;
-        self.fetch_missing(&to_write.iter().map(|f| f.id).collect::<Vec<_>>())?;
         if self.converts(to_write.iter().map(|f| f.path.as_str())) {
             let blobs: Vec<(Oid, &str, bool)> = to_write
                 .iter()

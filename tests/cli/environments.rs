@@ -3,7 +3,7 @@
 //! config and `EMAIL`, git's own date format, signing (openpgp, ssh, a key that
 //! cannot sign), the message hooks and `post-commit`.
 
-use crate::support::{Run, TestRepo, hermetic};
+use crate::support::TestRepo;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
@@ -117,6 +117,17 @@ fn gits_default_date_format_is_taken_as_git_takes_it() {
     assert_eq!(log(&repo, "%cI"), "2025-12-16T13:00:00+01:00\n");
 }
 
+/// The first key's fingerprint in gpg's or gpgsm's `--with-colons` listing
+/// (field 10 of the `fpr` record).
+fn fingerprint(listing: &str) -> String {
+    listing
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .expect("a fingerprint")
+        .to_string()
+}
+
 /// A throwaway OpenPGP key in its own GNUPGHOME; returns (GNUPGHOME, fingerprint).
 fn gpg_key(repo: &TestRepo) -> (String, String) {
     let home = repo.scratch().join("gnupg");
@@ -138,13 +149,7 @@ fn gpg_key(repo: &TestRepo) -> (String, String) {
     let listing = repo
         .run_env("gpg", &["--with-colons", "--list-secret-keys"], &env, &[])
         .expect(0);
-    let fingerprint = listing
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("fpr:"))
-        .map(|l| l.trim_matches(':').to_string())
-        .expect("a fingerprint");
-    (home, fingerprint)
+    (home, fingerprint(&listing.stdout))
 }
 
 #[test]
@@ -363,24 +368,6 @@ fn a_definition_between_document_markers_keeps_its_comments() {
     assert!(task.ends_with("'\n...\n"), "{task}");
 }
 
-/// Runs `program args…` in `dir` with the repository's hermetic HOME.
-fn run_in(repo: &TestRepo, dir: &std::path::Path, program: &str, args: &[&str]) -> Run {
-    let program = match program {
-        "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
-        other => other,
-    };
-    let output = hermetic(program, &repo.home())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 /// One kind of repository libgit2 cannot read: its name, `git init` options, the
 /// git commands that make it so after the first commit, what our refusal names.
 type Unreadable = (
@@ -430,13 +417,14 @@ fn unreadable_repositories(repo: &TestRepo) -> Vec<(std::path::PathBuf, &'static
             fs::create_dir_all(dir.join("docs")).unwrap();
             let mut args = vec!["init", "-q", "-b", "main"];
             args.extend_from_slice(init);
-            run_in(repo, &dir, "git", &args).expect(0);
+            repo.run_in(&dir, "git", &args).expect(0);
             fs::write(dir.join("src/lib.rs"), "//\n").unwrap();
             fs::write(dir.join("docs/a.md"), "a\n").unwrap();
-            run_in(repo, &dir, "git", &["add", "-A"]).expect(0);
-            run_in(repo, &dir, "git", &["commit", "-q", "-m", "one"]).expect(0);
+            repo.run_in(&dir, "git", &["add", "-A"]).expect(0);
+            repo.run_in(&dir, "git", &["commit", "-q", "-m", "one"])
+                .expect(0);
             for step in *then {
-                run_in(repo, &dir, "git", step).expect(0);
+                repo.run_in(&dir, "git", step).expect(0);
             }
             (dir, *names)
         })
@@ -447,7 +435,7 @@ fn unreadable_repositories(repo: &TestRepo) -> Vec<(std::path::PathBuf, &'static
 fn repositories_libgit2_cannot_read_are_refused_naming_the_extension() {
     let repo = TestRepo::new();
     for (dir, names) in unreadable_repositories(&repo) {
-        let run = run_in(&repo, &dir, "git-workflow", &["check", "--all"]);
+        let run = repo.run_in(&dir, "git-workflow", &["check", "--all"]);
         assert_eq!(run.code, Some(1), "{}: {}", dir.display(), run.stderr);
         assert!(
             run.stderr.contains(names),
@@ -480,13 +468,14 @@ fn the_hook_never_blocks_unrelated_commits_where_libgit2_cannot_read() {
     );
     for (dir, names) in unreadable_repositories(&repo) {
         fs::write(dir.join("src/lib.rs"), "// more\n").unwrap();
-        run_in(&repo, &dir, "git", &["add", "src/lib.rs"]).expect(0);
-        let git = run_in(&repo, &dir, "git", &["commit", "-q", "-m", "unrelated"]);
+        repo.run_in(&dir, "git", &["add", "src/lib.rs"]).expect(0);
+        let git = repo.run_in(&dir, "git", &["commit", "-q", "-m", "unrelated"]);
         assert_eq!(git.code, Some(0), "{}: {}", dir.display(), git.stderr);
         fs::create_dir_all(dir.join(".workflow")).unwrap();
         fs::write(dir.join(".workflow/WFS-a.json"), "{}").unwrap();
-        run_in(&repo, &dir, "git", &["add", "--sparse", "-A"]).expect(0);
-        let git = run_in(&repo, &dir, "git", &["commit", "-q", "-m", "state"]);
+        repo.run_in(&dir, "git", &["add", "--sparse", "-A"])
+            .expect(0);
+        let git = repo.run_in(&dir, "git", &["commit", "-q", "-m", "state"]);
         assert_eq!(git.code, Some(1), "{}: {}", dir.display(), git.stderr);
         assert!(
             git.stderr
@@ -590,9 +579,8 @@ fn partial_clone_of_a_completion(repo: &TestRepo) -> std::path::PathBuf {
     let clone = repo.scratch().join("partial");
     let url = format!("file://{}", repo.path().display());
     let args = ["clone", "-q", "--filter=blob:none", url.as_str(), "partial"];
-    run_in(repo, &repo.scratch(), "git", &args).expect(0);
-    let missing = run_in(
-        repo,
+    repo.run_in(&repo.scratch(), "git", &args).expect(0);
+    let missing = repo.run_in(
         &clone,
         "git",
         &["rev-list", "--objects", "--all", "--missing=print"],
@@ -608,23 +596,18 @@ fn partial_clone_of_a_completion(repo: &TestRepo) -> std::path::PathBuf {
 fn a_partial_clone_fetches_the_blobs_check_and_rollback_need() {
     let repo = TestRepo::with_commit();
     let clone = partial_clone_of_a_completion(&repo);
-    let check = run_in(
-        &repo,
+    let check = repo.run_in(
         &clone,
         "git-workflow",
         &["check", "--range", "HEAD~3..HEAD"],
     );
     assert_eq!(check.code, Some(0), "{}", check.stderr);
-    run_in(&repo, &clone, "git-workflow", &["rollback"]).expect(0);
-    run_in(&repo, &clone, "git", &["fsck", "--no-progress"]).expect(0);
-    let status = run_in(&repo, &clone, "git", &["status", "--porcelain"]);
+    repo.run_in(&clone, "git-workflow", &["rollback"]).expect(0);
+    repo.run_in(&clone, "git", &["fsck", "--no-progress"])
+        .expect(0);
+    let status = repo.run_in(&clone, "git", &["status", "--porcelain"]);
     assert_eq!(status.stdout, "");
-    let git_show = run_in(
-        &repo,
-        &clone,
-        "git",
-        &["show", "HEAD~3:.workflow/project.json"],
-    );
+    let git_show = repo.run_in(&clone, "git", &["show", "HEAD~3:.workflow/project.json"]);
     let restored = fs::read_to_string(clone.join(".workflow/project.json")).unwrap();
     assert_eq!(restored, git_show.stdout, "the old project file is back");
 }
@@ -634,24 +617,20 @@ fn a_partial_clone_whose_remote_is_gone_refuses_before_anything_changes() {
     let repo = TestRepo::with_commit();
     let clone = partial_clone_of_a_completion(&repo);
     let moved = format!("file://{}", repo.scratch().join("moved-away").display());
-    run_in(
-        &repo,
-        &clone,
-        "git",
-        &["remote", "set-url", "origin", &moved],
-    )
-    .expect(0);
-    let head = run_in(&repo, &clone, "git", &["rev-parse", "HEAD"]).stdout;
-    let run = run_in(&repo, &clone, "git-workflow", &["rollback"]);
+    repo.run_in(&clone, "git", &["remote", "set-url", "origin", &moved])
+        .expect(0);
+    let head = repo.run_in(&clone, "git", &["rev-parse", "HEAD"]).stdout;
+    let run = repo.run_in(&clone, "git-workflow", &["rollback"]);
     assert_eq!(run.code, Some(1), "{}", run.stderr);
     let says = "is not in this partial clone and could not be fetched from origin";
     assert!(run.stderr.contains(says), "{}", run.stderr);
     assert_eq!(
-        run_in(&repo, &clone, "git", &["rev-parse", "HEAD"]).stdout,
+        repo.run_in(&clone, "git", &["rev-parse", "HEAD"]).stdout,
         head
     );
     assert_eq!(
-        run_in(&repo, &clone, "git", &["status", "--porcelain"]).stdout,
+        repo.run_in(&clone, "git", &["status", "--porcelain"])
+            .stdout,
         ""
     );
 }

@@ -31,6 +31,20 @@ fn stage_flat_session(repo: &TestRepo) {
     repo.git(&["add", "-A"]);
 }
 
+/// Stages a flat task session and commits it, the way the user would: the
+/// manager's hook must run the check and refuse, naming the rule.
+fn flat_session_commit_is_refused(repo: &TestRepo) -> Run {
+    stage_flat_session(repo);
+    let blocked = run(repo, "git", &["commit", "-q", "-m", "flat"]);
+    assert_ne!(blocked.code, Some(0), "{}", blocked.said());
+    assert!(
+        blocked.said().contains("flat-task-session"),
+        "{}",
+        blocked.said()
+    );
+    blocked
+}
+
 /// The hook text the manager wrote, read back.
 fn hook_text(repo: &TestRepo) -> String {
     fs::read_to_string(repo.path().join(".git/hooks/pre-commit")).unwrap_or_default()
@@ -72,14 +86,8 @@ fn the_pre_commit_framework_first_gets_its_own_config_entry_and_runs_the_check()
     );
     repo.git(&["add", "-A"]);
     run(&repo, "git", &["commit", "-q", "-m", "add the check"]).expect(0);
-    stage_flat_session(&repo);
-    let blocked = run(&repo, "git", &["commit", "-q", "-m", "flat"]);
+    let blocked = flat_session_commit_is_refused(&repo);
     assert_eq!(blocked.code, Some(1), "{}", blocked.said());
-    assert!(
-        blocked.said().contains("flat-task-session"),
-        "{}",
-        blocked.said()
-    );
     let skipped = repo.run_env(
         "git",
         &["commit", "-q", "-m", "flat, skipped"],
@@ -114,8 +122,7 @@ fn ours_first_then_pre_commit_install_and_reinstalls_never_loop() {
         refused.said()
     );
     run(&repo, "pre-commit", &["install"]).expect(0);
-    stage_flat_session(&repo);
-    let blocked = run(&repo, "git", &["commit", "-q", "-m", "flat"]);
+    let blocked = flat_session_commit_is_refused(&repo);
     assert_eq!(blocked.code, Some(1), "{}", blocked.said());
     assert_eq!(
         blocked.said().matches("[flat-task-session]").count(),
@@ -154,14 +161,7 @@ fn prek_gets_the_same_config_entry() {
     );
     repo.git(&["add", "-A"]);
     run(&repo, "git", &["commit", "-q", "-m", "add the check"]).expect(0);
-    stage_flat_session(&repo);
-    let blocked = run(&repo, "git", &["commit", "-q", "-m", "flat"]);
-    assert_ne!(blocked.code, Some(0), "{}", blocked.said());
-    assert!(
-        blocked.said().contains("flat-task-session"),
-        "{}",
-        blocked.said()
-    );
+    flat_session_commit_is_refused(&repo);
 }
 
 #[test]
@@ -187,14 +187,7 @@ fn lefthook_gets_its_own_command() {
             .collect::<String>(),
     );
     run(&repo, "lefthook", &["install"]).expect(0);
-    stage_flat_session(&repo);
-    let blocked = run(&repo, "git", &["commit", "-q", "-m", "flat"]);
-    assert_ne!(blocked.code, Some(0), "{}", blocked.said());
-    assert!(
-        blocked.said().contains("flat-task-session"),
-        "{}",
-        blocked.said()
-    );
+    flat_session_commit_is_refused(&repo);
 }
 
 #[test]
@@ -214,14 +207,7 @@ fn husky_gets_a_line_in_its_own_hook() {
     );
     let line = snippet(&refused.said());
     run(&repo, "sh", &["-c", line.trim()]).expect(0);
-    stage_flat_session(&repo);
-    let blocked = run(&repo, "git", &["commit", "-q", "-m", "flat"]);
-    assert_ne!(blocked.code, Some(0), "{}", blocked.said());
-    assert!(
-        blocked.said().contains("flat-task-session"),
-        "{}",
-        blocked.said()
-    );
+    flat_session_commit_is_refused(&repo);
 }
 
 #[test]

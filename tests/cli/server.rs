@@ -2,25 +2,11 @@
 //! bare repository, then real pushes over `git daemon` on the loopback address (or
 //! `file://` when the daemon cannot start here).
 
-use crate::support::{Run, TestRepo, hermetic};
+use crate::support::{TestRepo, hermetic};
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
-
-/// `git …` in `dir` with the test's HOME.
-fn git_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> Run {
-    let out = hermetic("git", &repo.home())
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// A `git daemon` serving `base` with pushes enabled, and its URL for `server.git`;
 /// `None` when it does not come up.
@@ -60,9 +46,9 @@ fn pushes_are_checked_on_the_server_and_unrelated_history_passes() {
     let repo = TestRepo::with_commit();
     let base = repo.scratch();
     let server = base.join("server.git");
-    git_in(
-        &repo,
+    repo.run_in(
         &base,
+        "git",
         &["init", "-q", "--bare", "-b", "main", "server.git"],
     )
     .expect(0);

@@ -181,6 +181,27 @@ impl TestRepo {
         );
     }
 
+    /// `program args…` started in `dir` (another repository beside this one), with
+    /// this repository's hermetic HOME.
+    pub fn run_in(&self, dir: &Path, program: &str, args: &[&str]) -> Run {
+        let mut cmd = self.program(program);
+        Run::from(
+            cmd.current_dir(dir)
+                .args(args)
+                .output()
+                .expect("run the program"),
+        )
+    }
+
+    /// The hermetic command for `program`; `git-workflow` is the binary under test.
+    fn program(&self, program: &str) -> Command {
+        let program = match program {
+            "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
+            other => other,
+        };
+        hermetic(program, &self.home())
+    }
+
     /// Writes a file (creating folders) in the work tree.
     pub fn write(&self, path: &str, content: &str) {
         let full = self.path().join(path);
