@@ -123,3 +123,30 @@ fn pushes_are_checked_on_the_server_and_unrelated_history_passes() {
         let _ = child.wait();
     }
 }
+
+#[test]
+fn a_pre_receive_hook_that_is_not_ours_is_refused_and_kept() {
+    let repo = TestRepo::new();
+    let base = repo.scratch();
+    repo.run_in(&base, "git", &["init", "-q", "--bare", "server.git"])
+        .expect(0);
+    let hook = base.join("server.git/hooks/pre-receive");
+    std::fs::write(&hook, "#!/bin/sh\necho theirs\n").unwrap();
+    let server = base.join("server.git").to_string_lossy().into_owned();
+    let run = repo
+        .run_in(
+            &base,
+            "git-workflow",
+            &["-C", &server, "hooks", "install", "--pre-receive"],
+        )
+        .expect(1);
+    assert!(
+        run.stderr.contains("pre-receive exists and is not ours"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hook).unwrap(),
+        "#!/bin/sh\necho theirs\n"
+    );
+}
