@@ -48,7 +48,9 @@ pub use cli::{config_by_git, staged_paths_by_git};
 pub use diff::{ChangedFile, ChangedPath};
 pub use error::GitError;
 pub use folder::FolderContents;
-pub use index::{StagedEntry, round_trip as index_round_trip};
+pub use index::{
+    StagedEntry, ViewedFolder, round_trip as index_round_trip, view_rows as index_view_rows,
+};
 pub use index_lock::IndexLock;
 pub use log::CommitInfo;
 pub use object::{KeptPack, hash_blob, release_keep};

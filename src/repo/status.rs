@@ -3,7 +3,7 @@
 //! (read through its cache tree).
 
 use anyhow::Result;
-use git2::{ObjectType, Status, StatusOptions, Tree};
+use git2::{ObjectType, Status, StatusOptions};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -37,65 +37,82 @@ pub struct LocalChange {
 
 /// What the index holds under a folder and what differs from `HEAD` there.
 pub struct IndexState {
-    files: BTreeMap<String, (Oid, u32)>,
+    /// The entries in index order (by path, then stage), looked up by bisection:
+    /// the hook reads a few of tens of thousands, so none is copied into a map.
+    rows: Vec<index::Row>,
     /// The paths that differ from `HEAD` (or every path, without the comparison),
     /// each with whether it is present in the index.
     pub changed: Vec<(String, bool)>,
 }
 
 impl IndexState {
-    /// The blob staged at `path`, if any.
-    pub fn blob(&self, path: &str) -> Option<Oid> {
-        self.files.get(path).map(|(id, _)| *id)
+    /// The entry of `path` (its last stage, when conflicted).
+    fn row(&self, path: &str) -> Option<&index::Row> {
+        let end = self
+            .rows
+            .partition_point(|r| r.path.as_slice() <= path.as_bytes());
+        self.rows[..end]
+            .last()
+            .filter(|r| r.path == path.as_bytes())
     }
 
-    /// Every path the index holds under the folder.
+    /// The rows from the first path starting with `prefix`, while they do.
+    fn rows_under(&self, prefix: &str) -> impl Iterator<Item = &index::Row> {
+        let start = self
+            .rows
+            .partition_point(|r| r.path.as_slice() < prefix.as_bytes());
+        self.rows[start..]
+            .iter()
+            .take_while(move |r| r.path.starts_with(prefix.as_bytes()))
+    }
+
+    /// The blob staged at `path`, if any.
+    pub fn blob(&self, path: &str) -> Option<Oid> {
+        self.row(path).and_then(|r| Oid::from_bytes(&r.id).ok())
+    }
+
+    /// Every path the index holds under the folder, once each.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.keys().map(String::as_str)
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| self.rows.get(i + 1).is_none_or(|next| next.path != r.path))
+            .filter_map(|(_, r)| std::str::from_utf8(&r.path).ok())
     }
 
     /// The paths with a conflict (an entry at stage 1–3), in order.
     pub fn conflicted(&self) -> Vec<&str> {
-        self.files
+        let mut paths: Vec<&str> = self
+            .rows
             .iter()
-            .filter(|(_, (_, mode))| mode >> 28 != 0)
-            .map(|(p, _)| p.as_str())
-            .collect()
+            .filter(|r| r.stage != 0)
+            .filter_map(|r| std::str::from_utf8(&r.path).ok())
+            .collect();
+        paths.dedup();
+        paths
     }
 
     /// Whether the entry at `path` is a symlink or a gitlink rather than a file.
     pub fn is_link(&self, path: &str) -> bool {
-        self.files
-            .get(path)
-            .is_some_and(|(_, mode)| is_link_mode(mode & 0o177777))
+        self.row(path).is_some_and(|r| is_link_mode(r.mode))
     }
 
     /// Whether anything is staged under `folder`.
     pub fn has_folder(&self, folder: &str) -> bool {
-        let prefix = format!("{folder}/");
-        self.files
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix.as_str()),
-                std::ops::Bound::Unbounded,
-            ))
-            .next()
-            .is_some_and(|(p, _)| p.starts_with(&prefix))
+        self.rows_under(&format!("{folder}/")).next().is_some()
     }
 
     /// The names of the files staged directly inside `folder`.
     pub fn files_in(&self, folder: &str) -> Vec<String> {
         let prefix = format!("{folder}/");
-        self.files
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix.as_str()),
-                std::ops::Bound::Unbounded,
-            ))
-            .map(|(p, _)| p)
-            .take_while(|p| p.starts_with(&prefix))
-            .map(|p| &p[prefix.len()..])
+        let mut names: Vec<String> = self
+            .rows_under(&prefix)
+            .filter_map(|r| std::str::from_utf8(&r.path[prefix.len()..]).ok())
             .filter(|rest| !rest.contains('/'))
             .map(str::to_string)
-            .collect()
+            .collect();
+        names.dedup();
+        names
     }
 }
 
@@ -166,7 +183,7 @@ impl Repo {
     /// overwritten"); an operation must too. A skip-worktree file that is simply
     /// absent (a sparse checkout) is no edit.
     pub fn hidden_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
-        let (rows, _) = self.index_rows_under(paths)?;
+        let rows = self.index_rows_under(paths)?;
         let declared = |path: &[u8]| {
             paths.iter().any(|p| {
                 path.starts_with(p.as_bytes()) && (p.ends_with('/') || path == p.as_bytes())
@@ -203,72 +220,72 @@ impl Repo {
     /// paths differ from `HEAD`: the paths a commit made now would add, change or
     /// remove there. Folders the index's cache tree vouches for are not read at all.
     pub fn index_under(&self, dir: &str, against_head: bool) -> Result<IndexState> {
-        let (rows, cache) = self.index_rows(&folder_prefix(dir))?;
-        let files: BTreeMap<String, (Oid, u32)> = rows
-            .into_iter()
-            .filter_map(|r| {
-                let path = String::from_utf8(r.path).ok()?;
-                Some((
-                    path,
-                    (
-                        Oid::from_bytes(&r.id).ok()?,
-                        r.mode | (u32::from(r.stage) << 28),
-                    ),
-                ))
-            })
-            .collect();
+        let (rows, cache) = self.index_rows(dir)?;
         let mut state = IndexState {
-            files,
+            rows,
             changed: Vec::new(),
         };
         if !against_head {
-            state.changed = state.files.keys().map(|p| (p.clone(), true)).collect();
+            state.changed = state.paths().map(|p| (p.to_string(), true)).collect();
             return Ok(state);
         }
         let head = match self.head()? {
             Head::Branch { commit, .. } | Head::Detached { commit } => {
                 let root = self.git.find_commit(commit)?.tree()?;
                 if dir.is_empty() {
-                    Some(root)
+                    Some(root.id())
                 } else {
                     root.get_path(Path::new(dir))
                         .ok()
                         .filter(|e| e.kind() == Some(ObjectType::Tree))
-                        .map(|e| self.git.find_tree(e.id()))
-                        .transpose()?
+                        .map(|e| e.id())
                 }
             }
             Head::Unborn { .. } => None,
         };
-        let cache = cache.as_ref().and_then(|root| root.find(dir));
         let mut changed = Vec::new();
-        self.diff_folder(dir, head.as_ref(), cache, &state.files, &mut changed)?;
+        let prefix = folder_prefix(dir);
+        self.diff_folder(
+            prefix.as_bytes(),
+            head,
+            cache.as_ref(),
+            &state.rows,
+            &mut changed,
+        )?;
         changed.sort();
         state.changed = changed;
         Ok(state)
     }
 
-    /// The index entries under `prefix`, and the cache tree when the index is one
-    /// this crate reads itself (libgit2 reads the others, without the cache).
-    fn index_rows(&self, prefix: &str) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
-        self.index_rows_under(&[prefix])
+    /// The index entries under `dir`, and the cache tree's node of `dir` when the
+    /// index is one this crate reads itself (libgit2 reads the others, without it).
+    fn index_rows(&self, dir: &str) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
+        let prefix = folder_prefix(dir);
+        if let Some(view) = index::IndexView::open(&self.index_path())?
+            && let Some(rows) = view.rows_under(prefix.as_bytes())
+        {
+            return Ok((rows, view.cache_node(dir)));
+        }
+        Ok((self.index_rows_by_libgit2(&[&prefix])?, None))
     }
 
     /// The index entries under any of `prefixes`, the index read once.
-    fn index_rows_under(
-        &self,
-        prefixes: &[&str],
-    ) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
-        if let Some(file) = index::IndexFile::read(&self.index_path())? {
-            let rows = prefixes
+    fn index_rows_under(&self, prefixes: &[&str]) -> Result<Vec<index::Row>> {
+        if let Some(view) = index::IndexView::open(&self.index_path())?
+            && let Some(rows) = prefixes
                 .iter()
-                .flat_map(|p| file.rows_under(p.as_bytes()))
-                .collect();
-            return Ok((rows, file.cache_tree()));
+                .map(|p| view.rows_under(p.as_bytes()))
+                .collect::<Option<Vec<_>>>()
+        {
+            return Ok(rows.into_iter().flatten().collect());
         }
+        self.index_rows_by_libgit2(prefixes)
+    }
+
+    fn index_rows_by_libgit2(&self, prefixes: &[&str]) -> Result<Vec<index::Row>> {
         let mut git_index = self.git.index().map_err(unreadable_index)?;
         git_index.read(true).map_err(unreadable_index)?;
-        let rows = git_index
+        Ok(git_index
             .iter()
             .filter(|e| prefixes.iter().any(|p| e.path.starts_with(p.as_bytes())))
             .map(|e| index::Row {
@@ -278,70 +295,98 @@ impl Repo {
                 hidden: e.flags & 0x8000 != 0 || e.flags_extended & 0x4000 != 0,
                 path: e.path,
             })
-            .collect();
-        Ok((rows, None))
+            .collect())
     }
 
-    /// Compares one folder of `HEAD` with the index entries under it, recursing into
-    /// subfolders unless the cache tree says they match `HEAD`.
+    /// Compares one folder of `HEAD` with the index entries under it (`rows`, in
+    /// index order), recursing into subfolders unless the cache tree says they match
+    /// `HEAD`; a subfolder's rows are found by the count the cache tree records.
     fn diff_folder(
         &self,
-        dir: &str,
-        head: Option<&Tree<'_>>,
+        prefix: &[u8],
+        head: Option<Oid>,
         cache: Option<&index::CacheNode>,
-        files: &BTreeMap<String, (Oid, u32)>,
+        rows: &[index::Row],
         changed: &mut Vec<(String, bool)>,
     ) -> Result<()> {
         if let (Some(tree), Some(valid)) = (head, cache.and_then(index::CacheNode::valid_id))
-            && tree.id().as_bytes() == valid
+            && tree.as_bytes() == valid
         {
             return Ok(());
         }
-        let prefix = folder_prefix(dir);
-        let mut head_files: HashMap<String, (Oid, u32)> = HashMap::new();
-        let mut subdirs: BTreeMap<String, Option<Tree<'_>>> = BTreeMap::new();
-        for entry in head.into_iter().flat_map(|t| t.iter()) {
-            let name = String::from_utf8_lossy(entry.name_bytes()).into_owned();
+        let head = head.map(|id| self.git.find_tree(id)).transpose()?;
+        let mut head_files: HashMap<Vec<u8>, (Oid, u32)> = HashMap::new();
+        let mut head_dirs: BTreeMap<Vec<u8>, Oid> = BTreeMap::new();
+        for entry in head.iter().flat_map(|t| t.iter()) {
+            let name = entry.name_bytes().to_vec();
             if entry.kind() == Some(ObjectType::Tree) {
-                subdirs.insert(name, Some(self.git.find_tree(entry.id())?));
+                head_dirs.insert(name, entry.id());
             } else {
                 head_files.insert(name, (entry.id(), entry.filemode() as u32));
             }
         }
-        let below = files.range::<str, _>((
-            std::ops::Bound::Excluded(prefix.as_str()),
-            std::ops::Bound::Unbounded,
-        ));
-        for (path, staged) in below.take_while(|(p, _)| p.starts_with(&prefix)) {
-            let rest = &path[prefix.len()..];
-            match rest.split_once('/') {
-                Some((sub, _)) => {
-                    subdirs.entry(sub.to_string()).or_insert(None);
-                }
-                None => {
-                    if head_files.remove(rest) != Some(*staged) {
-                        changed.push((path.clone(), true));
-                    }
-                }
+        let mut at = 0;
+        while at < rows.len() {
+            let rest = &rows[at].path[prefix.len()..];
+            if let Some(slash) = rest.iter().position(|&b| b == b'/') {
+                let name = &rest[..slash];
+                let child = cache.and_then(|c| c.find(&String::from_utf8_lossy(name)));
+                let end = at + subfolder_len(&rows[at..], prefix.len() + slash + 1, child);
+                let mut sub = prefix.to_vec();
+                sub.extend_from_slice(&rest[..=slash]);
+                let tree = head_dirs.remove(name);
+                self.diff_folder(&sub, tree, child, &rows[at..end], changed)?;
+                at = end;
+                continue;
             }
+            let last = at
+                + rows[at..]
+                    .iter()
+                    .take_while(|r| r.path == rows[at].path)
+                    .count()
+                - 1;
+            let row = &rows[last];
+            let staged = (
+                Oid::from_bytes(&row.id)?,
+                row.mode | (u32::from(row.stage) << 28),
+            );
+            if head_files.remove(rest) != Some(staged) {
+                changed.push((String::from_utf8_lossy(&row.path).into_owned(), true));
+            }
+            at = last + 1;
         }
-        changed.extend(
-            head_files
-                .into_keys()
-                .map(|name| (format!("{prefix}{name}"), false)),
-        );
-        for (name, tree) in &subdirs {
-            let child = cache.and_then(|c| c.find(name));
-            self.diff_folder(
-                &format!("{prefix}{name}"),
-                tree.as_ref(),
-                child,
-                files,
-                changed,
-            )?;
+        let named = |name: &[u8]| {
+            let mut path = prefix.to_vec();
+            path.extend_from_slice(name);
+            String::from_utf8_lossy(&path).into_owned()
+        };
+        changed.extend(head_files.into_keys().map(|name| (named(&name), false)));
+        for (name, tree) in head_dirs {
+            let sub = format!("{}/", named(&name));
+            self.diff_folder(sub.as_bytes(), Some(tree), None, &[], changed)?;
         }
         Ok(())
     }
+}
+
+/// How many of `rows` (from the first) lie in the subfolder whose path is the
+/// first `len` bytes of the first row's: the cache tree's count when it is valid
+/// and the rows agree with it, else counted.
+fn subfolder_len(rows: &[index::Row], len: usize, cache: Option<&index::CacheNode>) -> usize {
+    let folder = &rows[0].path[..len];
+    let inside = |r: &index::Row| r.path.starts_with(folder);
+    if let Some(n) = cache
+        .filter(|c| c.valid_id().is_some())
+        .map(|c| c.entry_count())
+        && let Ok(n) = usize::try_from(n)
+        && n > 0
+        && n <= rows.len()
+        && inside(&rows[n - 1])
+        && rows.get(n).is_none_or(|r| !inside(r))
+    {
+        return n;
+    }
+    rows.iter().take_while(|r| inside(r)).count()
 }
 
 /// The same words for `git status --porcelain` codes.

@@ -4,7 +4,7 @@
 //! sparse index are left to libgit2.
 
 use crate::support::TestRepo;
-use git_workflow::repo::index_round_trip;
+use git_workflow::repo::{index_round_trip, index_view_rows};
 
 /// A repository whose index holds plain, executable, conflicted-free, CJK-named and
 /// deep files, plus an intent-to-add entry (the extended-flags case of version 3).
@@ -110,5 +110,167 @@ fn bytes_that_are_no_index_are_refused_without_a_panic() {
     assert!(
         index_round_trip(huge).is_none(),
         "a count the file cannot hold (found by the fuzz target: it allocated for 1.1 billion entries)"
+    );
+}
+
+/// The settings under which git writes the extensions the hook's reader uses to
+/// skip work: none, `EOIE` alone, and `EOIE` with `IEOT` (git writes the offset
+/// table when `index.threads` asks for more than one thread).
+const EXTENSION_SETTINGS: [(&str, &[&str]); 3] = [
+    ("neither", &[]),
+    ("EOIE", &["-c", "index.recordEndOfIndexEntries=true"]),
+    (
+        "EOIE and IEOT",
+        &[
+            "-c",
+            "index.recordEndOfIndexEntries=true",
+            "-c",
+            "index.recordOffsetTable=true",
+            "-c",
+            "index.threads=4",
+        ],
+    ),
+];
+
+/// A committed repository with files sorting before, inside and after
+/// `.workflow/`, so that offset-table blocks start on every side of it.
+fn around_workflow() -> TestRepo {
+    let repo = indexed();
+    for i in 0..40 {
+        repo.write(&format!(".github/w{i:02}.yml"), "on: push\n");
+        repo.write(
+            &format!(".workflow/active/WFS-{i:02}/IMPL_PLAN.md"),
+            "# 計画\n",
+        );
+        repo.write(&format!("src/m{i:02}.rs"), "// m\n");
+    }
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "around"]);
+    repo
+}
+
+fn rewrite_index(repo: &TestRepo, settings: &[&str], version: &str) {
+    let mut args = settings.to_vec();
+    args.extend(["update-index", "--index-version", version]);
+    repo.git(&args);
+    let mut args = settings.to_vec();
+    args.extend(["update-index", "--force-write-index"]);
+    repo.git(&args);
+}
+
+#[test]
+fn the_hooks_reader_reads_versions_2_to_4_with_and_without_eoie_and_ieot_as_git_lists_them() {
+    for version in ["2", "3", "4"] {
+        for (name, settings) in EXTENSION_SETTINGS {
+            let repo = around_workflow();
+            rewrite_index(&repo, settings, version);
+            let bytes = index_bytes(&repo);
+            let has = |sig: &[u8]| bytes.windows(4).any(|w| w == sig);
+            assert_eq!(has(b"EOIE"), !settings.is_empty(), "{name}: git wrote EOIE");
+            assert_eq!(has(b"IEOT"), settings.len() > 2, "{name}: git wrote IEOT");
+            let label = format!("version {version}, {name}");
+            let all = listed(&repo);
+            let (entries, root) = index_view_rows(bytes.clone(), "").expect(&label);
+            assert_eq!(entries, all, "{label}: every entry");
+            assert_eq!(
+                root.map(|n| n.1),
+                Some(Some(repo.rev("HEAD^{tree}"))),
+                "{label}"
+            );
+            let (entries, node) = index_view_rows(bytes, ".workflow").expect(&label);
+            let under: Vec<_> = all
+                .into_iter()
+                .filter(|e| e.0.starts_with(b".workflow/"))
+                .collect();
+            assert_eq!(entries, under, "{label}: the entries under .workflow/");
+            let count = i64::try_from(under.len()).unwrap();
+            assert_eq!(
+                node,
+                Some((count, Some(repo.rev("HEAD:.workflow")))),
+                "{label}"
+            );
+
+            repo.write(".workflow/active/WFS-07/IMPL_PLAN.md", "# changed\n");
+            let mut args = settings.to_vec();
+            args.extend(["add", ".workflow"]);
+            repo.git(&args);
+            let (_, node) = index_view_rows(index_bytes(&repo), ".workflow").expect(&label);
+            assert_eq!(
+                node.map(|n| n.1),
+                Some(None),
+                "{label}: git add invalidated it"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_stale_or_forged_end_of_entries_is_not_trusted() {
+    let repo = around_workflow();
+    rewrite_index(&repo, EXTENSION_SETTINGS[1].1, "2");
+    let mut bytes = index_bytes(&repo);
+    let expected = Some(index_view_rows(bytes.clone(), ".workflow").unwrap());
+    let hash_at = bytes.len() - 20 - 20;
+    bytes[hash_at] ^= 0xff;
+    assert_eq!(
+        index_view_rows(bytes.clone(), ".workflow"),
+        expected,
+        "with the EOIE hash wrong the entries are hopped over instead"
+    );
+    let offset_at = bytes.len() - 20 - 24;
+    bytes[offset_at + 3] ^= 0x08;
+    assert_eq!(
+        index_view_rows(bytes, ".workflow"),
+        expected,
+        "an offset the extension headers do not follow is not trusted"
+    );
+}
+
+#[test]
+fn the_hooks_reader_leaves_split_and_sparse_indexes_and_garbage_to_git() {
+    let repo = around_workflow();
+    repo.git(&["update-index", "--split-index"]);
+    assert!(
+        index_view_rows(index_bytes(&repo), ".workflow").is_none(),
+        "split"
+    );
+
+    let repo = around_workflow();
+    repo.git(&["sparse-checkout", "set", "--cone", "src"]);
+    repo.git(&["sparse-checkout", "reapply", "--sparse-index"]);
+    assert!(
+        index_view_rows(index_bytes(&repo), ".workflow").is_none(),
+        "sparse"
+    );
+
+    let real = index_bytes(&around_workflow());
+    for cut in [0, 4, 12, 100, real.len() / 2, real.len() - 21] {
+        assert!(
+            index_view_rows(real[..cut].to_vec(), "").is_none(),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn the_hook_refuses_an_old_layout_in_a_version_4_index_with_an_offset_table() {
+    let repo = around_workflow();
+    rewrite_index(&repo, EXTENSION_SETTINGS[2].1, "4");
+    let mut add = EXTENSION_SETTINGS[2].1.to_vec();
+    add.extend(["add", "src"]);
+    repo.write("src/m05.rs", "// outside\n");
+    repo.git(&add);
+    repo.wf(&["check", "--staged"]).expect(0);
+    repo.write(".workflow/WFS-stale/workflow-session.json", "{}");
+    let mut add = EXTENSION_SETTINGS[2].1.to_vec();
+    add.extend(["add", ".workflow"]);
+    repo.git(&add);
+    assert!(index_bytes(&repo).windows(4).any(|w| w == b"IEOT"));
+    let run = repo.wf(&["check", "--staged"]).expect(1);
+    assert!(
+        run.said()
+            .contains(".workflow/WFS-stale/workflow-session.json"),
+        "{}",
+        run.said()
     );
 }

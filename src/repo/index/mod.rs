@@ -13,7 +13,10 @@ use std::ops::Range;
 use std::path::Path;
 
 mod decode;
+mod view;
 mod write;
+
+pub use view::IndexView;
 
 use decode::{entry_span, parse, read_node};
 
@@ -176,12 +179,6 @@ impl IndexFile {
             })
             .collect()
     }
-
-    /// The cache tree, when the index has a readable one.
-    pub fn cache_tree(&self) -> Option<CacheNode> {
-        let (_, range) = self.extensions.iter().find(|(sig, _)| sig == b"TREE")?;
-        read_node(&self.bytes[range.clone()], &mut 0)
-    }
 }
 
 impl CacheNode {
@@ -218,7 +215,12 @@ impl CacheNode {
         path.split('/')
             .filter(|part| !part.is_empty())
             .try_fold(self, |node, part| {
-                node.children.iter().find(|c| c.name == part.as_bytes())
+                let key = (part.len(), part.as_bytes());
+                let at = node
+                    .children
+                    .binary_search_by(|c| (c.name.len(), c.name.as_slice()).cmp(&key))
+                    .ok()?;
+                Some(&node.children[at])
             })
     }
 
@@ -245,6 +247,37 @@ impl CacheNode {
     }
 }
 
+/// What [`view_rows`] reads: the entries under the prefix and, when the cache tree
+/// holds the folder, its entry count and tree id (hex; `None` when invalidated).
+pub type ViewedFolder = (Vec<StagedEntry>, Option<(i64, Option<String>)>);
+
+/// Reads index-file bytes as the hook does (see [`IndexView`]): the entry point of
+/// the `index_view` fuzz target and of the tests against indexes real git wrote.
+/// `None` when the format is one left to libgit2 and git (a split or sparse index,
+/// an extension a reader must understand, malformed bytes).
+pub fn view_rows(bytes: Vec<u8>, dir: &str) -> Option<ViewedFolder> {
+    let view = IndexView::from_bytes(bytes)?;
+    let prefix = if dir.is_empty() {
+        String::new()
+    } else {
+        format!("{dir}/")
+    };
+    let rows = view.rows_under(prefix.as_bytes())?;
+    let node = view
+        .cache_node(dir)
+        .map(|n| (n.entry_count(), n.valid_id().map(|id| hex(&id))));
+    Some((rows.into_iter().map(staged_entry).collect(), node))
+}
+
+fn hex(id: &[u8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn staged_entry(r: Row) -> StagedEntry {
+    let id = hex(&r.id);
+    (r.path, r.stage, r.mode, id)
+}
+
 /// One staged entry as [`round_trip`] reports it: path, stage, mode, blob id (hex).
 pub type StagedEntry = (Vec<u8>, u16, u32, String);
 
@@ -255,14 +288,7 @@ pub type StagedEntry = (Vec<u8>, u16, u32, String);
 /// the splice would write.
 pub fn round_trip(bytes: Vec<u8>) -> Option<(Vec<StagedEntry>, Vec<u8>)> {
     let file = parse(bytes)?;
-    let entries = file
-        .rows_under(b"")
-        .into_iter()
-        .map(|r| {
-            let hex: String = r.id.iter().map(|b| format!("{b:02x}")).collect();
-            (r.path, r.stage, r.mode, hex)
-        })
-        .collect();
+    let entries = file.rows_under(b"").into_iter().map(staged_entry).collect();
     let out = file.spliced(&Default::default(), Vec::new(), None);
     Some((entries, out))
 }

@@ -1,0 +1,386 @@
+//! Reading the index without parsing all of it, for `check --staged` (the
+//! pre-commit hook) on large repositories: the file is mapped, not copied (as git
+//! maps it); the extensions are found through `EOIE` when git wrote it, else by
+//! hopping over the entries without decoding them; the entries under a folder are
+//! decoded from where `IEOT` (or the start, since `.workflow/` sorts near it) puts
+//! them until the folder ends; and only the folder's node of the cache tree is
+//! built. Versions 2, 3 and 4 (path-compressed) are read; a split or sparse index,
+//! or any extension git says a reader must understand, makes [`IndexView::open`]
+//! return `None` so the caller falls back.
+
+use anyhow::{Context, Result};
+use memmap2::Mmap;
+use std::fs::File;
+use std::path::Path;
+
+use super::decode::read_node;
+use super::{ASSUME_VALID, CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, Row, SKIP_WORKTREE};
+
+/// The `EOIE` extension: header, 4-byte offset, hash of the extension headers.
+const EOIE_LEN: usize = 8 + 4 + HASH_LEN;
+
+/// The index's bytes: mapped from the file, or owned (tests, fuzzing).
+enum Bytes {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
+/// An index file opened for reading parts of it.
+pub struct IndexView {
+    bytes: Bytes,
+    version: u32,
+    count: usize,
+    /// Where the entries end and the extensions begin.
+    entries_end: usize,
+    extensions: Vec<([u8; 4], std::ops::Range<usize>)>,
+}
+
+/// One entry as it lies in the file: where it ends, its flags and its path bytes
+/// (for version 4: how much of the previous path it keeps, and the rest).
+struct Entry<'a> {
+    next: usize,
+    flags: u16,
+    extended: u16,
+    strip: usize,
+    suffix: &'a [u8],
+}
+
+impl IndexView {
+    /// Maps the index at `path`; `None` when it is missing or in a form this reader
+    /// leaves to libgit2 and git (see the module documentation).
+    pub fn open(path: &Path) -> Result<Option<Self>> {
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
+        // SAFETY: git replaces the index by renaming a new file over it, never by
+        // writing into it, so the mapped file does not change while it is read (git
+        // maps it the same way). A truncation by another tool would be a bug there.
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+            .with_context(|| format!("reading {}", path.display()))?;
+        Ok(Self::read(Bytes::Mapped(map)))
+    }
+
+    /// The same over bytes in memory: the entry point of the `index_view` fuzz target
+    /// and of the tests against indexes git wrote.
+    pub fn from_bytes(bytes: Vec<u8>) -> Option<Self> {
+        Self::read(Bytes::Owned(bytes))
+    }
+
+    fn read(bytes: Bytes) -> Option<Self> {
+        if bytes.len() < 12 + HASH_LEN || &bytes[..4] != b"DIRC" {
+            return None;
+        }
+        let version = word(&bytes, 4)?;
+        let count = word(&bytes, 8)? as usize;
+        let end = bytes.len() - HASH_LEN;
+        if !(2..=4).contains(&version) || count > (end - 12) / ENTRY_FIXED {
+            return None;
+        }
+        let mut view = Self {
+            bytes,
+            version,
+            count,
+            entries_end: 0,
+            extensions: Vec::new(),
+        };
+        view.entries_end = match view.end_of_entries_recorded() {
+            Some(at) => at,
+            None => view.hop_over_entries()?,
+        };
+        view.extensions = extensions(&view.bytes[..end], view.entries_end)?;
+        let required = |sig: &[u8; 4]| !sig[0].is_ascii_uppercase();
+        if view.extensions.iter().any(|(sig, _)| required(sig)) {
+            return None;
+        }
+        Some(view)
+    }
+
+    /// Where `EOIE` says the entries end, when git wrote it and its hash of the
+    /// extension headers that follow matches (else it is stale or not one).
+    fn end_of_entries_recorded(&self) -> Option<usize> {
+        let at = self.bytes.len().checked_sub(HASH_LEN + EOIE_LEN)?;
+        let ext = &self.bytes[at..at + EOIE_LEN];
+        if &ext[..4] != b"EOIE" || word(ext, 4)? as usize != EOIE_LEN - 8 {
+            return None;
+        }
+        let offset = word(ext, 8)? as usize;
+        if offset < 12 || offset > at {
+            return None;
+        }
+        let mut hash = sha1_smol::Sha1::new();
+        let mut next = offset;
+        while next < at {
+            let header = self.bytes.get(next..next + 8)?;
+            hash.update(header);
+            next += 8 + word(header, 4)? as usize;
+        }
+        (next == at && hash.digest().bytes()[..] == ext[12..]).then_some(offset)
+    }
+
+    /// Where the entries end, found by stepping over each one's fixed part and path.
+    fn hop_over_entries(&self) -> Option<usize> {
+        let bytes: &[u8] = &self.bytes;
+        let end = bytes.len() - HASH_LEN;
+        let mut at = 12;
+        for _ in 0..self.count {
+            at = match short_entry_end(&bytes[..end], at, self.version) {
+                Some(next) => next,
+                None => self.entry_at(at)?.next,
+            };
+        }
+        Some(at)
+    }
+
+    /// The entry starting at `at`, checked to lie before the extensions.
+    fn entry_at(&self, at: usize) -> Option<Entry<'_>> {
+        let end = if self.entries_end == 0 {
+            self.bytes.len() - HASH_LEN
+        } else {
+            self.entries_end
+        };
+        let bytes = &self.bytes[..end];
+        let flags = u16::from_be_bytes(bytes.get(at + 60..at + 62)?.try_into().ok()?);
+        let (extended, mut path_at) = match flags & EXTENDED_FLAG {
+            0 => (0, at + ENTRY_FIXED),
+            _ => (
+                u16::from_be_bytes(bytes.get(at + 62..at + 64)?.try_into().ok()?),
+                at + ENTRY_FIXED + 2,
+            ),
+        };
+        let strip = match self.version {
+            4 => varint(bytes, &mut path_at)?,
+            _ => 0,
+        };
+        let len = match (self.version, usize::from(flags & 0xfff)) {
+            (4, _) | (_, 0xfff) => bytes.get(path_at..)?.iter().position(|&b| b == 0)?,
+            (_, len) => len,
+        };
+        let suffix = bytes.get(path_at..path_at + len)?;
+        if bytes.get(path_at + len) != Some(&0) {
+            return None;
+        }
+        let next = match self.version {
+            4 => path_at + len + 1,
+            _ => at + ((path_at - at + len + 8) & !7),
+        };
+        (next <= end).then_some(Entry {
+            next,
+            flags,
+            extended,
+            strip,
+            suffix,
+        })
+    }
+
+    /// Every entry whose path starts with `prefix`, in index order; `None` when the
+    /// entries are malformed. Decoding stops at the first path past the prefix.
+    pub fn rows_under(&self, prefix: &[u8]) -> Option<Vec<Row>> {
+        let (mut at, mut left) = self.block_before(prefix);
+        let mut path: Vec<u8> = Vec::new();
+        let mut rows = Vec::new();
+        let mut block_start = true;
+        while left > 0 {
+            let entry = self.entry_at(at)?;
+            if block_start || self.version != 4 {
+                path.clear();
+            } else {
+                let keep = path.len().checked_sub(entry.strip)?;
+                path.truncate(keep);
+            }
+            block_start = false;
+            path.extend_from_slice(entry.suffix);
+            if path.starts_with(prefix) {
+                rows.push(self.row(at, &entry, &path));
+            } else if path.as_slice() > prefix {
+                break;
+            }
+            at = entry.next;
+            left -= 1;
+        }
+        Some(rows)
+    }
+
+    /// Where to start decoding for `prefix`, and how many entries are left from
+    /// there: the last `IEOT` block whose first path sorts before it (each block's
+    /// first path is written whole, even in version 4), else the first entry.
+    fn block_before(&self, prefix: &[u8]) -> (usize, usize) {
+        let whole = (12, self.count);
+        let Some(blocks) = self.offset_table() else {
+            return whole;
+        };
+        let mut start = whole;
+        let mut seen = 0usize;
+        for (offset, entries) in blocks {
+            let first = self.entry_at(offset).map(|e| e.suffix);
+            match first {
+                Some(path) if path < prefix => start = (offset, self.count - seen),
+                Some(_) => break,
+                None => return whole,
+            }
+            seen += entries;
+        }
+        start
+    }
+
+    /// The `IEOT` blocks as (offset, entry count), when present and consistent with
+    /// the entries (offsets rising from the first entry, counts adding up).
+    fn offset_table(&self) -> Option<Vec<(usize, usize)>> {
+        let data = self.extension(b"IEOT")?;
+        if word(data, 0)? != 1 || (data.len() - 4) % 8 != 0 {
+            return None;
+        }
+        let blocks: Vec<(usize, usize)> = data[4..]
+            .chunks_exact(8)
+            .map(|pair| Some((word(pair, 0)? as usize, word(pair, 4)? as usize)))
+            .collect::<Option<_>>()?;
+        let rising = blocks.first().is_some_and(|b| b.0 == 12)
+            && blocks.windows(2).all(|w| w[0].0 < w[1].0)
+            && blocks.last().is_some_and(|b| b.0 < self.entries_end);
+        let total: usize = blocks.iter().map(|b| b.1).sum();
+        (rising && total == self.count).then_some(blocks)
+    }
+
+    fn row(&self, at: usize, entry: &Entry<'_>, path: &[u8]) -> Row {
+        let b = &self.bytes[at..at + ENTRY_FIXED];
+        Row {
+            hidden: entry.flags & ASSUME_VALID != 0 || entry.extended & SKIP_WORKTREE != 0,
+            path: path.to_vec(),
+            id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
+            mode: word(b, 24).unwrap_or_default(),
+            stage: (entry.flags >> 12) & 0x3,
+        }
+    }
+
+    fn extension(&self, signature: &[u8; 4]) -> Option<&[u8]> {
+        let (_, range) = self.extensions.iter().find(|(sig, _)| sig == signature)?;
+        Some(&self.bytes[range.clone()])
+    }
+
+    /// The cache-tree node of the folder `dir` (`""` for the root) with its
+    /// subfolders, when the index has a readable cache tree holding it. The folders
+    /// before it are stepped over without being built.
+    pub fn cache_node(&self, dir: &str) -> Option<CacheNode> {
+        let data = self.extension(b"TREE")?;
+        let mut at = 0;
+        for part in dir.split('/').filter(|part| !part.is_empty()) {
+            at = child_at(data, at, part.as_bytes())?;
+        }
+        read_node(data, &mut at)
+    }
+}
+
+/// Where the subfolder `name` of the cache-tree node at `node` starts.
+fn child_at(data: &[u8], node: usize, name: &[u8]) -> Option<usize> {
+    let mut at = node;
+    let header = node_header(data, &mut at)?;
+    for _ in 0..header.subtrees {
+        let start = at;
+        let child = node_header(data, &mut at)?;
+        if child.name == name {
+            return Some(start);
+        }
+        skip_subtrees(data, &mut at, child.subtrees, 0)?;
+    }
+    None
+}
+
+/// Where a version 2 or 3 entry with a path shorter than 4095 bytes ends, read
+/// from its flags alone (the hop's common case; [`IndexView::entry_at`] does the
+/// rest).
+fn short_entry_end(bytes: &[u8], at: usize, version: u32) -> Option<usize> {
+    let flags = bytes.get(at + 60..at + 62)?;
+    let flags = u16::from_be_bytes([flags[0], flags[1]]);
+    let len = usize::from(flags & 0xfff);
+    if version == 4 || len == 0xfff {
+        return None;
+    }
+    let path_end = at + ENTRY_FIXED + len + if flags & EXTENDED_FLAG != 0 { 2 } else { 0 };
+    let next = at + ((path_end - at + 8) & !7);
+    (next <= bytes.len() && bytes.get(path_end) == Some(&0)).then_some(next)
+}
+
+/// The fixed part of one cache-tree node; `at` moves past it.
+struct NodeHeader<'a> {
+    name: &'a [u8],
+    subtrees: usize,
+}
+
+fn node_header<'a>(data: &'a [u8], at: &mut usize) -> Option<NodeHeader<'a>> {
+    let name_end = *at + data.get(*at..)?.iter().position(|&b| b == 0)?;
+    let name = &data[*at..name_end];
+    let line_start = name_end + 1;
+    let line_end = line_start + data.get(line_start..)?.iter().position(|&b| b == b'\n')?;
+    let line = std::str::from_utf8(&data[line_start..line_end]).ok()?;
+    let (entries, subtrees) = line.split_once(' ')?;
+    let entries: i64 = entries.parse().ok()?;
+    *at = line_end + 1 + if entries >= 0 { HASH_LEN } else { 0 };
+    (*at <= data.len()).then_some(NodeHeader {
+        name,
+        subtrees: subtrees.parse().ok()?,
+    })
+}
+
+/// The deepest nesting stepped over: deeper than any path git can check out.
+const MAX_DEPTH: usize = 4096;
+
+fn skip_subtrees(data: &[u8], at: &mut usize, count: usize, depth: usize) -> Option<()> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    for _ in 0..count {
+        let node = node_header(data, at)?;
+        skip_subtrees(data, at, node.subtrees, depth + 1)?;
+    }
+    Some(())
+}
+
+/// Each extension's signature and data from `at` to `end`; `None` when they do
+/// not tile that space exactly.
+fn extensions(bytes: &[u8], mut at: usize) -> Option<Vec<([u8; 4], std::ops::Range<usize>)>> {
+    let mut found = Vec::new();
+    while at < bytes.len() {
+        let signature: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+        let size = word(bytes, at + 4)? as usize;
+        let data = at + 8..(at + 8).checked_add(size)?;
+        if data.end > bytes.len() {
+            return None;
+        }
+        found.push((signature, data.clone()));
+        at = data.end;
+    }
+    Some(found)
+}
+
+/// A big-endian 32-bit word at `at`.
+fn word(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// git's offset varint (`varint.c`), as version 4 stores how much of the previous
+/// path an entry drops.
+fn varint(bytes: &[u8], at: &mut usize) -> Option<usize> {
+    let mut byte = *bytes.get(*at)?;
+    *at += 1;
+    let mut value = usize::from(byte & 0x7f);
+    while byte & 0x80 != 0 {
+        byte = *bytes.get(*at)?;
+        *at += 1;
+        value = value
+            .checked_add(1)?
+            .checked_mul(128)?
+            .checked_add(usize::from(byte & 0x7f))?;
+    }
+    Some(value)
+}
