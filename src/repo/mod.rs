@@ -157,7 +157,8 @@ impl Repo {
     /// Reads booleans from git config the way git does (`yes`, `on`, `1`, …), opening
     /// the configuration once for all of them (the hook reads one per rule).
     pub fn config_bools(&self, keys: &[String]) -> Result<Vec<Option<bool>>> {
-        let config = self.git.config()?;
+        // One snapshot: a live config re-reads its files' metadata on every lookup.
+        let config = self.git.config()?.snapshot()?;
         keys.iter()
             .map(|key| match config.get_bool(key) {
                 Ok(value) => Ok(Some(value)),
