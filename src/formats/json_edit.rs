@@ -1,13 +1,17 @@
 //! Edits JSON as text: a value replaced, a member or an array item added, every other
-//! byte (key order, unknown fields, spacing, escapes) left as it was. A small parser
-//! finds where each value lies; serde_json says whether the file is valid at all.
+//! byte (key order, unknown fields, spacing, escapes) left as it was. serde_json says
+//! whether the file is valid at all, building nothing; a scanner then finds where the
+//! values on one path lie, stepping over the rest without decoding it, so an edit to a
+//! manifest of ten thousand entries allocates for the entries it touches only.
 
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::ser::{PrettyFormatter, Serializer};
+use std::ops::Range;
 
-/// Where a JSON value lies in the text, and its members or items.
+/// Where a JSON value lies in the text, and the shape of what it holds.
 #[derive(Debug, Clone)]
 pub struct Node {
     /// First byte of the value.
@@ -21,12 +25,22 @@ pub struct Node {
 /// The shape of a located value.
 #[derive(Debug, Clone)]
 pub enum Kind {
-    /// `{…}` with its members in file order.
-    Object(Vec<(String, Node)>),
-    /// `[…]` with its items.
-    Array(Vec<Node>),
+    /// `{…}`: how many members, and where the last one's value lies.
+    Object(Children),
+    /// `[…]`: how many items, and where the last one lies.
+    Array(Children),
     /// A string, number, bool or null.
     Scalar,
+}
+
+/// What an edit needs of a container's contents: new members and items go after
+/// the last one, at its indentation, and counts are all callers read.
+#[derive(Debug, Clone, Default)]
+pub struct Children {
+    /// Members or items.
+    pub count: usize,
+    /// The last member's value or the last item.
+    pub last: Option<Range<usize>>,
 }
 
 /// A JSON document held as text, edited in place.
@@ -38,7 +52,7 @@ pub struct JsonText {
 impl JsonText {
     /// Parses `text`; an invalid document is refused with serde_json's line and column.
     pub fn parse(text: &str) -> Result<Self> {
-        serde_json::from_str::<Value>(text).map_err(|e| anyhow!("{e}"))?;
+        serde_json::from_str::<IgnoredAny>(text).map_err(|e| anyhow!("{e}"))?;
         Ok(Self {
             text: text.to_string(),
         })
@@ -54,39 +68,54 @@ impl JsonText {
         Ok(serde_json::from_str(&self.text)?)
     }
 
-    /// The node at `path` (object keys), if there is one.
-    pub fn find(&self, path: &[&str]) -> Result<Option<Node>> {
-        let mut node = self.root()?;
-        for key in path {
-            let Kind::Object(members) = node.kind else {
-                return Ok(None);
-            };
-            match members.into_iter().rev().find(|(k, _)| k == key) {
-                Some((_, child)) => node = child,
-                None => return Ok(None),
-            }
+    /// The node at `path` (object keys), if there is one. A key that occurs twice is
+    /// its last occurrence, as JavaScript's `JSON.parse` keeps it.
+    pub fn find(&self, path: &[&str]) -> Option<Node> {
+        let b = self.text.as_bytes();
+        let mut at = 0;
+        skip_ws(b, &mut at);
+        let Some((last, parents)) = path.split_last() else {
+            return locate(b, at);
+        };
+        for key in parents {
+            at = member_value(b, at, key)?.start;
         }
-        Ok(Some(node))
+        member_value(b, at, last)
+    }
+
+    /// Whether the document is an object (`{`) or an array (`[`), told by its first
+    /// byte, without stepping over it.
+    pub fn opens_with(&self, bracket: char) -> bool {
+        self.text.trim_start().starts_with(bracket)
+    }
+
+    /// The value at `path`, decoded on its own: the rest of the document is not.
+    pub fn value_at(&self, path: &[&str]) -> Result<Option<Value>> {
+        self.find(path)
+            .map(|node| {
+                crate::formats::json::read_json(&self.text.as_bytes()[node.start..node.end])
+            })
+            .transpose()
     }
 
     /// Sets `path` to `value`: replaces the value that is there, or adds the member at
     /// the end of its object. The objects above it must exist.
     pub fn set(&mut self, path: &[&str], value: &Value) -> Result<()> {
         let (last, parents) = path.split_last().ok_or_else(|| anyhow!("empty path"))?;
-        if let Some(node) = self.find(path)? {
+        if let Some(node) = self.find(path) {
             let indent = self.line_indent(node.start);
             let rendered = self.render(value, &indent)?;
             self.text.replace_range(node.start..node.end, &rendered);
             return Ok(());
         }
         let parent = self
-            .find(parents)?
+            .find(parents)
             .ok_or_else(|| anyhow!("{} is missing", parents.join(".")))?;
         let Kind::Object(members) = &parent.kind else {
             bail!("{} is not an object", parents.join("."));
         };
         let key = serde_json::to_string(last)?;
-        self.insert_last(&parent, members.last().map(|(_, n)| n), |indent, this| {
+        self.insert_last(&parent, members.last.as_ref(), |indent, this| {
             Ok(format!(
                 "{key}:{}{}",
                 if this.compact() { "" } else { " " },
@@ -97,7 +126,7 @@ impl JsonText {
 
     /// Appends `value` to the array at `path`.
     pub fn push(&mut self, path: &[&str], value: &Value) -> Result<()> {
-        let node = self.find(path)?.ok_or_else(|| {
+        let node = self.find(path).ok_or_else(|| {
             anyhow!(
                 "{} is missing",
                 if path.is_empty() {
@@ -110,7 +139,7 @@ impl JsonText {
         let Kind::Array(items) = &node.kind else {
             bail!("{} is not an array", path.join("."));
         };
-        self.insert_last(&node, items.last(), |indent, this| {
+        self.insert_last(&node, items.last.as_ref(), |indent, this| {
             this.render(value, indent)
         })
     }
@@ -120,7 +149,7 @@ impl JsonText {
     fn insert_last(
         &mut self,
         container: &Node,
-        last: Option<&Node>,
+        last: Option<&Range<usize>>,
         make: impl Fn(&str, &Self) -> Result<String>,
     ) -> Result<()> {
         let close = container.end - 1;
@@ -191,13 +220,8 @@ impl JsonText {
     /// The leading white space of the line `at` lies on.
     fn line_indent(&self, at: usize) -> String {
         let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let line = &self.text[start..];
-        line[..line.len() - line.trim_start().len()].to_string()
-    }
-
-    fn root(&self) -> Result<Node> {
-        let mut at = 0;
-        parse_value(self.text.as_bytes(), &mut at).ok_or_else(|| anyhow!("not a JSON document"))
+        let line = &self.text[start..at];
+        line[..line.len() - line.trim_start_matches([' ', '\t']).len()].to_string()
     }
 }
 
@@ -207,83 +231,166 @@ fn skip_ws(b: &[u8], at: &mut usize) {
     }
 }
 
-fn parse_value(b: &[u8], at: &mut usize) -> Option<Node> {
-    skip_ws(b, at);
-    let start = *at;
-    let kind = match *b.get(*at)? {
-        b'{' => Kind::Object(parse_members(b, at)?),
-        b'[' => Kind::Array(parse_items(b, at)?),
-        b'"' => {
-            skip_string(b, at)?;
-            Kind::Scalar
-        }
-        _ => {
-            while *at < b.len()
-                && !matches!(b[*at], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-            {
-                *at += 1;
-            }
-            Kind::Scalar
-        }
-    };
-    Some(Node {
-        start,
-        end: *at,
-        kind,
-    })
-}
-
-fn parse_members(b: &[u8], at: &mut usize) -> Option<Vec<(String, Node)>> {
-    *at += 1;
-    let mut members = Vec::new();
+/// The value of the object at `at`'s last member named `key`; `None` when `at`
+/// holds no object or the object has no such member.
+fn member_value(b: &[u8], mut at: usize, key: &str) -> Option<Node> {
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    at += 1;
+    let mut found = None;
     loop {
-        skip_ws(b, at);
-        match *b.get(*at)? {
-            b'}' => {
-                *at += 1;
-                return Some(members);
-            }
-            b',' => *at += 1,
+        skip_ws(b, &mut at);
+        match *b.get(at)? {
+            b'}' => return found,
+            b',' => at += 1,
             b'"' => {
-                let key_start = *at;
-                skip_string(b, at)?;
-                let key: String = serde_json::from_slice(&b[key_start..*at]).ok()?;
-                skip_ws(b, at);
-                *at += 1;
-                members.push((key, parse_value(b, at)?));
+                let key_start = at;
+                skip_string(b, &mut at)?;
+                let named = key_is(&b[key_start..at], key);
+                skip_ws(b, &mut at);
+                at += 1;
+                skip_ws(b, &mut at);
+                if named {
+                    let node = locate(b, at)?;
+                    at = node.end;
+                    found = Some(node);
+                } else {
+                    skip_value(b, &mut at)?;
+                }
             }
             _ => return None,
         }
     }
 }
 
-fn parse_items(b: &[u8], at: &mut usize) -> Option<Vec<Node>> {
+/// Whether the quoted key `raw` says `key`: compared as bytes, decoded only when it
+/// holds an escape.
+fn key_is(raw: &[u8], key: &str) -> bool {
+    let inner = &raw[1..raw.len() - 1];
+    if !inner.contains(&b'\\') {
+        return inner == key.as_bytes();
+    }
+    serde_json::from_slice::<String>(raw).is_ok_and(|decoded| decoded == key)
+}
+
+/// The value at `at`: its extent, and for a container its count and last child.
+fn locate(b: &[u8], at: usize) -> Option<Node> {
+    let mut end = at;
+    let kind = match *b.get(at)? {
+        open @ (b'{' | b'[') => {
+            let children = children(b, &mut end, open == b'{')?;
+            if open == b'{' {
+                Kind::Object(children)
+            } else {
+                Kind::Array(children)
+            }
+        }
+        _ => {
+            skip_value(b, &mut end)?;
+            Kind::Scalar
+        }
+    };
+    Some(Node {
+        start: at,
+        end,
+        kind,
+    })
+}
+
+/// Steps over the container at `at`, counting its members (`keyed`) or items and
+/// noting where the last one lies.
+fn children(b: &[u8], at: &mut usize, keyed: bool) -> Option<Children> {
     *at += 1;
-    let mut items = Vec::new();
+    let mut found = Children::default();
     loop {
         skip_ws(b, at);
         match *b.get(*at)? {
-            b']' => {
+            b'}' | b']' => {
                 *at += 1;
-                return Some(items);
+                return Some(found);
             }
             b',' => *at += 1,
-            _ => items.push(parse_value(b, at)?),
+            _ => {
+                if keyed {
+                    skip_string(b, at)?;
+                    skip_ws(b, at);
+                    *at += 1;
+                    skip_ws(b, at);
+                }
+                let start = *at;
+                skip_value(b, at)?;
+                found.count += 1;
+                found.last = Some(start..*at);
+            }
         }
     }
 }
 
+/// Steps over one value without decoding it: the text was validated, so only
+/// strings and nesting need following.
+fn skip_value(b: &[u8], at: &mut usize) -> Option<()> {
+    match *b.get(*at)? {
+        b'"' => skip_string(b, at),
+        b'{' | b'[' => skip_container(b, at),
+        _ => {
+            while *at < b.len()
+                && !matches!(b[*at], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
+            {
+                *at += 1;
+            }
+            Some(())
+        }
+    }
+}
+
+/// Which bytes a container's end is found by: quotes (strings are stepped over
+/// whole) and brackets.
+const STRUCTURAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 5 {
+        table[b"\"{}[]"[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Steps over the object or array at `at`, to just past its closing bracket.
+fn skip_container(b: &[u8], at: &mut usize) -> Option<()> {
+    let mut depth = 0usize;
+    loop {
+        while !STRUCTURAL[*b.get(*at)? as usize] {
+            *at += 1;
+        }
+        match b[*at] {
+            b'"' => {
+                skip_string(b, at)?;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            _ => {
+                depth -= 1;
+                if depth == 0 {
+                    *at += 1;
+                    return Some(());
+                }
+            }
+        }
+        *at += 1;
+    }
+}
+
+/// Steps over the string at `at`, to just past its closing quote.
 fn skip_string(b: &[u8], at: &mut usize) -> Option<()> {
     *at += 1;
     loop {
-        match *b.get(*at)? {
-            b'\\' => *at += 2,
-            b'"' => {
-                *at += 1;
-                return Some(());
-            }
-            _ => *at += 1,
+        *at += memchr::memchr2(b'"', b'\\', b.get(*at..)?)?;
+        if b[*at] == b'"' {
+            *at += 1;
+            return Some(());
         }
+        *at += 2;
     }
 }
 
@@ -329,5 +436,58 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 3"), "{err}");
+    }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i32>().prop_map(Value::from),
+            "[a-z\"\\\\{}\\[\\],: 字\\n]{0,6}".prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
+                prop::collection::vec(("[ab\"\\\\]{1,2}", inner), 0..5)
+                    .prop_map(|members| Value::Object(members.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_scanner_finds_what_serde_decodes(value in json_value(), pretty in proptest::bool::ANY) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&value).unwrap()
+            } else {
+                serde_json::to_string(&value).unwrap()
+            };
+            let doc = JsonText::parse(&text).unwrap();
+            let mut paths = vec![(Vec::<String>::new(), &value)];
+            while let Some((path, expected)) = paths.pop() {
+                let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+                let node = doc.find(&keys).unwrap();
+                let found: Value = serde_json::from_str(&text[node.start..node.end]).unwrap();
+                proptest::prop_assert_eq!(&found, expected);
+                match (&node.kind, expected) {
+                    (Kind::Object(c), Value::Object(m)) => {
+                        proptest::prop_assert_eq!(c.count, m.len());
+                        for (key, child) in m {
+                            let mut deeper = path.clone();
+                            deeper.push(key.clone());
+                            paths.push((deeper, child));
+                        }
+                    }
+                    (Kind::Array(c), Value::Array(items)) => {
+                        proptest::prop_assert_eq!(c.count, items.len());
+                        let last = c.last.clone().map(|r| serde_json::from_str::<Value>(&text[r]).unwrap());
+                        proptest::prop_assert_eq!(last.as_ref(), items.last());
+                    }
+                    (Kind::Scalar, v) => proptest::prop_assert!(!v.is_object() && !v.is_array()),
+                    _ => proptest::prop_assert!(false, "wrong kind at {:?}", path),
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ use super::{development, files, metrics};
 use crate::dialects::ccw;
 use crate::engine::history::{self, Kind, Operation};
 use crate::engine::{Action, Clean, Plan, Tree};
+use crate::formats::json_edit::JsonText;
 use crate::repo::{self, EntryKind, Repo, WorkFile};
 
 /// Everything completing a session decides, for the commit and the report.
@@ -101,7 +102,11 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         .as_deref()
         .map(|b| files::utf8(ccw::MANIFEST, b))
         .transpose()?;
-    let last = manifest_text.and_then(files::last_manifest_entry);
+    let parsed = manifest_text
+        .map(files::Manifest::parse)
+        .transpose()
+        .map_err(|e| files::malformed(ccw::MANIFEST, e))?;
+    let last = parsed.as_ref().and_then(files::Manifest::last_entry);
     let schema = metrics::Schema::of(last.as_ref());
     let metrics = metrics::metrics(folder, files, &facts, &session_path, schema, &mut warnings);
     let last_archived = last
@@ -133,8 +138,12 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         ..Plan::default()
     };
     plan.actions = archive_files(folder, &archive, files, &session_text, &mut warnings);
-    let manifest = files::append_manifest(manifest_text, &entry)
-        .map_err(|e| files::malformed(ccw::MANIFEST, e))?;
+    let manifest = match parsed {
+        Some(parsed) => parsed
+            .appended(&entry)
+            .map_err(|e| files::malformed(ccw::MANIFEST, e))?,
+        None => files::new_manifest(&entry),
+    };
     plan.actions.push(write(ccw::MANIFEST, manifest));
     let development = match head.read(ccw::PROJECT_TECH_JSON)? {
         Some(bytes) => {
@@ -198,13 +207,13 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
     })
 }
 
-/// A timestamp `project.json` already holds, whose style its new ones follow.
+/// A timestamp `project.json` already holds, whose style its new ones follow; the
+/// two values are decoded, not the features around them.
 fn project_timestamp(text: &str) -> Option<String> {
-    let value = crate::formats::read_json(text.as_bytes()).ok()?;
-    let last_updated = value.pointer("/statistics/last_updated");
-    [last_updated, value.get("initialized_at")]
+    let doc = JsonText::parse(text).ok()?;
+    [&["statistics", "last_updated"][..], &["initialized_at"]]
         .into_iter()
-        .flatten()
+        .filter_map(|path| doc.value_at(path).ok().flatten())
         .find_map(|v| v.as_str().map(str::to_string))
 }
 

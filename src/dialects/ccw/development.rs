@@ -5,7 +5,7 @@ use anyhow::{Result, bail};
 use serde_json::{Value, json};
 
 use super::files::SessionFacts;
-use crate::formats::json_edit::JsonText;
+use crate::formats::json_edit::{JsonText, Kind};
 
 /// `project-tech.json` with the session recorded as CCW's own archive records it
 /// (`updateDevelopmentIndex` in its session manager): `entry` appended to
@@ -13,19 +13,18 @@ use crate::formats::json_edit::JsonText;
 /// `statistics` untouched. A text edit.
 pub fn add_development_entry(text: &str, entry: &Value, kind: &str) -> Result<String> {
     let mut doc = JsonText::parse(text)?;
-    let value = doc.value()?;
-    let Some(project) = value.as_object() else {
+    if !doc.opens_with('{') {
         bail!("it is not a JSON object");
-    };
-    match project.get("development_index") {
+    }
+    match doc.find(&["development_index"]).map(|n| n.kind) {
         None => {
             let mut index =
                 json!({"feature": [], "enhancement": [], "bugfix": [], "refactor": [], "docs": []});
             index[kind] = Value::Array(vec![entry.clone()]);
             doc.set(&["development_index"], &index)?;
         }
-        Some(Value::Object(lists)) => match lists.get(kind) {
-            Some(Value::Array(_)) => doc.push(&["development_index", kind], entry)?,
+        Some(Kind::Object(_)) => match doc.find(&["development_index", kind]).map(|n| n.kind) {
+            Some(Kind::Array(_)) => doc.push(&["development_index", kind], entry)?,
             None => doc.set(
                 &["development_index", kind],
                 &Value::Array(vec![entry.clone()]),

@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
-use crate::formats::json_edit::JsonText;
+use crate::formats::json_edit::{JsonText, Kind};
 use crate::formats::read_json;
 
 /// The longest slug a session or feature id keeps.
@@ -320,57 +320,66 @@ impl std::fmt::Display for UnknownShape {
 
 impl std::error::Error for UnknownShape {}
 
-/// `archives/manifest.json` with `entry` appended, in whichever of the three shapes
-/// real files have (a top-level array, `{"archives": [...]}`, `{"sessions": [...]}`);
-/// a new file is an array. Any other shape is an [`UnknownShape`] error.
-pub fn append_manifest(text: Option<&str>, entry: &Value) -> Result<String> {
-    let Some(text) = text else {
-        return Ok(pretty(&Value::Array(vec![entry.clone()])));
-    };
-    let mut doc = JsonText::parse(text)?;
-    let list = manifest_list(&doc.value()?).ok_or(UnknownShape)?;
-    doc.push(list, entry)?;
-    Ok(doc.text().to_string())
+/// `archives/manifest.json`, parsed once for both things a completion does with it:
+/// read its last entry and append one, in whichever of the three shapes real files
+/// have (a top-level array, `{"archives": [...]}`, `{"sessions": [...]}`).
+pub struct Manifest {
+    doc: JsonText,
+    list: &'static [&'static str],
+}
+
+impl Manifest {
+    /// Parses a manifest; any shape but the three is an [`UnknownShape`] error.
+    pub fn parse(text: &str) -> Result<Self> {
+        let doc = JsonText::parse(text)?;
+        let list = manifest_list(&doc).ok_or(UnknownShape)?;
+        Ok(Self { doc, list })
+    }
+
+    /// The last entry, whose schema a new entry follows; only that entry is decoded.
+    pub fn last_entry(&self) -> Option<Value> {
+        let Kind::Array(items) = self.doc.find(self.list)?.kind else {
+            return None;
+        };
+        read_json(&self.doc.text().as_bytes()[items.last?]).ok()
+    }
+
+    /// The manifest's text with `entry` appended to its list.
+    pub fn appended(mut self, entry: &Value) -> Result<String> {
+        self.doc.push(self.list, entry)?;
+        Ok(self.doc.text().to_string())
+    }
+}
+
+/// A new manifest holding `entry`: an array, as CCW starts one.
+pub fn new_manifest(entry: &Value) -> String {
+    pretty(&Value::Array(vec![entry.clone()]))
 }
 
 /// Where a manifest keeps its entries: the document itself, or its `archives` or
 /// `sessions` list; `None` for any other shape.
-fn manifest_list(value: &Value) -> Option<&'static [&'static str]> {
-    match value {
-        Value::Array(_) => Some(&[]),
-        Value::Object(map) if map.get("archives").is_some_and(Value::is_array) => {
-            Some(&["archives"])
-        }
-        Value::Object(map) if map.get("sessions").is_some_and(Value::is_array) => {
-            Some(&["sessions"])
-        }
-        _ => None,
+fn manifest_list(doc: &JsonText) -> Option<&'static [&'static str]> {
+    if doc.opens_with('[') {
+        return Some(&[]);
     }
-}
-
-/// The last entry of a manifest, whose schema a new entry follows.
-pub fn last_manifest_entry(text: &str) -> Option<Value> {
-    let value = read_json(text.as_bytes()).ok()?;
-    let list = match manifest_list(&value)? {
-        [] => value.as_array()?.clone(),
-        [key] => value.get(*key)?.as_array()?.clone(),
-        _ => return None,
-    };
-    list.last().cloned()
+    let is_list = |key| matches!(doc.find(&[key]).map(|n| n.kind), Some(Kind::Array(_)));
+    [&["archives"], &["sessions"]]
+        .into_iter()
+        .find(|[key]| is_list(key))
+        .map(|path| path as &[&str])
 }
 
 /// `project.json` with the feature appended and `statistics` brought up to date:
 /// `total_features` counted, `total_sessions` one more, `last_updated` now.
 pub fn add_feature(text: &str, feature: &Value, now: &str) -> Result<String> {
     let mut doc = JsonText::parse(text)?;
-    let value = doc.value()?;
-    let Some(project) = value.as_object() else {
+    if !doc.opens_with('{') {
         bail!("it is not a JSON object");
-    };
-    let features = match project.get("features") {
-        Some(Value::Array(items)) => {
+    }
+    let features = match doc.find(&["features"]).map(|n| n.kind) {
+        Some(Kind::Array(items)) => {
             doc.push(&["features"], feature)?;
-            items.len() + 1
+            items.count + 1
         }
         None => {
             doc.set(&["features"], &Value::Array(vec![feature.clone()]))?;
@@ -378,13 +387,13 @@ pub fn add_feature(text: &str, feature: &Value, now: &str) -> Result<String> {
         }
         Some(_) => bail!("`features` is not an array"),
     };
-    let sessions = project
-        .get("statistics")
-        .and_then(|s| s.get("total_sessions"))
+    let sessions = doc
+        .value_at(&["statistics", "total_sessions"])?
+        .as_ref()
         .and_then(Value::as_u64)
         .unwrap_or(0);
-    match project.get("statistics") {
-        Some(Value::Object(_)) => {
+    match doc.find(&["statistics"]).map(|n| n.kind) {
+        Some(Kind::Object(_)) => {
             doc.set(&["statistics", "total_features"], &json!(features))?;
             doc.set(&["statistics", "total_sessions"], &json!(sessions + 1))?;
             doc.set(&["statistics", "last_updated"], &json!(now))?;
@@ -506,21 +515,30 @@ mod tests {
     #[test]
     fn manifests_keep_their_shape() {
         let entry = json!({"session_id": "WFS-b"});
-        let array = append_manifest(Some("[\n  {\"session_id\": \"WFS-a\"}\n]\n"), &entry).unwrap();
+        let append = |text: &str| Manifest::parse(text).and_then(|m| m.appended(&entry));
+        let array = append("[\n  {\"session_id\": \"WFS-a\"}\n]\n").unwrap();
         assert!(serde_json::from_str::<Value>(&array).unwrap().is_array());
-        let wrapped = append_manifest(Some("{\"archives\": []}"), &entry).unwrap();
+        let wrapped = append("{\"archives\": []}").unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&wrapped).unwrap()["archives"][0]["session_id"],
             "WFS-b"
         );
-        let sessions = append_manifest(Some("{\"sessions\": []}"), &entry).unwrap();
+        let sessions = append("{\"sessions\": []}").unwrap();
         assert_eq!(
             serde_json::from_str::<Value>(&sessions).unwrap()["sessions"][0]["session_id"],
             "WFS-b"
         );
-        let unknown = append_manifest(Some("{\"other\": 1}"), &entry).unwrap_err();
+        let unknown = append("{\"other\": 1}").unwrap_err();
         assert!(unknown.to_string().contains("unknown manifest shape"));
-        assert!(append_manifest(None, &entry).unwrap().starts_with("[\n"));
+        assert!(new_manifest(&entry).starts_with("[\n"));
+    }
+
+    #[test]
+    fn only_the_last_manifest_entry_is_read_and_a_repeated_key_is_its_last() {
+        let text = "{\"archives\": 1, \"archives\": [{\"a\": \"}]{\\\"\"}, {\"b\": [2]}]}";
+        let manifest = Manifest::parse(text).unwrap();
+        assert_eq!(manifest.last_entry(), Some(json!({"b": [2]})));
+        assert!(Manifest::parse("{\"archives\": [], \"archives\": 1}").is_err());
     }
 
     #[test]
