@@ -251,7 +251,7 @@ fn local_changes(repo: &Repo, workflow: &str) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     Ok(repo
-        .local_changes(&[layout::WORKFLOW_PATHSPEC])?
+        .local_changes(&[layout::WORKFLOW_PATHSPEC], None)?
         .into_iter()
         .map(|c| format!("{} ({})", c.path, c.state))
         .collect())

@@ -62,7 +62,7 @@ pub fn require_clean(repo: &Repo, clean: &Clean) -> Result<()> {
         return Ok(());
     }
     let paths: Vec<&str> = clean.paths.iter().map(String::as_str).collect();
-    let mut changes = repo.local_changes(&paths)?;
+    let mut changes = repo.local_changes(&paths, clean.except.as_deref())?;
     changes.extend(repo.hidden_changes(&paths)?);
     match &clean.except {
         Some(folder) => refuse_mixing(&changes, &paths, folder),

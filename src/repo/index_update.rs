@@ -4,7 +4,6 @@
 use anyhow::{Context, Result};
 use git2::{IndexEntry, IndexTime, Repository};
 use std::fs;
-use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::diff::ChangedFile;
@@ -97,14 +96,8 @@ pub(super) fn unreadable_index(e: git2::Error) -> anyhow::Error {
 pub(super) fn new_entry(file: &ChangedFile, meta: &fs::Metadata) -> index::NewEntry {
     index::NewEntry {
         path: file.path.as_bytes().to_vec(),
-        ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
-        mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
-        dev: meta.dev() as u32,
-        ino: meta.ino() as u32,
+        stat: index::Recorded::of(meta),
         mode: if file.executable { 0o100755 } else { 0o100644 },
-        uid: meta.uid(),
-        gid: meta.gid(),
-        size: meta.len() as u32,
         id: file.id.as_bytes().try_into().unwrap_or_default(),
     }
 }
@@ -114,28 +107,22 @@ pub(super) fn new_entry(file: &ChangedFile, meta: &fs::Metadata) -> index::NewEn
 pub(super) fn unstatted_entry(file: &ChangedFile) -> index::NewEntry {
     index::NewEntry {
         path: file.path.as_bytes().to_vec(),
-        ctime: (0, 0),
-        mtime: (0, 0),
-        dev: 0,
-        ino: 0,
+        stat: index::Recorded::default(),
         mode: if file.executable { 0o100755 } else { 0o100644 },
-        uid: 0,
-        gid: 0,
-        size: 0,
         id: file.id.as_bytes().try_into().unwrap_or_default(),
     }
 }
 
 fn git_entry(entry: &index::NewEntry) -> Result<IndexEntry> {
     Ok(IndexEntry {
-        ctime: IndexTime::new(entry.ctime.0 as i32, entry.ctime.1),
-        mtime: IndexTime::new(entry.mtime.0 as i32, entry.mtime.1),
-        dev: entry.dev,
-        ino: entry.ino,
+        ctime: IndexTime::new(entry.stat.ctime.0 as i32, entry.stat.ctime.1),
+        mtime: IndexTime::new(entry.stat.mtime.0 as i32, entry.stat.mtime.1),
+        dev: entry.stat.dev,
+        ino: entry.stat.ino,
         mode: entry.mode,
-        uid: entry.uid,
-        gid: entry.gid,
-        file_size: entry.size,
+        uid: entry.stat.uid,
+        gid: entry.stat.gid,
+        file_size: entry.stat.size,
         id: Oid::from_bytes(&entry.id)?,
         flags: entry.path.len().min(0xfff) as u16,
         flags_extended: 0,

@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 mod checkout;
+mod clean;
 mod cli;
 mod commit;
 mod diff;
@@ -117,7 +118,20 @@ impl Repo {
         // it reads and looks up every object a new tree names.
         git2::opts::strict_hash_verification(false);
         git2::opts::strict_object_creation(false);
-        let git = Repository::open_from_env().map_err(|e| match e.code() {
+        let git = Self::open_git(Repository::open_from_env())?;
+        Ok(Self::from_git(git))
+    }
+
+    /// The repository at `path` itself, for tests that cannot change the process's
+    /// folder or environment.
+    #[cfg(test)]
+    pub(crate) fn open_at(path: &Path) -> Result<Self> {
+        Ok(Self::from_git(Self::open_git(Repository::open(path))?))
+    }
+
+    /// A repository libgit2 opened, or why it could not, in git's words.
+    fn open_git(opened: Result<Repository, git2::Error>) -> Result<Repository> {
+        Ok(opened.map_err(|e| match e.code() {
             ErrorCode::Owner => GitError::DubiousOwnership {
                 path: e.message().split('\'').nth(1).unwrap_or("").to_string(),
             },
@@ -127,16 +141,19 @@ impl Repo {
             _ => GitError::NotARepository {
                 message: e.message().to_string(),
             },
-        })?;
+        })?)
+    }
+
+    fn from_git(git: Repository) -> Self {
         let workdir = git.workdir().unwrap_or_else(|| git.path()).to_path_buf();
-        Ok(Self {
+        Self {
             git,
             workdir,
             next_pack_priority: std::cell::Cell::new(1000),
             new_blobs: RefCell::new(None),
             shared: std::cell::OnceCell::new(),
             conversions: RefCell::new(None),
-        })
+        }
     }
 
     /// The top of the work tree.

@@ -39,7 +39,7 @@ pub struct LocalChange {
 pub struct IndexState {
     /// The entries in index order (by path, then stage), looked up by bisection:
     /// the hook reads a few of tens of thousands, so none is copied into a map.
-    rows: Vec<index::Row>,
+    pub(super) rows: Vec<index::Row>,
     /// The paths that differ from `HEAD` (or every path, without the comparison),
     /// each with whether it is present in the index.
     pub changed: Vec<(String, bool)>,
@@ -119,9 +119,16 @@ impl IndexState {
 impl Repo {
     /// Every staged, unstaged or untracked change under these paths (folders end in
     /// `/`), as `git status` lists them (ignored files are not changes).
-    pub fn local_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
+    ///
+    /// Changes inside the folder `skip` may be left out: a caller that takes them
+    /// as they are lets the check step over it. When the index's stat data proves
+    /// every folder of `paths` clean, no status is run at all.
+    pub fn local_changes(&self, paths: &[&str], skip: Option<&str>) -> Result<Vec<LocalChange>> {
         if self.converts(paths.iter().copied()) {
             return self.local_changes_by_git(paths);
+        }
+        if self.all_proved_clean(paths, skip)? {
+            return Ok(Vec::new());
         }
         let mut opts = StatusOptions::new();
         for path in paths {
@@ -145,6 +152,16 @@ impl Repo {
                 hidden: false,
             })
             .collect())
+    }
+
+    /// Whether every one of `paths` is a folder [`Repo::proved_clean`] proves clean.
+    fn all_proved_clean(&self, paths: &[&str], skip: Option<&str>) -> Result<bool> {
+        for path in paths {
+            if !path.ends_with('/') || !self.proved_clean(path, skip)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// `git status` itself, where a filter or line-ending conversion applies:
@@ -294,6 +311,7 @@ impl Repo {
                 stage: (e.flags >> 12) & 0x3,
                 hidden: e.flags & 0x8000 != 0 || e.flags_extended & 0x4000 != 0,
                 path: e.path,
+                recorded: None,
             })
             .collect())
     }

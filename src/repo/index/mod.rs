@@ -48,22 +48,10 @@ pub struct Stat {
 pub struct NewEntry {
     /// The repository path.
     pub path: Vec<u8>,
-    /// `ctime` seconds and nanoseconds.
-    pub ctime: (u32, u32),
-    /// `mtime` seconds and nanoseconds.
-    pub mtime: (u32, u32),
-    /// Device, inode, mode, uid, gid, size: the rest of the stat data.
-    pub dev: u32,
-    /// Inode.
-    pub ino: u32,
+    /// The stat data to record (all zero: git re-reads the file before trusting it).
+    pub stat: Recorded,
     /// `0o100644` or `0o100755`.
     pub mode: u32,
-    /// Owner.
-    pub uid: u32,
-    /// Group.
-    pub gid: u32,
-    /// Size.
-    pub size: u32,
     /// The blob id.
     pub id: [u8; HASH_LEN],
 }
@@ -97,6 +85,66 @@ pub struct Row {
     /// Marked `assume-unchanged` or `skip-worktree`: git does not look at the work
     /// tree for it, so `git status` shows no local change there.
     pub hidden: bool,
+    /// The stat data git recorded when it staged the file, which proves the file
+    /// unchanged while it still matches; `None` where this crate did not read it
+    /// (through libgit2) or it proves nothing (an intent-to-add entry).
+    pub recorded: Option<Recorded>,
+}
+
+/// An entry's stat data as the index records it, every field truncated to 32 bits.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// `ctime` seconds and nanoseconds.
+    pub ctime: (u32, u32),
+    /// `mtime` seconds and nanoseconds.
+    pub mtime: (u32, u32),
+    /// Device.
+    pub dev: u32,
+    /// Inode.
+    pub ino: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Size.
+    pub size: u32,
+}
+
+impl Recorded {
+    /// The stat data git records for a file with this `lstat`.
+    pub fn of(meta: &fs::Metadata) -> Self {
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            ctime: (meta.ctime() as u32, meta.ctime_nsec() as u32),
+            mtime: (meta.mtime() as u32, meta.mtime_nsec() as u32),
+            dev: meta.dev() as u32,
+            ino: meta.ino() as u32,
+            uid: meta.uid(),
+            gid: meta.gid(),
+            size: meta.len() as u32,
+        }
+    }
+}
+
+/// The `intent-to-add` bit of an entry's extended flags (`git add -N`).
+const INTENT_TO_ADD: u16 = 0x2000;
+
+/// The stat data at the start of an entry's bytes, unless the entry is
+/// intent-to-add (its stat data is not that of a staged blob).
+fn recorded(entry: &[u8], extended: u16) -> Option<Recorded> {
+    if extended & INTENT_TO_ADD != 0 {
+        return None;
+    }
+    let word = |i: usize| u32::from_be_bytes(entry[i..i + 4].try_into().unwrap_or_default());
+    Some(Recorded {
+        ctime: (word(0), word(4)),
+        mtime: (word(8), word(12)),
+        dev: word(16),
+        ino: word(20),
+        uid: word(28),
+        gid: word(32),
+        size: word(36),
+    })
 }
 
 /// One folder of the cache tree: its name, entry count (-1 when invalid), its tree id
@@ -175,6 +223,7 @@ impl IndexFile {
                     id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
                     mode: u32::from_be_bytes(b[24..28].try_into().unwrap_or_default()),
                     stage: e.stage,
+                    recorded: recorded(b, extended),
                 }
             })
             .collect()

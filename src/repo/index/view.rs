@@ -260,6 +260,7 @@ impl IndexView {
             id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
             mode: word(b, 24).unwrap_or_default(),
             stage: (entry.flags >> 12) & 0x3,
+            recorded: super::recorded(b, entry.extended),
         }
     }
 

@@ -74,16 +74,16 @@ impl IndexFile {
 fn encode(entry: &NewEntry, out: &mut Vec<u8>) {
     let start = out.len();
     for word in [
-        entry.ctime.0,
-        entry.ctime.1,
-        entry.mtime.0,
-        entry.mtime.1,
-        entry.dev,
-        entry.ino,
+        entry.stat.ctime.0,
+        entry.stat.ctime.1,
+        entry.stat.mtime.0,
+        entry.stat.mtime.1,
+        entry.stat.dev,
+        entry.stat.ino,
         entry.mode,
-        entry.uid,
-        entry.gid,
-        entry.size,
+        entry.stat.uid,
+        entry.stat.gid,
+        entry.stat.size,
     ] {
         out.extend_from_slice(&word.to_be_bytes());
     }
@@ -131,6 +131,7 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNo
 mod tests {
     use super::super::{HASH_LEN, entry_span};
     use super::*;
+    use crate::repo::index::Recorded;
 
     #[test]
     fn cache_tree_folders_above_a_touched_path_are_invalidated_and_others_kept() {
@@ -156,14 +157,14 @@ mod tests {
     fn entries_are_padded_to_eight_bytes_with_at_least_one_nul() {
         let entry = NewEntry {
             path: b"ab".to_vec(),
-            ctime: (1, 2),
-            mtime: (3, 4),
-            dev: 0,
-            ino: 5,
+            stat: Recorded {
+                ctime: (1, 2),
+                mtime: (3, 4),
+                ino: 5,
+                size: 6,
+                ..Recorded::default()
+            },
             mode: 0o100644,
-            uid: 0,
-            gid: 0,
-            size: 6,
             id: [9; HASH_LEN],
         };
         let mut out = Vec::new();
