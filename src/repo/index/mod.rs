@@ -129,6 +129,19 @@ impl Recorded {
 /// The `intent-to-add` bit of an entry's extended flags (`git add -N`).
 const INTENT_TO_ADD: u16 = 0x2000;
 
+/// The row of an entry: `entry` is its bytes from the start (at least the fixed
+/// part), `flags` and `extended` its flags, `path` its whole path.
+fn row(entry: &[u8], flags: u16, extended: u16, path: &[u8]) -> Row {
+    Row {
+        hidden: flags & ASSUME_VALID != 0 || extended & SKIP_WORKTREE != 0,
+        path: path.to_vec(),
+        id: entry[40..40 + HASH_LEN].try_into().unwrap_or_default(),
+        mode: u32::from_be_bytes(entry[24..28].try_into().unwrap_or_default()),
+        stage: (flags >> 12) & 0x3,
+        recorded: recorded(entry, extended),
+    }
+}
+
 /// The stat data at the start of an entry's bytes, unless the entry is
 /// intent-to-add (its stat data is not that of a staged blob).
 fn recorded(entry: &[u8], extended: u16) -> Option<Recorded> {
@@ -171,15 +184,26 @@ impl IndexFile {
     }
 }
 
+/// Opens the index file at `path`; `None` when there is none (a repository
+/// before its first `git add`), which every reader treats as an empty index.
+fn open_index(path: &Path) -> Result<Option<fs::File>> {
+    match fs::File::open(path) {
+        Ok(file) => Ok(Some(file)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
 impl IndexFile {
     /// Reads the index at `path`; `None` when it is in a format this module does not
     /// splice (or missing), so the caller uses libgit2 instead.
     pub fn read(path: &Path) -> Result<Option<Self>> {
-        let bytes = match fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        let Some(mut file) = open_index(path)? else {
+            return Ok(None);
         };
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut bytes)
+            .with_context(|| format!("reading {}", path.display()))?;
         Ok(parse(bytes))
     }
 
@@ -217,14 +241,7 @@ impl IndexFile {
                     0 => 0,
                     _ => u16::from_be_bytes(b[62..64].try_into().unwrap_or_default()),
                 };
-                Row {
-                    hidden: flags & ASSUME_VALID != 0 || extended & SKIP_WORKTREE != 0,
-                    path: self.bytes[e.path.clone()].to_vec(),
-                    id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
-                    mode: u32::from_be_bytes(b[24..28].try_into().unwrap_or_default()),
-                    stage: e.stage,
-                    recorded: recorded(b, extended),
-                }
+                row(b, flags, extended, &self.bytes[e.path.clone()])
             })
             .collect()
     }

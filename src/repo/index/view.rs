@@ -10,11 +10,10 @@
 
 use anyhow::{Context, Result};
 use memmap2::Mmap;
-use std::fs::File;
 use std::path::Path;
 
 use super::decode::read_node;
-use super::{ASSUME_VALID, CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, Row, SKIP_WORKTREE};
+use super::{CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, Row};
 
 /// The `EOIE` extension: header, 4-byte offset, hash of the extension headers.
 const EOIE_LEN: usize = 8 + 4 + HASH_LEN;
@@ -59,10 +58,8 @@ impl IndexView {
     /// Maps the index at `path`; `None` when it is missing or in a form this reader
     /// leaves to libgit2 and git (see the module documentation).
     pub fn open(path: &Path) -> Result<Option<Self>> {
-        let file = match File::open(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        let Some(file) = super::open_index(path)? else {
+            return Ok(None);
         };
         // SAFETY: git replaces the index by renaming a new file over it, never by
         // writing into it, so the mapped file does not change while it is read (git
@@ -88,100 +85,64 @@ impl IndexView {
         if !(2..=4).contains(&version) || count > (end - 12) / ENTRY_FIXED {
             return None;
         }
-        let mut view = Self {
+        let entries_end = match end_of_entries_recorded(&bytes) {
+            Some(at) => at,
+            None => hop_over_entries(&bytes[..end], version, count)?,
+        };
+        let extensions = extensions(&bytes[..end], entries_end)?;
+        let required = |sig: &[u8; 4]| !sig[0].is_ascii_uppercase();
+        if extensions.iter().any(|(sig, _)| required(sig)) {
+            return None;
+        }
+        Some(Self {
             bytes,
             version,
             count,
-            entries_end: 0,
-            extensions: Vec::new(),
+            entries_end,
+            extensions,
+        })
+    }
+}
+
+/// Where `EOIE` says the entries end, when git wrote it and its hash of the
+/// extension headers that follow matches (else it is stale or not one).
+fn end_of_entries_recorded(bytes: &[u8]) -> Option<usize> {
+    let at = bytes.len().checked_sub(HASH_LEN + EOIE_LEN)?;
+    let ext = &bytes[at..at + EOIE_LEN];
+    if &ext[..4] != b"EOIE" || word(ext, 4)? as usize != EOIE_LEN - 8 {
+        return None;
+    }
+    let offset = word(ext, 8)? as usize;
+    if offset < 12 || offset > at {
+        return None;
+    }
+    let mut hash = sha1_smol::Sha1::new();
+    let mut next = offset;
+    while next < at {
+        let header = bytes.get(next..next + 8)?;
+        hash.update(header);
+        next += 8 + word(header, 4)? as usize;
+    }
+    (next == at && hash.digest().bytes()[..] == ext[12..]).then_some(offset)
+}
+
+/// Where the `count` entries in `bytes` (the file without its checksum) end, found
+/// by stepping over each one's fixed part and path.
+fn hop_over_entries(bytes: &[u8], version: u32, count: usize) -> Option<usize> {
+    let mut at = 12;
+    for _ in 0..count {
+        at = match short_entry_end(bytes, at, version) {
+            Some(next) => next,
+            None => entry(bytes, version, at)?.next,
         };
-        view.entries_end = match view.end_of_entries_recorded() {
-            Some(at) => at,
-            None => view.hop_over_entries()?,
-        };
-        view.extensions = extensions(&view.bytes[..end], view.entries_end)?;
-        let required = |sig: &[u8; 4]| !sig[0].is_ascii_uppercase();
-        if view.extensions.iter().any(|(sig, _)| required(sig)) {
-            return None;
-        }
-        Some(view)
     }
+    Some(at)
+}
 
-    /// Where `EOIE` says the entries end, when git wrote it and its hash of the
-    /// extension headers that follow matches (else it is stale or not one).
-    fn end_of_entries_recorded(&self) -> Option<usize> {
-        let at = self.bytes.len().checked_sub(HASH_LEN + EOIE_LEN)?;
-        let ext = &self.bytes[at..at + EOIE_LEN];
-        if &ext[..4] != b"EOIE" || word(ext, 4)? as usize != EOIE_LEN - 8 {
-            return None;
-        }
-        let offset = word(ext, 8)? as usize;
-        if offset < 12 || offset > at {
-            return None;
-        }
-        let mut hash = sha1_smol::Sha1::new();
-        let mut next = offset;
-        while next < at {
-            let header = self.bytes.get(next..next + 8)?;
-            hash.update(header);
-            next += 8 + word(header, 4)? as usize;
-        }
-        (next == at && hash.digest().bytes()[..] == ext[12..]).then_some(offset)
-    }
-
-    /// Where the entries end, found by stepping over each one's fixed part and path.
-    fn hop_over_entries(&self) -> Option<usize> {
-        let bytes: &[u8] = &self.bytes;
-        let end = bytes.len() - HASH_LEN;
-        let mut at = 12;
-        for _ in 0..self.count {
-            at = match short_entry_end(&bytes[..end], at, self.version) {
-                Some(next) => next,
-                None => self.entry_at(at)?.next,
-            };
-        }
-        Some(at)
-    }
-
+impl IndexView {
     /// The entry starting at `at`, checked to lie before the extensions.
     fn entry_at(&self, at: usize) -> Option<Entry<'_>> {
-        let end = if self.entries_end == 0 {
-            self.bytes.len() - HASH_LEN
-        } else {
-            self.entries_end
-        };
-        let bytes = &self.bytes[..end];
-        let flags = u16::from_be_bytes(bytes.get(at + 60..at + 62)?.try_into().ok()?);
-        let (extended, mut path_at) = match flags & EXTENDED_FLAG {
-            0 => (0, at + ENTRY_FIXED),
-            _ => (
-                u16::from_be_bytes(bytes.get(at + 62..at + 64)?.try_into().ok()?),
-                at + ENTRY_FIXED + 2,
-            ),
-        };
-        let strip = match self.version {
-            4 => varint(bytes, &mut path_at)?,
-            _ => 0,
-        };
-        let len = match (self.version, usize::from(flags & 0xfff)) {
-            (4, _) | (_, 0xfff) => bytes.get(path_at..)?.iter().position(|&b| b == 0)?,
-            (_, len) => len,
-        };
-        let suffix = bytes.get(path_at..path_at + len)?;
-        if bytes.get(path_at + len) != Some(&0) {
-            return None;
-        }
-        let next = match self.version {
-            4 => path_at + len + 1,
-            _ => at + ((path_at - at + len + 8) & !7),
-        };
-        (next <= end).then_some(Entry {
-            next,
-            flags,
-            extended,
-            strip,
-            suffix,
-        })
+        entry(&self.bytes[..self.entries_end], self.version, at)
     }
 
     /// Every entry whose path starts with `prefix`, in index order; `None` when the
@@ -253,15 +214,12 @@ impl IndexView {
     }
 
     fn row(&self, at: usize, entry: &Entry<'_>, path: &[u8]) -> Row {
-        let b = &self.bytes[at..at + ENTRY_FIXED];
-        Row {
-            hidden: entry.flags & ASSUME_VALID != 0 || entry.extended & SKIP_WORKTREE != 0,
-            path: path.to_vec(),
-            id: b[40..40 + HASH_LEN].try_into().unwrap_or_default(),
-            mode: word(b, 24).unwrap_or_default(),
-            stage: (entry.flags >> 12) & 0x3,
-            recorded: super::recorded(b, entry.extended),
-        }
+        super::row(
+            &self.bytes[at..at + ENTRY_FIXED],
+            entry.flags,
+            entry.extended,
+            path,
+        )
     }
 
     fn extension(&self, signature: &[u8; 4]) -> Option<&[u8]> {
@@ -297,8 +255,44 @@ fn child_at(data: &[u8], node: usize, name: &[u8]) -> Option<usize> {
     None
 }
 
+/// The entry of a version-`version` index starting at `at` in `bytes` (the entries'
+/// part of the file, or an upper bound of it), checked to end within them.
+fn entry(bytes: &[u8], version: u32, at: usize) -> Option<Entry<'_>> {
+    let flags = u16::from_be_bytes(bytes.get(at + 60..at + 62)?.try_into().ok()?);
+    let (extended, mut path_at) = match flags & EXTENDED_FLAG {
+        0 => (0, at + ENTRY_FIXED),
+        _ => (
+            u16::from_be_bytes(bytes.get(at + 62..at + 64)?.try_into().ok()?),
+            at + ENTRY_FIXED + 2,
+        ),
+    };
+    let strip = match version {
+        4 => varint(bytes, &mut path_at)?,
+        _ => 0,
+    };
+    let len = match (version, usize::from(flags & 0xfff)) {
+        (4, _) | (_, 0xfff) => bytes.get(path_at..)?.iter().position(|&b| b == 0)?,
+        (_, len) => len,
+    };
+    let suffix = bytes.get(path_at..path_at + len)?;
+    if bytes.get(path_at + len) != Some(&0) {
+        return None;
+    }
+    let next = match version {
+        4 => path_at + len + 1,
+        _ => at + ((path_at - at + len + 8) & !7),
+    };
+    (next <= bytes.len()).then_some(Entry {
+        next,
+        flags,
+        extended,
+        strip,
+        suffix,
+    })
+}
+
 /// Where a version 2 or 3 entry with a path shorter than 4095 bytes ends, read
-/// from its flags alone (the hop's common case; [`IndexView::entry_at`] does the
+/// from its flags alone (the hop's common case; [`entry`] does the
 /// rest).
 fn short_entry_end(bytes: &[u8], at: usize, version: u32) -> Option<usize> {
     let flags = bytes.get(at + 60..at + 62)?;
