@@ -227,6 +227,43 @@ fn a_stale_or_forged_end_of_entries_is_not_trusted() {
 }
 
 #[test]
+fn an_offset_table_that_disagrees_with_the_entries_is_not_trusted() {
+    for version in ["2", "4"] {
+        let repo = around_workflow();
+        rewrite_index(&repo, EXTENSION_SETTINGS[2].1, version);
+        let mut bytes = index_bytes(&repo);
+        let expected = index_view_rows(bytes.clone(), ".workflow");
+        assert!(expected.is_some(), "version {version}");
+        let blocks = bytes.windows(4).position(|w| w == b"IEOT").unwrap() + 12;
+        let word =
+            |bytes: &[u8], at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+        let count = |i: usize| blocks + 8 * i + 4;
+        let n = (word(&bytes, blocks - 8) as usize - 4) / 8;
+        assert!(n >= 3, "version {version}: git wrote {n} blocks");
+        // The same total, but the first block claims all but one entry per later
+        // block: read as it says, the block holding `.workflow/` would end early.
+        let total: u32 = (0..n).map(|i| word(&bytes, count(i))).sum();
+        bytes[count(0)..count(0) + 4].copy_from_slice(&(total - (n as u32 - 1)).to_be_bytes());
+        for i in 1..n {
+            bytes[count(i)..count(i) + 4].copy_from_slice(&1u32.to_be_bytes());
+        }
+        assert_eq!(
+            index_view_rows(bytes.clone(), ".workflow"),
+            expected,
+            "version {version}: counts that do not match the blocks"
+        );
+        let offset = blocks + 8;
+        let shifted = word(&bytes, offset) + 8;
+        bytes[offset..offset + 4].copy_from_slice(&shifted.to_be_bytes());
+        assert_eq!(
+            index_view_rows(bytes, ".workflow"),
+            expected,
+            "version {version}: a block that starts inside an entry"
+        );
+    }
+}
+
+#[test]
 fn the_hooks_reader_leaves_split_and_sparse_indexes_and_garbage_to_git() {
     let repo = around_workflow();
     repo.git(&["update-index", "--split-index"]);

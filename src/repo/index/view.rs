@@ -148,11 +148,46 @@ impl IndexView {
     /// Every entry whose path starts with `prefix`, in index order; `None` when the
     /// entries are malformed. Decoding stops at the first path past the prefix.
     pub fn rows_under(&self, prefix: &[u8]) -> Option<Vec<Row>> {
-        let (mut at, mut left) = self.block_before(prefix);
+        let blocks = self.offset_table().unwrap_or_default();
+        let first = self.block_before(prefix, &blocks);
+        if first > 0
+            && let Some(rows) =
+                self.decode_from(prefix, &blocks[first..], self.count_from(&blocks, first))
+        {
+            return Some(rows);
+        }
+        self.decode_from(prefix, &[], self.count)
+    }
+
+    /// How many entries there are from the start of block `first` on.
+    fn count_from(&self, blocks: &[(usize, usize)], first: usize) -> usize {
+        self.count - blocks[..first].iter().map(|b| b.1).sum::<usize>()
+    }
+
+    /// Decodes the entries under `prefix`, from the first of `blocks` (or, with no
+    /// blocks, from the first entry), `left` entries at most. Each block boundary
+    /// crossed must be where the offset table says, after as many entries as it
+    /// says, or the table is not trusted and `None` is returned.
+    fn decode_from(
+        &self,
+        prefix: &[u8],
+        blocks: &[(usize, usize)],
+        mut left: usize,
+    ) -> Option<Vec<Row>> {
+        let mut at = blocks.first().map_or(12, |b| b.0);
+        let mut in_block = blocks.first().map_or(usize::MAX, |b| b.1);
+        let mut next_block = blocks.iter().skip(1);
         let mut path: Vec<u8> = Vec::new();
         let mut rows = Vec::new();
         let mut block_start = true;
         while left > 0 {
+            if in_block == 0 {
+                let &(offset, entries) = next_block.next()?;
+                if at != offset {
+                    return None;
+                }
+                (in_block, block_start) = (entries, true);
+            }
             let entry = self.entry_at(at)?;
             if block_start || self.version != 4 {
                 path.clear();
@@ -169,28 +204,22 @@ impl IndexView {
             }
             at = entry.next;
             left -= 1;
+            in_block -= 1;
         }
         Some(rows)
     }
 
-    /// Where to start decoding for `prefix`, and how many entries are left from
-    /// there: the last `IEOT` block whose first path sorts before it (each block's
-    /// first path is written whole, even in version 4), else the first entry.
-    fn block_before(&self, prefix: &[u8]) -> (usize, usize) {
-        let whole = (12, self.count);
-        let Some(blocks) = self.offset_table() else {
-            return whole;
-        };
-        let mut start = whole;
-        let mut seen = 0usize;
-        for (offset, entries) in blocks {
-            let first = self.entry_at(offset).map(|e| e.suffix);
-            match first {
-                Some(path) if path < prefix => start = (offset, self.count - seen),
+    /// The block to start decoding at for `prefix`: the last `IEOT` block whose
+    /// first path sorts before it (each block's first path is written whole, even
+    /// in version 4), else 0, the first.
+    fn block_before(&self, prefix: &[u8], blocks: &[(usize, usize)]) -> usize {
+        let mut start = 0;
+        for (i, &(offset, _)) in blocks.iter().enumerate() {
+            match self.entry_at(offset).map(|e| e.suffix) {
+                Some(path) if path < prefix => start = i,
                 Some(_) => break,
-                None => return whole,
+                None => return 0,
             }
-            seen += entries;
         }
         start
     }
