@@ -73,24 +73,24 @@ impl Repo {
             }
         }
         fault::point("removed")?;
-        if self.converts(to_write.iter().map(|f| f.path.as_str())) {
+        let mut written = if self.converts(to_write.iter().map(|f| f.path.as_str())) {
             let blobs: Vec<(Oid, &str, bool)> = to_write
                 .iter()
                 .map(|f| (f.id, f.path.as_str(), f.executable))
                 .collect();
             self.write_smudged(&blobs)?;
+            Default::default()
         } else {
-            for file in to_write {
-                let blob = self.git.find_blob(file.id)?;
-                self.write_to_work_tree(&file.path, blob.content(), file.executable)?;
-                step(1);
-            }
-        }
+            self.write_files(&to_write, &mut step)?
+        };
         fault::point("written")?;
         let mut entries = Vec::with_capacity(added.len());
         for file in &added {
-            let meta = fs::metadata(self.workdir.join(&file.path))
-                .with_context(|| format!("reading back {}", file.path))?;
+            let meta = match written.remove(file.path.as_str()) {
+                Some(meta) => meta,
+                None => fs::metadata(self.workdir.join(&file.path))
+                    .with_context(|| format!("reading back {}", file.path))?,
+            };
             entries.push(new_entry(file, &meta));
         }
         let primed = self.primed_cache(new, clean, &removed, &added, &staged)?;
@@ -235,32 +235,104 @@ impl Repo {
         }
     }
 
-    /// Writes a file in place. A crash part-way leaves the journal behind, and the
-    /// next command writes every touched file again, so no temporary file is needed.
-    fn write_to_work_tree(&self, path: &str, bytes: &[u8], executable: bool) -> Result<()> {
-        let full = self.workdir.join(path);
-        let parent = full
-            .parent()
-            .ok_or_else(|| anyhow!("{path} has no folder"))?;
-        fs::create_dir_all(parent).with_context(|| format!("creating the folder of {path}"))?;
-        match fs::symlink_metadata(&full) {
-            Ok(meta) if meta.is_dir() => {
-                bail!("{path} is a folder in the work tree, where a file must go")
+    /// Writes `files` into the work tree, their blobs read here in batches and
+    /// written on every core (the writes are system calls, and ext4 takes new files
+    /// in several folders at once), and returns each one's stat as written, for its
+    /// index entry.
+    fn write_files<'f>(
+        &self,
+        files: &[&'f ChangedFile],
+        step: &mut impl FnMut(usize),
+    ) -> Result<HashMap<&'f str, fs::Metadata>> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let mut written = HashMap::with_capacity(files.len());
+        for batch in files.chunks(WRITE_BATCH) {
+            let blobs = batch
+                .iter()
+                .map(|f| Ok((*f, self.git.find_blob(f.id)?.content().to_vec())))
+                .collect::<Result<Vec<_>>>()?;
+            let workdir = self.workdir.as_path();
+            let shares = std::thread::scope(|scope| {
+                let handles: Vec<_> = blobs
+                    .chunks(blobs.len().div_ceil(threads))
+                    .map(|share| scope.spawn(move || write_share(workdir, share)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| bail!("a work-tree writer stopped"))
+                    })
+                    .collect::<Vec<_>>()
+            });
+            for share in shares {
+                written.extend(share?);
             }
-            Ok(meta) if meta.file_type().is_symlink() => {
-                fs::remove_file(&full).with_context(|| format!("replacing the link {path}"))?
-            }
-            _ => {}
+            step(batch.len());
         }
-        let mut file = fs::OpenOptions::new()
+        Ok(written)
+    }
+}
+
+/// How many files' bytes are read from the object store before they are written
+/// out, so that what is held at once stays small.
+const WRITE_BATCH: usize = 1024;
+
+/// One thread's share of [`Repo::write_files`].
+fn write_share<'f>(
+    workdir: &Path,
+    share: &[(&'f ChangedFile, Vec<u8>)],
+) -> Result<Vec<(&'f str, fs::Metadata)>> {
+    share
+        .iter()
+        .map(|(file, bytes)| {
+            let meta = write_to_work_tree(workdir, &file.path, bytes, file.executable)?;
+            Ok((file.path.as_str(), meta))
+        })
+        .collect()
+}
+
+/// Writes a file in place and returns its stat as written. A crash part-way leaves
+/// the journal behind, and the next command writes every touched file again, so no
+/// temporary file is needed. The file is opened without following a symlink: one
+/// standing where the file goes is replaced, as git replaces it, and a folder there
+/// is refused.
+fn write_to_work_tree(
+    workdir: &Path,
+    path: &str,
+    bytes: &[u8],
+    executable: bool,
+) -> Result<fs::Metadata> {
+    let full = workdir.join(path);
+    let open = || {
+        fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .mode(if executable { 0o777 } else { 0o666 })
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&full)
-            .with_context(|| format!("writing {path}"))?;
-        file.write_all(bytes)
-            .with_context(|| format!("writing {path}"))?;
-        Ok(())
-    }
+    };
+    let mut file = match open() {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = full
+                .parent()
+                .ok_or_else(|| anyhow!("{path} has no folder"))?;
+            fs::create_dir_all(parent).with_context(|| format!("creating the folder of {path}"))?;
+            open().with_context(|| format!("writing {path}"))?
+        }
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            fs::remove_file(&full).with_context(|| format!("replacing the link {path}"))?;
+            open().with_context(|| format!("writing {path}"))?
+        }
+        Err(_) if full.is_dir() => {
+            bail!("{path} is a folder in the work tree, where a file must go")
+        }
+        Err(e) => return Err(e).with_context(|| format!("writing {path}")),
+    };
+    file.write_all(bytes)
+        .with_context(|| format!("writing {path}"))?;
+    file.metadata()
+        .with_context(|| format!("reading back {path}"))
 }
