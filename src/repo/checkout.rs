@@ -336,3 +336,46 @@ fn write_to_work_tree(
     file.metadata()
         .with_context(|| format!("reading back {path}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_written_with_its_folders_and_its_stat_is_the_written_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let meta = write_to_work_tree(dir.path(), "a/b/c.json", b"{}\n", true).unwrap();
+        let path = dir.path().join("a/b/c.json");
+        assert_eq!(fs::read(&path).unwrap(), b"{}\n");
+        let after = fs::symlink_metadata(&path).unwrap();
+        assert_eq!(
+            (meta.ino(), meta.mtime_nsec(), meta.len()),
+            (after.ino(), after.mtime_nsec(), 3)
+        );
+        assert_ne!(after.mode() & 0o100, 0, "executable");
+    }
+
+    #[test]
+    fn a_symlink_where_the_file_goes_is_replaced_not_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("outside"), "keep").unwrap();
+        std::os::unix::fs::symlink("outside", dir.path().join("link")).unwrap();
+        write_to_work_tree(dir.path(), "link", b"new", false).unwrap();
+        assert_eq!(fs::read(dir.path().join("outside")).unwrap(), b"keep");
+        let link = fs::symlink_metadata(dir.path().join("link")).unwrap();
+        assert!(link.is_file());
+        assert_eq!(fs::read(dir.path().join("link")).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_folder_where_the_file_goes_is_refused_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("x/inner")).unwrap();
+        let err = write_to_work_tree(dir.path(), "x", b"new", false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x is a folder in the work tree, where a file must go"
+        );
+        assert!(dir.path().join("x/inner").is_dir());
+    }
+}
