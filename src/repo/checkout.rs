@@ -244,7 +244,6 @@ impl Repo {
         files: &[&'f ChangedFile],
         step: &mut impl FnMut(usize),
     ) -> Result<HashMap<&'f str, fs::Metadata>> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let mut written = HashMap::with_capacity(files.len());
         for batch in files.chunks(WRITE_BATCH) {
             let blobs = batch
@@ -252,20 +251,7 @@ impl Repo {
                 .map(|f| Ok((*f, self.git.find_blob(f.id)?.content().to_vec())))
                 .collect::<Result<Vec<_>>>()?;
             let workdir = self.workdir.as_path();
-            let shares = std::thread::scope(|scope| {
-                let handles: Vec<_> = blobs
-                    .chunks(blobs.len().div_ceil(threads))
-                    .map(|share| scope.spawn(move || write_share(workdir, share)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| bail!("a work-tree writer stopped"))
-                    })
-                    .collect::<Vec<_>>()
-            });
-            for share in shares {
+            for share in super::on_every_core(&blobs, |share| write_share(workdir, share)) {
                 written.extend(share?);
             }
             step(batch.len());

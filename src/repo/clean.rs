@@ -100,7 +100,7 @@ impl<'a> Walk<'a> {
             };
             pending.extend(self.read_folder(&folder, rows, &mut untracked)?);
         }
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = super::cores();
         let mut shares: Vec<Vec<Pending<'r>>> = vec![Vec::new(); threads];
         for (i, folder) in pending.into_iter().enumerate() {
             shares[i % threads].push(folder);
@@ -236,27 +236,10 @@ fn matches_recorded(recorded: &index::Recorded, mode: u32, meta: &fs::Metadata) 
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_git::git;
     use super::*;
     use std::path::Path;
     use std::process::Command;
-
-    /// Runs the real git in `dir` with nothing from the caller's configuration.
-    fn git(dir: &Path, args: &[&str]) {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.join(".git"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Ada")
-            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-            .env("GIT_COMMITTER_NAME", "Ada")
-            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
-    }
 
     fn write(dir: &Path, path: &str, text: &str) {
         let path = dir.join(path);
@@ -344,7 +327,7 @@ mod tests {
                 git(d, &["add", ".workflow/project-tech.json"]);
             }),
             ("a staged removal", |d| {
-                git(d, &["rm", "-q", "--cached", ".workflow/project-tech.json"])
+                git(d, &["rm", "-q", "--cached", ".workflow/project-tech.json"]);
             }),
             ("an executable bit", |d| {
                 use std::os::unix::fs::PermissionsExt;
@@ -357,7 +340,7 @@ mod tests {
                 std::os::unix::fs::symlink("elsewhere", path).unwrap();
             }),
             ("a nested repository", |d| {
-                git(&d.join(".workflow/active"), &["init", "-q"])
+                git(&d.join(".workflow/active"), &["init", "-q"]);
             }),
         ];
         for (what, change) in changes {
@@ -445,14 +428,8 @@ mod tests {
             .status()
             .unwrap();
         assert!(!proved(dir.path(), None), "a racily clean file was trusted");
-        let status = Command::new("git")
-            .args(["status", "--porcelain", "--", ".workflow/"])
-            .current_dir(dir.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .unwrap();
         assert_eq!(
-            String::from_utf8_lossy(&status.stdout),
+            git(dir.path(), &["status", "--porcelain", "--", ".workflow/"]),
             " M .workflow/project-tech.json\n",
             "git reads it too"
         );

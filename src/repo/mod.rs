@@ -42,6 +42,8 @@ mod pack;
 mod perms;
 mod reference;
 mod status;
+#[cfg(test)]
+mod test_git;
 mod tree;
 mod worktree;
 
@@ -63,14 +65,52 @@ pub use worktree::WorkFile;
 /// An object id (a commit, tree or blob hash).
 pub type Oid = git2::Oid;
 
+/// A blob an operation wrote, with its bytes: held until the operation's pack is
+/// stored (see [`Repo::write_blob`]).
+type NewBlob = (Oid, Vec<u8>);
+
 /// An open repository with a work tree.
 pub struct Repo {
     git: Repository,
     workdir: PathBuf,
     next_pack_priority: std::cell::Cell<i32>,
-    new_blobs: RefCell<Option<Vec<Oid>>>,
+    new_blobs: RefCell<Option<Vec<NewBlob>>>,
     shared: std::cell::OnceCell<i32>,
     conversions: RefCell<Option<filters::Conversions>>,
+}
+
+/// How many threads a share-out uses: the cores, at most eight (past that the work
+/// tree's file system, not the CPU, sets the pace).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// The fewest items worth a thread of their own in [`on_every_core`].
+const ITEMS_PER_THREAD: usize = 64;
+
+/// Runs `work` on `items` cut into one contiguous share per core and returns each
+/// share's result in the items' order: the work tree's writes and the pack's
+/// deflating are independent per item and the most time an operation spends. A few
+/// items are done on this thread; a share that panics panics here.
+fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
+    let threads = cores().min(items.len() / ITEMS_PER_THREAD).max(1);
+    if threads == 1 {
+        return vec![work(items)];
+    }
+    let work = &work;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(items.len().div_ceil(threads))
+            .map(|share| scope.spawn(move || work(share)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
 }
 
 /// The repository extension libgit2's refusal to open names, as git spells it in
@@ -114,10 +154,6 @@ impl Repo {
     /// Opens the repository for commands that read only commits (`check --range`,
     /// `log`), which also work in a bare repository such as a server's.
     pub fn discover_history() -> Result<Self> {
-        // Like git, trust the object store: libgit2 otherwise re-hashes every object
-        // it reads and looks up every object a new tree names.
-        git2::opts::strict_hash_verification(false);
-        git2::opts::strict_object_creation(false);
         let git = Self::open_git(Repository::open_from_env())?;
         Ok(Self::from_git(git))
     }
@@ -145,6 +181,11 @@ impl Repo {
     }
 
     fn from_git(git: Repository) -> Self {
+        // Like git, trust the object store: libgit2 otherwise re-hashes every object
+        // it reads and looks up every object a new tree names (and the blobs an
+        // operation writes are not in the store until its pack is: `write_blob`).
+        git2::opts::strict_hash_verification(false);
+        git2::opts::strict_object_creation(false);
         let workdir = git.workdir().unwrap_or_else(|| git.path()).to_path_buf();
         Self {
             git,

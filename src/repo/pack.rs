@@ -2,9 +2,7 @@
 //! store thousands of new objects at once, one file instead of one per object.
 //! Pure byte encoding; `repo` hands the result to libgit2's indexer.
 
-use flate2::Compression;
-use flate2::write::ZlibEncoder;
-use std::io::Write;
+use flate2::{Compress, Compression, FlushCompress, Status};
 
 /// The kinds of object a pack entry can hold whole (commits are written by git).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,39 +13,48 @@ pub enum Kind {
     Blob = 3,
 }
 
-/// A pack being built in memory.
-pub struct PackBuilder {
-    bytes: Vec<u8>,
-    count: u32,
+/// The pack of `objects`, in their order: the header with their count, each one's
+/// entry, and the SHA-1 trailer. Deflating is most of the cost (an operation
+/// migrating 50,000 sessions packs 150,000 objects), so the objects are shared out
+/// to every core, each with one compressor reset between objects rather than one
+/// built per object (a compressor is a few hundred kilobytes of tables).
+pub fn pack(objects: &[(Kind, Vec<u8>)]) -> Vec<u8> {
+    let count = u32::try_from(objects.len()).expect("a pack holds fewer than 2^32 objects");
+    let mut bytes = Vec::with_capacity(1 << 20);
+    bytes.extend_from_slice(b"PACK");
+    bytes.extend_from_slice(&2u32.to_be_bytes());
+    bytes.extend_from_slice(&count.to_be_bytes());
+    for share in super::on_every_core(objects, entries) {
+        bytes.extend_from_slice(&share);
+    }
+    let digest = sha1_smol::Sha1::from(&bytes).digest().bytes();
+    bytes.extend_from_slice(&digest);
+    bytes
 }
 
-impl PackBuilder {
-    /// An empty pack (its header's object count is filled in by [`PackBuilder::finish`]).
-    pub fn new() -> Self {
-        let mut bytes = Vec::with_capacity(1 << 20);
-        bytes.extend_from_slice(b"PACK");
-        bytes.extend_from_slice(&2u32.to_be_bytes());
-        bytes.extend_from_slice(&0u32.to_be_bytes());
-        Self { bytes, count: 0 }
+/// One core's share of [`pack`]: its objects' entries, one after another.
+fn entries(objects: &[(Kind, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut deflate = Compress::new(Compression::fast(), true);
+    for (kind, data) in objects {
+        out.extend_from_slice(&entry_header(*kind, data.len()));
+        deflate.reset();
+        deflate_into(&mut deflate, data, &mut out);
     }
+    out
+}
 
-    /// Appends one object, deflated.
-    pub fn add(&mut self, kind: Kind, data: &[u8]) -> std::io::Result<()> {
-        self.bytes
-            .extend_from_slice(&entry_header(kind, data.len()));
-        let mut deflate = ZlibEncoder::new(&mut self.bytes, Compression::fast());
-        deflate.write_all(data)?;
-        deflate.finish()?;
-        self.count += 1;
-        Ok(())
-    }
-
-    /// The finished pack: the count in its header and the SHA-1 trailer.
-    pub fn finish(mut self) -> Vec<u8> {
-        self.bytes[8..12].copy_from_slice(&self.count.to_be_bytes());
-        let digest = sha1_smol::Sha1::from(&self.bytes).digest().bytes();
-        self.bytes.extend_from_slice(&digest);
-        self.bytes
+/// Appends `data` as one zlib stream. Deflating into a growing buffer cannot fail:
+/// each call either consumes input, writes output or ends the stream.
+fn deflate_into(deflate: &mut Compress, data: &[u8], out: &mut Vec<u8>) {
+    loop {
+        out.reserve(data.len() / 2 + 64);
+        let read = usize::try_from(deflate.total_in()).expect("an object fits in memory");
+        match deflate.compress_vec(&data[read..], out, FlushCompress::Finish) {
+            Ok(Status::StreamEnd) => return,
+            Ok(Status::Ok | Status::BufError) => {}
+            Err(e) => unreachable!("deflating into memory failed: {e}"),
+        }
     }
 }
 
@@ -69,6 +76,8 @@ fn entry_header(kind: Kind, size: usize) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flate2::read::ZlibDecoder;
+    use std::io::Read;
 
     #[test]
     fn entry_headers_encode_type_and_size_as_git_does() {
@@ -79,12 +88,32 @@ mod tests {
 
     #[test]
     fn a_finished_pack_carries_its_count_and_checksum() {
-        let mut pack = PackBuilder::new();
-        pack.add(Kind::Blob, b"hello\n").unwrap();
-        let bytes = pack.finish();
+        let bytes = pack(&[(Kind::Blob, b"hello\n".to_vec())]);
         assert_eq!(&bytes[..4], b"PACK");
         assert_eq!(u32::from_be_bytes(bytes[8..12].try_into().unwrap()), 1);
         let (body, trailer) = bytes.split_at(bytes.len() - 20);
         assert_eq!(trailer, sha1_smol::Sha1::from(body).digest().bytes());
+    }
+
+    #[test]
+    fn a_reused_compressor_deflates_each_object_whole_and_in_order() {
+        let big: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let objects = vec![
+            (Kind::Blob, big.clone()),
+            (Kind::Blob, Vec::new()),
+            (Kind::Tree, b"small".to_vec()),
+        ];
+        let mut out = entries(&objects);
+        for (kind, data) in &objects {
+            let header = entry_header(*kind, data.len());
+            assert_eq!(&out[..header.len()], header.as_slice());
+            let mut decoder = ZlibDecoder::new(&out[header.len()..]);
+            let mut inflated = Vec::new();
+            decoder.read_to_end(&mut inflated).unwrap();
+            assert_eq!(&inflated, data);
+            let used = header.len() + usize::try_from(decoder.total_in()).unwrap();
+            out.drain(..used);
+        }
+        assert!(out.is_empty());
     }
 }

@@ -13,7 +13,7 @@ use crate::layout;
 use crate::repo::{Entry, EntryKind};
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The registry entry.
 pub const MIGRATION: Migration = Migration {
@@ -58,6 +58,7 @@ fn plan_version(
     let dir = guardrail::task_sessions_dir(version);
     let entries = snapshot.list(&dir)?;
     let clashes = case_clashes(&entries);
+    let names: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     for entry in &entries {
         let Some(id) = guardrail::flat_session_id(&entry.name) else {
             continue;
@@ -67,7 +68,7 @@ fn plan_version(
         }
         outcome.processed += 1;
         let path = layout::join(&[&dir, &entry.name]);
-        match plan_session(snapshot, version, id, entry, &entries, &clashes, now) {
+        match plan_session(snapshot, version, id, entry, &names, &clashes, now) {
             Ok(session) => {
                 outcome.plan.body.push(format!(
                     "{version}/{id}: task_sessions/{} -> task_sessions/{id}/",
@@ -98,7 +99,7 @@ fn plan_session(
     version: &str,
     id: &str,
     entry: &Entry,
-    siblings: &[Entry],
+    siblings: &HashSet<&str>,
     clashes: &HashMap<String, Vec<String>>,
     now: &str,
 ) -> Result<SessionPlan, String> {
@@ -139,11 +140,12 @@ fn plan_session(
 }
 
 /// Refuses a flat session whose id is unsafe, that is a link, or whose folder would
-/// collide with something already there (exactly or by case only).
+/// collide with something already there (exactly or by case only). `siblings` are
+/// the folder's names, looked up rather than scanned: a folder holds one per session.
 fn refuse_unsafe_entry(
     id: &str,
     entry: &Entry,
-    siblings: &[Entry],
+    siblings: &HashSet<&str>,
     clashes: &HashMap<String, Vec<String>>,
     dir: &str,
 ) -> Result<(), String> {
@@ -155,7 +157,7 @@ fn refuse_unsafe_entry(
             entry.name
         ));
     }
-    if siblings.iter().any(|s| s.name == id) {
+    if siblings.contains(id) {
         return Err(format!(
             "both {dir}/{} and the folder {dir}/{id}/ exist; merge them by hand, commit, then run `git workflow migrate` again",
             entry.name
