@@ -18,6 +18,7 @@ pub mod formats;
 pub mod hooks;
 pub mod layout;
 pub mod migrations;
+pub mod parallel;
 pub mod repo;
 pub mod report;
 pub mod rules;

@@ -251,7 +251,8 @@ impl Repo {
                 .map(|f| Ok((*f, self.git.find_blob(f.id)?.content().to_vec())))
                 .collect::<Result<Vec<_>>>()?;
             let workdir = self.workdir.as_path();
-            for share in super::on_every_core(&blobs, |share| write_share(workdir, share)) {
+            for share in crate::parallel::on_every_core(&blobs, |share| write_share(workdir, share))
+            {
                 written.extend(share?);
             }
             step(batch.len());

@@ -100,7 +100,7 @@ impl<'a> Walk<'a> {
             };
             pending.extend(self.read_folder(&folder, rows, &mut untracked)?);
         }
-        let threads = super::cores();
+        let threads = crate::parallel::cores();
         let mut shares: Vec<Vec<Pending<'r>>> = vec![Vec::new(); threads];
         for (i, folder) in pending.into_iter().enumerate() {
             shares[i % threads].push(folder);

@@ -79,40 +79,6 @@ pub struct Repo {
     conversions: RefCell<Option<filters::Conversions>>,
 }
 
-/// How many threads a share-out uses: the cores, at most eight (past that the work
-/// tree's file system, not the CPU, sets the pace).
-fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
-}
-
-/// The fewest items worth a thread of their own in [`on_every_core`].
-const ITEMS_PER_THREAD: usize = 64;
-
-/// Runs `work` on `items` cut into one contiguous share per core and returns each
-/// share's result in the items' order: the work tree's writes and the pack's
-/// deflating are independent per item and the most time an operation spends. A few
-/// items are done on this thread; a share that panics panics here.
-fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(items.len() / ITEMS_PER_THREAD).max(1);
-    if threads == 1 {
-        return vec![work(items)];
-    }
-    let work = &work;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(items.len().div_ceil(threads))
-            .map(|share| scope.spawn(move || work(share)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
-}
-
 /// The repository extension libgit2's refusal to open names, as git spells it in
 /// the config (`extensions.refStorage = reftable`).
 fn unsupported_extension(message: &str) -> Option<String> {

@@ -24,7 +24,7 @@ pub fn pack(objects: &[(Kind, Vec<u8>)]) -> Vec<u8> {
     bytes.extend_from_slice(b"PACK");
     bytes.extend_from_slice(&2u32.to_be_bytes());
     bytes.extend_from_slice(&count.to_be_bytes());
-    for share in super::on_every_core(objects, entries) {
+    for share in crate::parallel::on_every_core(objects, entries) {
         bytes.extend_from_slice(&share);
     }
     let digest = sha1_smol::Sha1::from(&bytes).digest().bytes();

@@ -10,6 +10,7 @@ use crate::engine::Action;
 use crate::engine::Tree;
 use crate::engine::migration::{Failure, Item, Migration, Outcome, Settings};
 use crate::layout;
+use crate::parallel;
 use crate::repo::{Entry, EntryKind};
 use anyhow::Result;
 use serde_yaml::{Mapping, Value};
@@ -59,6 +60,7 @@ fn plan_version(
     let entries = snapshot.list(&dir)?;
     let clashes = case_clashes(&entries);
     let names: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let mut read = Vec::new();
     for entry in &entries {
         let Some(id) = guardrail::flat_session_id(&entry.name) else {
             continue;
@@ -66,10 +68,23 @@ fn plan_version(
         if entry.kind == EntryKind::Dir || entry.kind == EntryKind::Submodule {
             continue;
         }
+        read.push((
+            entry,
+            read_session(snapshot, version, id, entry, &names, &clashes),
+        ));
+    }
+    let planned = parallel::map_on_every_core(&read, |(_, session)| {
+        session
+            .as_ref()
+            .map_err(String::clone)
+            .and_then(|session| plan_session(version, session, now))
+    });
+    for ((entry, _), plan) in read.iter().zip(planned) {
         outcome.processed += 1;
         let path = layout::join(&[&dir, &entry.name]);
-        match plan_session(snapshot, version, id, entry, &names, &clashes, now) {
+        match plan {
             Ok(session) => {
+                let id = session.id;
                 outcome.plan.body.push(format!(
                     "{version}/{id}: task_sessions/{} -> task_sessions/{id}/",
                     entry.name
@@ -88,21 +103,26 @@ fn plan_version(
     Ok(())
 }
 
-/// The actions for one session, and a warning when its definition is missing.
-struct SessionPlan {
-    actions: Vec<Action>,
-    warning: Option<String>,
+/// A flat session's bytes and its task definition's, read from the snapshot (one
+/// thread's) so that the parsing, most of a migration's planning, can be shared
+/// out to every core.
+struct ReadSession<'e> {
+    id: &'e str,
+    flat: String,
+    bytes: Vec<u8>,
+    /// The first of the definition's names that exists, and its bytes.
+    definition: Option<(String, Vec<u8>)>,
 }
 
-fn plan_session(
+/// Refuses an unsafe entry, then reads the session and its definition.
+fn read_session<'e>(
     snapshot: &dyn Tree,
     version: &str,
-    id: &str,
+    id: &'e str,
     entry: &Entry,
     siblings: &HashSet<&str>,
     clashes: &HashMap<String, Vec<String>>,
-    now: &str,
-) -> Result<SessionPlan, String> {
+) -> Result<ReadSession<'e>, String> {
     let dir = guardrail::task_sessions_dir(version);
     let flat = layout::join(&[&dir, &entry.name]);
     refuse_unsafe_entry(id, entry, siblings, clashes, &dir)?;
@@ -110,18 +130,49 @@ fn plan_session(
         .read(&flat)
         .map_err(|e| crate::error::explained(&e))?
         .ok_or_else(|| format!("{flat} could not be read from HEAD"))?;
-    let session = TaskSession::parse(&bytes).map_err(|e| {
+    let tasks = guardrail::tasks_dir(version);
+    let mut definition = None;
+    for name in guardrail::task_definition_names(id) {
+        let path = layout::join(&[&tasks, &name]);
+        if let Some(bytes) = snapshot.read(&path).map_err(|e| e.to_string())? {
+            definition = Some((name, bytes));
+            break;
+        }
+    }
+    Ok(ReadSession {
+        id,
+        flat,
+        bytes,
+        definition,
+    })
+}
+
+/// The actions for one session, and a warning when its definition is missing.
+struct SessionPlan<'e> {
+    id: &'e str,
+    actions: Vec<Action>,
+    warning: Option<String>,
+}
+
+fn plan_session<'e>(
+    version: &str,
+    read: &ReadSession<'e>,
+    now: &str,
+) -> Result<SessionPlan<'e>, String> {
+    let (id, flat) = (read.id, &read.flat);
+    let session = TaskSession::parse(&read.bytes).map_err(|e| {
         format!(
             "{flat} does not parse: {e}; fix it and commit, then run `git workflow migrate` again"
         )
     })?;
-    let (task_yml, warning) = snapshot_for(snapshot, version, id, &session, now)?;
+    let (task_yml, warning) = snapshot_for(version, read, &session, now)?;
     let folder = guardrail::task_session_folder(version, id);
     let log = operations_log::migrated(id, now, &session.operations());
     Ok(SessionPlan {
+        id,
         actions: vec![
             Action::Move {
-                from: flat,
+                from: flat.clone(),
                 to: layout::join(&[&folder, guardrail::SESSION_FILE]),
             },
             Action::Write {
@@ -197,27 +248,23 @@ fn case_clashes(entries: &[Entry]) -> HashMap<String, Vec<String>> {
 
 /// The bytes of `task.yml` and, when the definition is missing, the warning.
 fn snapshot_for(
-    snapshot: &dyn Tree,
     version: &str,
-    id: &str,
+    read: &ReadSession<'_>,
     session: &TaskSession,
     now: &str,
 ) -> Result<(Vec<u8>, Option<String>), String> {
-    let tasks = guardrail::tasks_dir(version);
+    let (tasks, id) = (guardrail::tasks_dir(version), read.id);
     let session_status = session.value("status").cloned().unwrap_or(Value::Null);
-    for name in guardrail::task_definition_names(id) {
-        let path = layout::join(&[&tasks, &name]);
-        let Some(definition) = snapshot.read(&path).map_err(|e| e.to_string())? else {
-            continue;
-        };
-        let status = definition_status(&definition).unwrap_or(session_status);
+    if let Some((name, definition)) = &read.definition {
+        let path = layout::join(&[&tasks, name]);
+        let status = definition_status(definition).unwrap_or(session_status);
         let meta = SnapshotMeta {
             snapshotted_at: now.into(),
             source_path: Some(format!("tasks/{name}")),
             status_at_snapshot: status,
             migration_note: Some(NOTE.into()),
         };
-        let bytes = task_snapshot::from_definition(&definition, &meta).map_err(|e| {
+        let bytes = task_snapshot::from_definition(definition, &meta).map_err(|e| {
             format!("{path} does not parse: {e}; fix it and commit, then run `git workflow migrate` again")
         })?;
         return Ok((bytes, None));
