@@ -2,7 +2,7 @@
 //! commit built from `HEAD`'s tree (on top of its record commit, when it has one),
 //! the branch moves by compare-and-swap, then the touched paths are materialised.
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result};
 use std::fs;
 
 use super::journal::{Journal, finish};
@@ -10,7 +10,7 @@ use super::plan::{Action, Plan};
 use super::preflight::Base;
 use crate::error;
 use crate::fault;
-use crate::repo::{self, EntryKind, KeptPack, Oid, Repo, TreeEdit};
+use crate::repo::{self, KeptPack, Oid, Repo, TreeEdit};
 
 /// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
 /// the plan's record commit, when it has one), branch moved only if it still points
@@ -33,7 +33,7 @@ pub fn execute(
     }
     repo.refuse_if_ref_locked(&base.refname)?;
     let mut index_lock = repo.lock_index()?;
-    let (trees, kept) = repo.trees_in_one_pack(base.commit, || {
+    let (trees, kept) = repo.trees_in_one_pack(|| {
         let mut trees = Vec::with_capacity(2);
         let mut parent_tree = repo.tree_of(base.commit)?;
         for plan in plan.record.iter().map(|r| &**r).chain([plan]) {
@@ -115,27 +115,19 @@ fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> 
 
 /// One plan's tree: `parent_tree` with the plan's actions applied.
 fn plan_tree(repo: &Repo, parent_tree: Oid, plan: &Plan) -> Result<Oid> {
-    let edits = tree_edits(repo, parent_tree, plan)?;
+    let edits = tree_edits(repo, plan)?;
     repo.edit_tree(parent_tree, &edits)
 }
 
 /// The tree edits a plan's actions stand for; a move reuses the source's blob.
-fn tree_edits(repo: &Repo, parent_tree: Oid, plan: &Plan) -> Result<Vec<TreeEdit>> {
-    let snapshot = repo.snapshot_of_tree(parent_tree)?;
-    let mut edits = Vec::with_capacity(plan.actions.len() + 8);
+fn tree_edits(repo: &Repo, plan: &Plan) -> Result<Vec<TreeEdit>> {
+    let mut edits = Vec::with_capacity(plan.actions.len());
     for action in &plan.actions {
         match action {
-            Action::Move { from, to } => {
-                let entry = snapshot
-                    .stat(from)
-                    .ok_or_else(|| anyhow!("{from} is not in the commit the plan starts from"))?;
-                edits.push(TreeEdit::Upsert {
-                    path: to.clone(),
-                    id: entry.id,
-                    executable: entry.kind == EntryKind::Executable,
-                });
-                edits.push(TreeEdit::Remove { path: from.clone() });
-            }
+            Action::Move { from, to } => edits.push(TreeEdit::Move {
+                from: from.clone(),
+                to: to.clone(),
+            }),
             Action::Write {
                 path,
                 bytes,

@@ -2,7 +2,7 @@
 //! git-branchless's `git/` is, behind this curated face:
 //!
 //! - `reference`: `HEAD`, branches, compare-and-swap, the operation in progress
-//! - `tree`: snapshots of a commit's tree, trees built by path edits
+//! - `tree`: snapshots of a commit's tree; `tree_edit`: trees built by path edits
 //! - `object`: blobs, hashing, one pack per operation (`pack` encodes it)
 //! - `commit`: commits written by git itself, hooks and signing included; `log`:
 //!   commits read back
@@ -45,6 +45,7 @@ mod status;
 #[cfg(test)]
 mod test_git;
 mod tree;
+mod tree_edit;
 mod worktree;
 
 pub use cli::{config_by_git, staged_paths_by_git};
@@ -59,22 +60,18 @@ pub use log::CommitInfo;
 pub use object::{KeptPack, hash_blob, release_keep};
 pub use reference::Head;
 pub use status::{IndexState, LocalChange};
-pub use tree::{Entry, EntryKind, Snapshot, TreeEdit};
+pub use tree::{Entry, EntryKind, Snapshot};
+pub use tree_edit::TreeEdit;
 pub use worktree::WorkFile;
 
 /// An object id (a commit, tree or blob hash).
 pub type Oid = git2::Oid;
 
-/// A blob an operation wrote, with its bytes: held until the operation's pack is
-/// stored (see [`Repo::write_blob`]).
-type NewBlob = (Oid, Vec<u8>);
-
 /// An open repository with a work tree.
 pub struct Repo {
     git: Repository,
     workdir: PathBuf,
-    next_pack_priority: std::cell::Cell<i32>,
-    new_blobs: RefCell<Option<Vec<NewBlob>>>,
+    new_objects: RefCell<Option<object::NewObjects>>,
     shared: std::cell::OnceCell<i32>,
     conversions: RefCell<Option<filters::Conversions>>,
 }
@@ -156,8 +153,7 @@ impl Repo {
         Self {
             git,
             workdir,
-            next_pack_priority: std::cell::Cell::new(1000),
-            new_blobs: RefCell::new(None),
+            new_objects: RefCell::new(None),
             shared: std::cell::OnceCell::new(),
             conversions: RefCell::new(None),
         }

@@ -2,23 +2,24 @@
 //! pack.
 
 use anyhow::{Context, Result};
-use git2::ObjectType;
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::tree_edit::NewTree;
 use super::{GitError, Oid, Repo, pack};
 
 impl Repo {
     /// Stores bytes as a blob. Inside [`Repo::trees_in_one_pack`] the blob is only
     /// hashed and held for the pack: libgit2's every write of an object it does not
     /// have re-lists the pack folder first (its "freshen" misses, then it refreshes),
-    /// which at 100,000 new blobs was a tenth of a migration.
+    /// which at 100,000 new blobs was a tenth of a migration. Trees are held the
+    /// same way (`tree_edit.rs`).
     pub fn write_blob(&self, bytes: &[u8]) -> Result<Oid> {
-        match self.new_blobs.borrow_mut().as_mut() {
+        match self.new_objects.borrow_mut().as_mut() {
             Some(new) => {
                 let id = hash_blob(bytes);
-                new.push((id, bytes.to_vec()));
+                new.blobs.push((id, bytes.to_vec()));
                 Ok(id)
             }
             None => Ok(self.git.blob(bytes)?),
@@ -113,7 +114,7 @@ impl Repo {
             .unwrap_or_else(|| id.to_string()[..7].to_string())
     }
 
-    /// Runs `write`, which builds a chain of trees on `base`'s (a record's, then the
+    /// Runs `write`, which builds trees (a chain of them: a record's, then the
     /// operation's), with every blob and tree it writes held in memory, then stores
     /// them as one pack of whole objects: thousands of new files cost one pack file
     /// instead of thousands of loose objects, which is most of what `git add` and
@@ -127,48 +128,15 @@ impl Repo {
     /// the commit.
     pub fn trees_in_one_pack(
         &self,
-        base: Oid,
         write: impl FnOnce() -> Result<Vec<Oid>>,
     ) -> Result<(Vec<Oid>, KeptPack)> {
-        let odb = self.git.odb()?;
-        let priority = self.next_pack_priority.get();
-        self.next_pack_priority.set(priority + 1);
-        let mempack = odb.add_new_mempack_backend(priority)?;
-        self.new_blobs.replace(Some(Vec::new()));
-        let result = write().and_then(|trees| {
-            let kept = self.store_as_pack(&odb, self.tree_of(base)?, &trees)?;
-            Ok((trees, kept))
-        });
-        self.new_blobs.replace(None);
-        mempack.reset()?;
-        odb.refresh()?;
-        result
-    }
-
-    /// Writes the chain of `trees` (each an edit of the one before it, the first an
-    /// edit of `base`), the subtrees each edit wrote and the blobs written for them
-    /// into one pack.
-    fn store_as_pack(&self, odb: &git2::Odb<'_>, base: Oid, trees: &[Oid]) -> Result<KeptPack> {
-        let blobs = self.new_blobs.take().unwrap_or_default();
-        let mut ids = Vec::new();
-        let mut before = base;
-        for &tree in trees {
-            self.collect_new_trees(tree, Some(before), &mut ids)?;
-            before = tree;
-        }
-        let mut seen = std::collections::HashSet::with_capacity(blobs.len() + ids.len());
-        let mut objects = Vec::with_capacity(blobs.len() + ids.len());
-        for (id, bytes) in blobs {
-            if seen.insert(id) {
-                objects.push((pack::Kind::Blob, bytes));
-            }
-        }
-        for id in ids {
-            if seen.insert(id) {
-                objects.push((pack::Kind::Tree, odb.read(id)?.data().to_vec()));
-            }
-        }
-        self.install_kept(&pack::pack(&objects))
+        self.new_objects.replace(Some(NewObjects::default()));
+        let written = write();
+        let new = self.new_objects.take().unwrap_or_default();
+        let trees = written?;
+        let kept = self.install_kept(&pack::pack(&new.into_pack_objects()))?;
+        self.git.odb()?.refresh()?;
+        Ok((trees, kept))
     }
 
     /// Indexes the pack in a folder of its own, writes its `.keep`, then moves the
@@ -203,38 +171,47 @@ impl Repo {
             .map(PathBuf::from)
             .unwrap_or_else(|| self.git.commondir().join("objects"))
     }
-
-    /// The trees of `new` that differ from `old` at the same path: every tree an
-    /// edit of `old` had to write.
-    fn collect_new_trees(&self, new: Oid, old: Option<Oid>, out: &mut Vec<Oid>) -> Result<()> {
-        if Some(new) == old {
-            return Ok(());
-        }
-        out.push(new);
-        let new_tree = self.git.find_tree(new)?;
-        let old_tree = old.map(|id| self.git.find_tree(id)).transpose()?;
-        for entry in new_tree.iter() {
-            if entry.kind() != Some(ObjectType::Tree) {
-                continue;
-            }
-            let before = old_tree
-                .as_ref()
-                .and_then(|t| t.get_name_bytes(entry.name_bytes()))
-                .filter(|e| e.kind() == Some(ObjectType::Tree))
-                .map(|e| e.id());
-            self.collect_new_trees(entry.id(), before, out)?;
-        }
-        Ok(())
-    }
 }
 
 /// The blob id these bytes would have in a SHA-1 repository, without storing them
 /// (no repository needed: planners and their tests compare contents by it).
 pub fn hash_blob(bytes: &[u8]) -> Oid {
+    hash_object("blob", bytes)
+}
+
+/// The id git gives an object of this kind (`blob`, `tree`) with these bytes: the
+/// SHA-1 of its header and bytes.
+pub(super) fn hash_object(kind: &str, bytes: &[u8]) -> Oid {
     let mut hasher = sha1_smol::Sha1::new();
-    hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
+    hasher.update(format!("{kind} {}\0", bytes.len()).as_bytes());
     hasher.update(bytes);
     Oid::from_bytes(&hasher.digest().bytes()).expect("a SHA-1 digest is 20 bytes, an Oid's length")
+}
+
+/// The objects an operation wrote, held in memory until its pack is stored.
+#[derive(Default)]
+pub(super) struct NewObjects {
+    /// The blobs, in the order written (one written twice is packed once).
+    pub(super) blobs: Vec<(Oid, Vec<u8>)>,
+    /// The trees, by id (ordered, so that the same operation makes the same pack).
+    pub(super) trees: std::collections::BTreeMap<Oid, NewTree>,
+}
+
+impl NewObjects {
+    /// Every object once, blobs first, as the pack holds them.
+    fn into_pack_objects(self) -> Vec<(pack::Kind, Vec<u8>)> {
+        let mut seen = std::collections::HashSet::with_capacity(self.blobs.len());
+        let blobs = self
+            .blobs
+            .into_iter()
+            .filter(|(id, _)| seen.insert(*id))
+            .map(|(_, bytes)| (pack::Kind::Blob, bytes));
+        let trees = self
+            .trees
+            .into_values()
+            .map(|tree| (pack::Kind::Tree, tree.bytes));
+        blobs.chain(trees).collect()
+    }
 }
 
 /// The `.keep` file that protects an operation's pack from `git repack`/`git gc`
@@ -302,7 +279,7 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use super::super::test_git::git;
-    use super::super::tree::TreeEdit;
+    use super::super::tree_edit::TreeEdit;
     use super::*;
 
     #[test]
@@ -318,7 +295,7 @@ mod tests {
         let text = "状态: 完成\n";
         let mut written = None;
         let (trees, kept) = repo
-            .trees_in_one_pack(head, || {
+            .trees_in_one_pack(|| {
                 let id = repo.write_blob(text.as_bytes())?;
                 written = Some(id);
                 let edit = TreeEdit::Upsert {

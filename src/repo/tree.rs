@@ -1,9 +1,8 @@
-//! Trees: a read-only snapshot of one commit's tree for planners, and new trees built
-//! from a base by path edits.
+//! Trees: a read-only snapshot of one commit's tree for planners (new trees are
+//! built in `tree_edit.rs`).
 
-use anyhow::{Context, Result};
-use git2::build::TreeUpdateBuilder;
-use git2::{FileMode, ObjectType, Tree};
+use anyhow::Result;
+use git2::{ObjectType, Tree};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -35,25 +34,6 @@ pub struct Entry {
     pub id: Oid,
 }
 
-/// One edit of a tree, applied by [`Repo::edit_tree`].
-#[derive(Debug, Clone)]
-pub enum TreeEdit {
-    /// Put this blob at this path (replacing what is there).
-    Upsert {
-        /// The repository path.
-        path: String,
-        /// The blob.
-        id: Oid,
-        /// Whether it is executable.
-        executable: bool,
-    },
-    /// Remove the file at this path.
-    Remove {
-        /// The repository path.
-        path: String,
-    },
-}
-
 /// A read-only view of one commit's tree: what planners see of the repository.
 ///
 /// Folders are looked up once and kept: libgit2 does not cache large trees, and a
@@ -81,45 +61,6 @@ impl Repo {
             tree,
             folders: RefCell::default(),
         })
-    }
-
-    /// A view of a tree (one not yet committed: a plan's, before git writes its
-    /// commit).
-    pub fn snapshot_of_tree(&self, tree: Oid) -> Result<Snapshot<'_>> {
-        Ok(Snapshot {
-            repo: self,
-            tree: Some(self.git.find_tree(tree)?),
-            folders: RefCell::default(),
-        })
-    }
-
-    /// A new tree: `base` with the edits applied, touching only the subtrees on their
-    /// paths (no index, no walk of the whole tree).
-    pub fn edit_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
-        let base = self.git.find_tree(base)?;
-        let mut builder = TreeUpdateBuilder::new();
-        for edit in edits {
-            match edit {
-                TreeEdit::Upsert {
-                    path,
-                    id,
-                    executable,
-                } => {
-                    let mode = if *executable {
-                        FileMode::BlobExecutable
-                    } else {
-                        FileMode::Blob
-                    };
-                    builder.upsert(path.as_str(), *id, mode);
-                }
-                TreeEdit::Remove { path } => {
-                    builder.remove(path.as_str());
-                }
-            }
-        }
-        builder
-            .create_updated(&self.git, &base)
-            .context("building the new tree")
     }
 }
 
