@@ -139,18 +139,19 @@ impl Repo {
         Ok((trees, kept))
     }
 
-    /// Indexes the pack in a folder of its own, writes its `.keep`, then moves the
-    /// pack and its index into `objects/pack/`: a repack that lists the packs sees
-    /// either no pack yet or a kept one.
-    fn install_kept(&self, bytes: &[u8]) -> Result<KeptPack> {
+    /// Writes the pack and its index in a folder of its own, writes the `.keep`,
+    /// then moves the pack and its index into `objects/pack/`: a repack that lists
+    /// the packs sees either no pack yet or a kept one.
+    fn install_kept(&self, packed: &pack::Packed) -> Result<KeptPack> {
         let packs = self.objects_dir().join("pack");
         let staging = tempfile::Builder::new()
             .prefix("tmp_git-workflow_")
             .tempdir_in(&packs)
             .with_context(|| format!("creating a folder in {}", packs.display()))?;
-        let mut indexer = git2::Indexer::new(None, staging.path(), 0, false)?;
-        indexer.write_all(bytes)?;
-        let name = indexer.commit()?;
+        let name = &packed.name;
+        for (ext, bytes) in [("pack", &packed.pack), ("idx", &packed.index)] {
+            write_read_only(&staging.path().join(format!("pack-{name}.{ext}")), bytes)?;
+        }
         let keep = packs.join(format!("pack-{name}.keep"));
         fs::write(&keep, format!("git-workflow {}\n", std::process::id()))
             .with_context(|| format!("writing {}", keep.display()))?;
@@ -199,19 +200,32 @@ pub(super) struct NewObjects {
 
 impl NewObjects {
     /// Every object once, blobs first, as the pack holds them.
-    fn into_pack_objects(self) -> Vec<(pack::Kind, Vec<u8>)> {
+    fn into_pack_objects(self) -> Vec<pack::Object> {
         let mut seen = std::collections::HashSet::with_capacity(self.blobs.len());
         let blobs = self
             .blobs
             .into_iter()
             .filter(|(id, _)| seen.insert(*id))
-            .map(|(_, bytes)| (pack::Kind::Blob, bytes));
+            .map(|(id, bytes)| (pack::Kind::Blob, id, bytes));
         let trees = self
             .trees
-            .into_values()
-            .map(|tree| (pack::Kind::Tree, tree.bytes));
+            .into_iter()
+            .map(|(id, tree)| (pack::Kind::Tree, id, tree.bytes));
         blobs.chain(trees).collect()
     }
+}
+
+/// Writes a file of the pack as git's `index-pack` does: read-only (less the
+/// umask), since a pack is never changed once written.
+fn write_read_only(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o444)
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// The `.keep` file that protects an operation's pack from `git repack`/`git gc`
@@ -313,6 +327,21 @@ mod tests {
         let loose = root.join(".git/objects").join(&id[..2]).join(&id[2..]);
         assert!(!loose.exists(), "the blob went into the pack, not loose");
         git(root, &["fsck", "--no-dangling"]);
+        git(
+            root,
+            &[
+                "verify-pack",
+                &kept.path().with_extension("idx").to_string_lossy(),
+            ],
+        );
+        for ext in ["pack", "idx"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(kept.path().with_extension(ext))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o222, 0, "the .{ext} is read-only, as git writes it");
+        }
         kept.release().unwrap();
     }
 
