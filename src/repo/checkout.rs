@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, anyhow, bail};
 use git2::ObjectType;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -46,43 +46,41 @@ impl Repo {
             }
         };
         let staged = IndexUpdate::open(&self.git, &self.index_path())?;
-        let mut renamed_from = std::collections::HashSet::new();
-        let mut to_write = Vec::new();
-        let mut sources: HashMap<Oid, Vec<&ChangedFile>> = HashMap::new();
-        for file in &removed {
-            sources.entry(file.id).or_default().push(file);
-        }
-        for file in &added {
-            let source = sources
-                .get_mut(&file.id)
-                .and_then(|candidates| candidates.pop())
-                .filter(|from| from.executable == file.executable);
-            match source {
-                Some(from) if self.rename_if_clean(&staged, from, file)? => {
-                    renamed_from.insert(from.path.as_str());
-                    step(2);
-                }
-                _ => to_write.push(file),
-            }
-        }
-        fault::point("renamed")?;
-        for file in &removed {
-            if !renamed_from.contains(file.path.as_str()) {
-                self.remove_from_work_tree(&file.path)?;
-                step(1);
-            }
-        }
+        let (moves, mut to_write) = vouched_moves(&staged, &removed, &added);
+        let sources: HashSet<&str> = moves.iter().map(|m| m.from.path.as_str()).collect();
+        let gone: Vec<&str> = removed
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|p| !sources.contains(p))
+            .collect();
+        remove_files(&self.workdir, &gone)?;
+        step(gone.len());
         fault::point("removed")?;
-        let mut written = if self.converts(to_write.iter().map(|f| f.path.as_str())) {
+        let mut written = HashMap::with_capacity(added.len());
+        let mut unmoved = Vec::new();
+        for (mv, renamed) in moves.iter().zip(rename_files(&self.workdir, &moves)?) {
+            match renamed {
+                Some(meta) => {
+                    written.insert(mv.to.path.as_str(), meta);
+                }
+                None => {
+                    to_write.push(mv.to);
+                    unmoved.push(mv.from.path.as_str());
+                }
+            }
+        }
+        remove_files(&self.workdir, &unmoved)?;
+        step(unmoved.len() + 2 * (moves.len() - unmoved.len()));
+        fault::point("renamed")?;
+        if self.converts(to_write.iter().map(|f| f.path.as_str())) {
             let blobs: Vec<(Oid, &str, bool)> = to_write
                 .iter()
                 .map(|f| (f.id, f.path.as_str(), f.executable))
                 .collect();
             self.write_smudged(&blobs)?;
-            Default::default()
         } else {
-            self.write_files(&to_write, &mut step)?
-        };
+            written.extend(self.write_files(&to_write, &mut step)?);
+        }
         fault::point("written")?;
         let mut entries = Vec::with_capacity(added.len());
         for file in &added {
@@ -180,61 +178,6 @@ impl Repo {
             .unwrap_or_else(|| self.git.path().join("index"))
     }
 
-    /// Renames `from` to `to` in the work tree when the index says the file at `from`
-    /// is unchanged since it was staged as `from`'s blob and nothing is at `to` yet.
-    fn rename_if_clean(
-        &self,
-        staged: &IndexUpdate,
-        from: &ChangedFile,
-        to: &ChangedFile,
-    ) -> Result<bool> {
-        let source = self.workdir.join(&from.path);
-        let target = self.workdir.join(&to.path);
-        let (Some(stat), Ok(meta)) = (staged.stat(&from.path), fs::symlink_metadata(&source))
-        else {
-            return Ok(false);
-        };
-        let unchanged = stat.id == *from.id.as_bytes()
-            && meta.is_file()
-            && stat.size == meta.len() as u32
-            && stat.mtime == meta.mtime() as u32
-            && stat.mtime_nsec == meta.mtime_nsec() as u32
-            && stat.ino == meta.ino() as u32;
-        if !unchanged || fs::symlink_metadata(&target).is_ok() {
-            return Ok(false);
-        }
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("creating the folder of {}", to.path))?;
-        }
-        fs::rename(&source, &target)
-            .with_context(|| format!("moving {} to {}", from.path, to.path))?;
-        self.remove_empty_parents(&source);
-        Ok(true)
-    }
-
-    fn remove_from_work_tree(&self, path: &str) -> Result<()> {
-        let full = self.workdir.join(path);
-        match fs::remove_file(&full) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e).with_context(|| format!("removing {path}")),
-        }
-        self.remove_empty_parents(&full);
-        Ok(())
-    }
-
-    /// Removes the folders above a removed file that it left empty, as git does.
-    pub(super) fn remove_empty_parents(&self, removed: &Path) {
-        let mut dir = removed.parent();
-        while let Some(d) = dir {
-            if d == self.workdir || fs::remove_dir(d).is_err() {
-                break;
-            }
-            dir = d.parent();
-        }
-    }
-
     /// Writes `files` into the work tree, their blobs read here in batches and
     /// written on every core (the writes are system calls, and ext4 takes new files
     /// in several folders at once), and returns each one's stat as written, for its
@@ -258,6 +201,132 @@ impl Repo {
             step(batch.len());
         }
         Ok(written)
+    }
+}
+
+/// A file the operation moves whose bytes stay the same, with what the index
+/// recorded of it as it was staged: the vouching that lets it be renamed rather than
+/// deleted and written again.
+struct Move<'f> {
+    from: &'f ChangedFile,
+    to: &'f ChangedFile,
+    staged: index::Stat,
+}
+
+/// Pairs each added file with a removed one holding the same blob and mode, when the
+/// index has the removed one staged as that blob; the added files left over are
+/// written from the object store.
+fn vouched_moves<'f>(
+    staged: &IndexUpdate,
+    removed: &'f [ChangedFile],
+    added: &'f [ChangedFile],
+) -> (Vec<Move<'f>>, Vec<&'f ChangedFile>) {
+    let mut sources: HashMap<Oid, Vec<&ChangedFile>> = HashMap::new();
+    for file in removed {
+        sources.entry(file.id).or_default().push(file);
+    }
+    let mut moves = Vec::new();
+    let mut to_write = Vec::new();
+    for to in added {
+        let from = sources
+            .get_mut(&to.id)
+            .and_then(|candidates| candidates.pop())
+            .filter(|from| from.executable == to.executable);
+        match from.and_then(|from| Some((from, staged.stat(&from.path)?))) {
+            Some((from, stat)) if stat.id == *from.id.as_bytes() => moves.push(Move {
+                from,
+                to,
+                staged: stat,
+            }),
+            _ => to_write.push(to),
+        }
+    }
+    (moves, to_write)
+}
+
+/// Removes `paths` from the work tree on every core (one already gone is fine), then
+/// the folders they leave empty.
+fn remove_files(workdir: &Path, paths: &[&str]) -> Result<()> {
+    let removed = crate::parallel::map_on_every_core(paths, |path| {
+        match fs::remove_file(workdir.join(path)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("removing {path}"))
+            }
+            _ => Ok(()),
+        }
+    });
+    removed.into_iter().collect::<Result<()>>()?;
+    remove_emptied_folders(workdir, paths.iter().copied());
+    Ok(())
+}
+
+/// Renames each move's file on every core, when it is still the one the index
+/// vouches for and nothing stands where it goes; each move's stat after the rename,
+/// or `None` for one that must be written instead (its source is left in place).
+/// The folders the renames leave empty are removed once they are all done, so no
+/// rename finds the folder it goes into taken away under it.
+fn rename_files(workdir: &Path, moves: &[Move]) -> Result<Vec<Option<fs::Metadata>>> {
+    let renamed = crate::parallel::map_on_every_core(moves, |mv| rename_if_clean(workdir, mv))
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+    let emptied = moves.iter().zip(&renamed).filter(|(_, r)| r.is_some());
+    remove_emptied_folders(workdir, emptied.map(|(mv, _)| mv.from.path.as_str()));
+    Ok(renamed)
+}
+
+/// Renames one move's file when the file at its source still has the size, times
+/// and inode the index recorded (so it holds the staged blob) and nothing is where it
+/// goes; returns its stat after the rename.
+fn rename_if_clean(workdir: &Path, mv: &Move) -> Result<Option<fs::Metadata>> {
+    let source = workdir.join(&mv.from.path);
+    let target = workdir.join(&mv.to.path);
+    let Ok(meta) = fs::symlink_metadata(&source) else {
+        return Ok(None);
+    };
+    let stat = &mv.staged;
+    let unchanged = meta.is_file()
+        && stat.size == meta.len() as u32
+        && stat.mtime == meta.mtime() as u32
+        && stat.mtime_nsec == meta.mtime_nsec() as u32
+        && stat.ino == meta.ino() as u32;
+    if !unchanged || fs::symlink_metadata(&target).is_ok() {
+        return Ok(None);
+    }
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("creating the folder of {}", mv.to.path))?;
+    }
+    fs::rename(&source, &target)
+        .with_context(|| format!("moving {} to {}", mv.from.path, mv.to.path))?;
+    let moved =
+        fs::symlink_metadata(&target).with_context(|| format!("reading back {}", mv.to.path))?;
+    Ok(Some(moved))
+}
+
+/// Removes the folders above `paths` (relative to the work tree, already removed)
+/// that are left empty, as git does: deepest first, one depth at a time on every
+/// core, a folder's parent tried only once the folder itself is gone. A folder still
+/// holding anything stays, and the work tree itself is never removed.
+pub(super) fn remove_emptied_folders<'p>(workdir: &Path, paths: impl IntoIterator<Item = &'p str>) {
+    let mut by_depth: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
+    for path in paths {
+        if let Some((folder, _)) = path.rsplit_once('/') {
+            by_depth
+                .entry(folder.matches('/').count())
+                .or_default()
+                .insert(folder);
+        }
+    }
+    while let Some((depth, folders)) = by_depth.pop_last() {
+        let folders: Vec<&str> = folders.into_iter().collect();
+        let gone = crate::parallel::map_on_every_core(&folders, |folder| {
+            fs::remove_dir(workdir.join(folder)).is_ok()
+        });
+        for (folder, _) in folders.iter().zip(gone).filter(|(_, gone)| *gone) {
+            if let Some((parent, _)) = folder.rsplit_once('/') {
+                by_depth.entry(depth - 1).or_default().insert(parent);
+            }
+        }
     }
 }
 
@@ -364,5 +433,85 @@ mod tests {
             "x is a folder in the work tree, where a file must go"
         );
         assert!(dir.path().join("x/inner").is_dir());
+    }
+
+    #[test]
+    fn emptied_folders_go_deepest_first_and_a_folder_still_holding_anything_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut gone = Vec::new();
+        for n in 0..300 {
+            fs::create_dir_all(dir.path().join(format!("s/t{n}/deep"))).unwrap();
+            gone.push(format!("s/t{n}/deep/f"));
+        }
+        fs::write(dir.path().join("s/t7/kept"), "").unwrap();
+        fs::create_dir_all(dir.path().join("alone")).unwrap();
+        gone.push("alone/f".into());
+        gone.push("top-level-file".into());
+        remove_emptied_folders(dir.path(), gone.iter().map(String::as_str));
+        let left: Vec<String> = walkdir(dir.path());
+        assert_eq!(left, ["s", "s/t7", "s/t7/kept"]);
+    }
+
+    #[test]
+    fn a_file_is_renamed_only_while_it_is_what_the_index_vouches_for() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a"), "bytes").unwrap();
+        fs::write(dir.path().join("taken"), "mine").unwrap();
+        let meta = fs::symlink_metadata(dir.path().join("a")).unwrap();
+        let file = |path: &str| ChangedFile {
+            path: path.into(),
+            id: crate::repo::hash_blob(b"bytes"),
+            executable: false,
+        };
+        let (a, taken, moved) = (file("a"), file("taken"), file("x/y/moved"));
+        let staged = index::Stat {
+            id: a.id.as_bytes().try_into().unwrap(),
+            size: 5,
+            mtime: meta.mtime() as u32,
+            mtime_nsec: meta.mtime_nsec() as u32,
+            ino: meta.ino() as u32,
+        };
+        let onto_taken = Move {
+            from: &a,
+            to: &taken,
+            staged: staged.clone(),
+        };
+        assert!(rename_if_clean(dir.path(), &onto_taken).unwrap().is_none());
+        assert_eq!(fs::read(dir.path().join("taken")).unwrap(), b"mine");
+        let changed = Move {
+            from: &a,
+            to: &moved,
+            staged: index::Stat {
+                size: 4,
+                ..staged.clone()
+            },
+        };
+        assert!(rename_if_clean(dir.path(), &changed).unwrap().is_none());
+        let vouched = Move {
+            from: &a,
+            to: &moved,
+            staged,
+        };
+        let after = rename_if_clean(dir.path(), &vouched).unwrap().unwrap();
+        assert_eq!(after.ino(), meta.ino());
+        assert_eq!(fs::read(dir.path().join("x/y/moved")).unwrap(), b"bytes");
+        assert!(!dir.path().join("a").exists());
+    }
+
+    /// Every path under `root`, relative and sorted.
+    fn walkdir(root: &Path) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut stack = vec![root.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                found.push(path.strip_prefix(root).unwrap().display().to_string());
+                if path.is_dir() {
+                    stack.push(path);
+                }
+            }
+        }
+        found.sort();
+        found
     }
 }

@@ -113,7 +113,7 @@ impl Repo {
         move_contents(&source, &self.workdir.join(to), from, &mut kept)?;
         if kept.is_empty() {
             fs::remove_dir(&source).with_context(|| format!("removing {from}/"))?;
-            self.remove_empty_parents(&source);
+            super::checkout::remove_emptied_folders(&self.workdir, [from]);
         }
         Ok(kept)
     }
