@@ -37,7 +37,10 @@ pub fn execute(
         let mut trees = Vec::with_capacity(2);
         let mut parent_tree = repo.tree_of(base.commit)?;
         for plan in plan.record.iter().map(|r| &**r).chain([plan]) {
-            parent_tree = plan_tree(repo, parent_tree, plan)?;
+            parent_tree = match plan.tree {
+                Some(known) => known,
+                None => plan_tree(repo, parent_tree, plan)?,
+            };
             trees.push(parent_tree);
         }
         Ok(trees)
@@ -86,7 +89,7 @@ fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> 
         },
         index_only: plan.index_only,
         carry: plan.carry.clone(),
-        keep: Some(kept.path().to_path_buf()),
+        keep: kept.path().map(|keep| keep.to_path_buf()),
     };
     journal.write(repo)?;
     if let Err(e) = fault::point("before-ref") {

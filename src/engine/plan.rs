@@ -55,6 +55,11 @@ pub struct Plan {
     pub trailers: Vec<(String, String)>,
     /// The changes, applied in order.
     pub actions: Vec<Action>,
+    /// The tree the actions make of the one they apply to, when the planner knows it
+    /// without building it: undoing the newest commit gives back its parent's tree,
+    /// which git holds already. The executor commits it instead of editing the base's
+    /// tree path by path and packing trees git has.
+    pub tree: Option<Oid>,
     /// Things the user should know that do not stop the plan.
     pub warnings: Vec<String>,
     /// A commit made first, on the base, that this plan's commit then builds on:

@@ -72,7 +72,9 @@ pub type MovedWhole<'a> = &'a dyn Fn(&Operation) -> Option<(String, String)>;
 
 /// The revert of `target` on top of `head`, or a refusal naming every path a later
 /// commit changed since `target`, and those commits. `ops` is the history, for what
-/// undoing `target` does beyond the revert (see [`work_tree_effects`]).
+/// undoing `target` does beyond the revert (see [`work_tree_effects`]). Undoing
+/// `head` itself gives back its parent's tree, which the plan names so that it is
+/// committed as it is.
 pub fn plan(
     repo: &Repo,
     head: Oid,
@@ -86,7 +88,11 @@ pub fn plan(
     };
     let (before, after) = repo.changed_files(parent, target.id)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
-    Ok(revert(target, &before, &after, ops, moved))
+    let mut plan = revert(target, &before, &after, ops, moved);
+    if target.id == head {
+        plan.tree = Some(repo.tree_of(parent)?);
+    }
+    Ok(plan)
 }
 
 /// The revert of `target`, which changed the files `before` into `after` (a

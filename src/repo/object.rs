@@ -134,7 +134,11 @@ impl Repo {
         let written = write();
         let new = self.new_objects.take().unwrap_or_default();
         let trees = written?;
-        let kept = self.install_kept(&pack::pack(&new.into_pack_objects()))?;
+        let objects = new.into_pack_objects();
+        if objects.is_empty() {
+            return Ok((trees, KeptPack { keep: None }));
+        }
+        let kept = self.install_kept(&pack::pack(&objects))?;
         self.git.odb()?.refresh()?;
         Ok((trees, kept))
     }
@@ -162,7 +166,7 @@ impl Repo {
             fs::rename(staging.path().join(&file), packs.join(&file))
                 .with_context(|| format!("moving {file} into {}", packs.display()))?;
         }
-        Ok(KeptPack { keep })
+        Ok(KeptPack { keep: Some(keep) })
     }
 
     /// The object store: `GIT_OBJECT_DIRECTORY` when set, as git reads it, else the
@@ -229,22 +233,24 @@ fn write_read_only(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// The `.keep` file that protects an operation's pack from `git repack`/`git gc`
-/// until a ref names its objects; releasing it leaves the pack to git's care.
+/// until a ref names its objects; releasing it leaves the pack to git's care. An
+/// operation that made no object git lacks (one giving back a tree git holds) wrote
+/// no pack, and keeps nothing.
 #[derive(Debug)]
 #[must_use = "a kept pack is never repacked until it is released"]
 pub struct KeptPack {
-    keep: PathBuf,
+    keep: Option<PathBuf>,
 }
 
 impl KeptPack {
     /// The `.keep` file, for the journal (recovery releases it after a crash).
-    pub fn path(&self) -> &std::path::Path {
-        &self.keep
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.keep.as_deref()
     }
 
     /// Removes the `.keep` file (it may be gone already).
     pub fn release(self) -> Result<()> {
-        release_keep(&self.keep)
+        self.keep.as_deref().map_or(Ok(()), release_keep)
     }
 }
 
@@ -331,12 +337,12 @@ mod tests {
             root,
             &[
                 "verify-pack",
-                &kept.path().with_extension("idx").to_string_lossy(),
+                &kept.path().unwrap().with_extension("idx").to_string_lossy(),
             ],
         );
         for ext in ["pack", "idx"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(kept.path().with_extension(ext))
+            let mode = fs::metadata(kept.path().unwrap().with_extension(ext))
                 .unwrap()
                 .permissions()
                 .mode();

@@ -41,6 +41,32 @@ fn migrate_then_rollback_restores_the_exact_original_tree() {
 }
 
 #[test]
+fn rolling_back_the_newest_operation_commits_its_parents_tree_and_packs_nothing() {
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    repo.wf(&["migrate"]).expect(0);
+    let packs = || {
+        let dir = repo.git(&[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "objects/pack",
+        ]);
+        std::fs::read_dir(dir.trim()).unwrap().count()
+    };
+    let before = packs();
+    repo.wf(&["rollback"]).expect(0);
+    assert_eq!(repo.rev("HEAD^{tree}"), repo.rev("HEAD~2^{tree}"));
+    assert_eq!(
+        packs(),
+        before,
+        "git holds every tree already: no pack, no .keep"
+    );
+    assert_eq!(repo.status(), "");
+    repo.git(&["fsck", "--strict"]);
+}
+
+#[test]
 fn rolling_back_a_rollback_applies_the_operation_again() {
     let repo = TestRepo::with_commit();
     repo.flat_sessions();
