@@ -2,6 +2,7 @@
 //! with the touched folders invalidated (the bytes; `IndexLock` puts them in place).
 
 use std::collections::BTreeSet;
+use std::iter::Peekable;
 
 use super::{CacheNode, ENTRY_FIXED, IndexFile, NewEntry, read_node};
 
@@ -22,11 +23,11 @@ impl IndexFile {
         primed: Option<CacheNode>,
     ) -> Vec<u8> {
         added.sort_by(|a, b| a.path.cmp(&b.path));
-        let replaced: BTreeSet<&[u8]> = added.iter().map(|e| e.path.as_slice()).collect();
         let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 96);
         out.extend_from_slice(&self.bytes[..12]);
         let mut count: u32 = 0;
         let mut new = added.iter().peekable();
+        let mut gone = removed.iter().map(Vec::as_slice).peekable();
         for &start in &self.entries {
             let entry = self.span(start);
             let path = &self.bytes[entry.path.clone()];
@@ -34,7 +35,8 @@ impl IndexFile {
                 encode(next, &mut out);
                 count += 1;
             }
-            if removed.contains(path) || replaced.contains(path) {
+            let replaced = new.peek().is_some_and(|n| n.path.as_slice() == path);
+            if replaced || reaches(&mut gone, path) {
                 continue;
             }
             out.extend_from_slice(&self.bytes[entry.range]);
@@ -67,6 +69,13 @@ impl IndexFile {
         out.extend_from_slice(&digest);
         out
     }
+}
+
+/// Whether the sorted `paths` hold `path`, walking them up to it: the index's
+/// entries are sorted as the paths are, so one walk of both finds every match.
+fn reaches<'p>(paths: &mut Peekable<impl Iterator<Item = &'p [u8]>>, path: &[u8]) -> bool {
+    while paths.next_if(|p| *p < path).is_some() {}
+    paths.peek() == Some(&path)
 }
 
 /// Appends one stage-0 entry in the version 2/3 layout: stat data, id, flags, path,
@@ -173,5 +182,70 @@ mod tests {
         let span = entry_span(&out, 0).unwrap();
         assert_eq!(span.range, 0..72);
         assert_eq!(&out[span.path], b"ab");
+    }
+
+    #[test]
+    fn a_splice_drops_every_stage_of_a_removed_path_and_puts_entries_in_gits_order() {
+        use crate::repo::test_git::git;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        for path in ["a", "b/c", "b/d", "m", "z"] {
+            std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+            std::fs::write(root.join(path), "base\n").unwrap();
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "base"]);
+        git(root, &["switch", "-q", "-c", "other"]);
+        std::fs::write(root.join("m"), "other\n").unwrap();
+        git(root, &["commit", "-q", "-am", "other"]);
+        git(root, &["switch", "-q", "main"]);
+        std::fs::write(root.join("m"), "main\n").unwrap();
+        git(root, &["commit", "-q", "-am", "main"]);
+        let _ = std::process::Command::new("git")
+            .args(["merge", "-q", "other"])
+            .current_dir(root)
+            .output();
+        assert_eq!(
+            git(root, &["ls-files", "-u", "m"]).lines().count(),
+            3,
+            "m is conflicted"
+        );
+        let index = root.join(".git/index");
+        let file = super::super::decode::parse(std::fs::read(&index).unwrap()).unwrap();
+        let id = |text: &str| -> [u8; HASH_LEN] {
+            crate::repo::hash_blob(text.as_bytes())
+                .as_bytes()
+                .try_into()
+                .unwrap()
+        };
+        let entry = |path: &str| NewEntry {
+            path: path.as_bytes().to_vec(),
+            stat: Recorded::default(),
+            mode: 0o100644,
+            id: id("new\n"),
+        };
+        let removed = [b"b/c".to_vec(), b"m".to_vec()].into_iter().collect();
+        let added = vec![entry("b/e"), entry("0first"), entry("b/d"), entry("zz")];
+        std::fs::write(&index, file.spliced(&removed, added, None)).unwrap();
+        let new =
+            crate::repo::test_git::git_with(root, &["hash-object", "-w", "--stdin"], &[], "new\n");
+        let new = new.trim();
+        let base = crate::repo::hash_blob(b"base\n").to_string();
+        let base = base.as_str();
+        let listed = git(root, &["ls-files", "-s"]);
+        let expected: String = [
+            ("0first", new),
+            ("a", base),
+            ("b/d", new),
+            ("b/e", new),
+            ("z", base),
+            ("zz", new),
+        ]
+        .iter()
+        .map(|(path, id)| format!("100644 {id} 0\t{path}\n"))
+        .collect();
+        assert_eq!(listed, expected);
+        git(root, &["fsck", "--no-progress", "--cache"]);
     }
 }
