@@ -1,7 +1,7 @@
 //! Writing an index file back in one pass: entries spliced, the cache tree kept
 //! with the touched folders invalidated (the bytes; `IndexLock` puts them in place).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::iter::Peekable;
 
 use super::{CacheNode, ENTRY_FIXED, IndexFile, NewEntry, read_node};
@@ -111,20 +111,9 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNo
     let Some(mut root) = read_node(data, &mut at) else {
         return Vec::new();
     };
-    for path in touched {
-        let mut node = &mut root;
-        node.invalidate();
-        let mut parts: Vec<&[u8]> = path.split(|&b| b == b'/').collect();
-        parts.pop();
-        for part in parts {
-            match node.children.iter_mut().find(|c| c.name == part) {
-                Some(child) => {
-                    child.invalidate();
-                    node = child;
-                }
-                None => break,
-            }
-        }
+    if !touched.is_empty() {
+        root.invalidate();
+        invalidate_below(&mut root, &mut Vec::new(), &folders_above(touched));
     }
     if let Some(primed) = primed
         && let Some(slot) = root.children.iter_mut().find(|c| c.name == primed.name)
@@ -134,6 +123,41 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNo
     let mut out = Vec::with_capacity(data.len());
     root.write(&mut out);
     out
+}
+
+/// Every folder that holds one of `paths`, however deep (the root, `""`, aside):
+/// each path's folders are added from the deepest up, stopping at one already
+/// there, whose own folders are then there too.
+fn folders_above<'p>(paths: &[&'p [u8]]) -> HashSet<&'p [u8]> {
+    let mut folders = HashSet::new();
+    for path in paths {
+        let mut folder = *path;
+        while let Some(end) = folder.iter().rposition(|&b| b == b'/') {
+            folder = &folder[..end];
+            if !folders.insert(folder) {
+                break;
+            }
+        }
+    }
+    folders
+}
+
+/// Invalidates the children of `node` (at `path`, its folders joined by `/`) that
+/// are among `folders`, and theirs in turn: a child outside them holds no touched
+/// path, so nothing below it is looked at.
+fn invalidate_below(node: &mut CacheNode, path: &mut Vec<u8>, folders: &HashSet<&[u8]>) {
+    for child in &mut node.children {
+        let len = path.len();
+        if len > 0 {
+            path.push(b'/');
+        }
+        path.extend_from_slice(&child.name);
+        if folders.contains(path.as_slice()) {
+            child.invalidate();
+            invalidate_below(child, path, folders);
+        }
+        path.truncate(len);
+    }
 }
 
 #[cfg(test)]
