@@ -196,7 +196,8 @@ fn no_parent_here(repo: &Repo, target: &Operation) -> anyhow::Error {
     )
 }
 
-/// Every path the operation touched must still be as the operation left it.
+/// Every path the operation touched must still be as the operation left it: so it
+/// is when the operation is `HEAD` itself, and nothing needs to be looked up.
 fn refuse_if_changed_since(
     repo: &Repo,
     head: Oid,
@@ -204,6 +205,9 @@ fn refuse_if_changed_since(
     before: &[ChangedFile],
     after: &[ChangedFile],
 ) -> Result<()> {
+    if head == target.id {
+        return Ok(());
+    }
     let now = repo.snapshot(Some(head))?;
     let paths: BTreeSet<&str> = before
         .iter()
