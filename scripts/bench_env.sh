@@ -10,6 +10,12 @@ export HOME=$work/home GIT_CONFIG_NOSYSTEM=1 SOURCE_DATE_EPOCH=1765886400
 export GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com GIT_AUTHOR_DATE='@1765886400 +0000'
 export GIT_COMMITTER_NAME=Bench GIT_COMMITTER_EMAIL=bench@example.com GIT_COMMITTER_DATE='@1765886400 +0000'
 mkdir -p "$HOME"
+# `git commit` starts `git gc --auto` in the background once the loose objects pass
+# 6,700, and the by-hand sides' `git add -A` write 100,000: that repack would run
+# during whichever measurement comes next, on the same cores. It is not part of any
+# command measured here (git detaches it), so it is turned off.
+git config --global gc.auto 0
+git config --global maintenance.auto false
 
 now() { date +%s%N; }
 # us T0 T1: microseconds between two `now` readings.
