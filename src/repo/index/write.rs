@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn a_splice_drops_every_stage_of_a_removed_path_and_puts_entries_in_gits_order() {
-        use crate::repo::test_git::git;
+        use crate::repo::test_git::{git, git_with};
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         git(root, &["init", "-q", "-b", "main"]);
@@ -220,16 +220,19 @@ mod tests {
         }
         git(root, &["add", "-A"]);
         git(root, &["commit", "-q", "-m", "base"]);
-        git(root, &["switch", "-q", "-c", "other"]);
-        std::fs::write(root.join("m"), "other\n").unwrap();
-        git(root, &["commit", "-q", "-am", "other"]);
-        git(root, &["switch", "-q", "main"]);
-        std::fs::write(root.join("m"), "main\n").unwrap();
-        git(root, &["commit", "-q", "-am", "main"]);
-        let _ = std::process::Command::new("git")
-            .args(["merge", "-q", "other"])
-            .current_dir(root)
-            .output();
+        let stages: String = (1..=3)
+            .map(|stage| {
+                let id = git_with(
+                    root,
+                    &["hash-object", "-w", "--stdin"],
+                    &[],
+                    &format!("{stage}\n"),
+                );
+                format!("100644 {} {stage}\tm\n", id.trim())
+            })
+            .collect();
+        git(root, &["rm", "-q", "--cached", "m"]);
+        git_with(root, &["update-index", "--index-info"], &[], &stages);
         assert_eq!(
             git(root, &["ls-files", "-u", "m"]).lines().count(),
             3,
@@ -252,8 +255,7 @@ mod tests {
         let removed = [b"b/c".to_vec(), b"m".to_vec()].into_iter().collect();
         let added = vec![entry("b/e"), entry("0first"), entry("b/d"), entry("zz")];
         std::fs::write(&index, file.spliced(&removed, added, None)).unwrap();
-        let new =
-            crate::repo::test_git::git_with(root, &["hash-object", "-w", "--stdin"], &[], "new\n");
+        let new = git_with(root, &["hash-object", "-w", "--stdin"], &[], "new\n");
         let new = new.trim();
         let base = crate::repo::hash_blob(b"base\n").to_string();
         let base = base.as_str();
