@@ -5,6 +5,7 @@
 
 use anyhow::{Result, anyhow, bail};
 use git2::ObjectType;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
@@ -42,17 +43,36 @@ pub enum TreeEdit {
 /// `100664` stays `100664` in the trees an edit leaves alone).
 #[derive(Debug, Clone)]
 pub(super) struct RawEntry {
-    name: Vec<u8>,
-    mode: u32,
-    id: Oid,
+    pub(super) name: Vec<u8>,
+    pub(super) mode: u32,
+    pub(super) id: Oid,
 }
 
 const TREE: u32 = 0o040000;
 const SUBMODULE: u32 = 0o160000;
 
 impl RawEntry {
-    fn is_tree(&self) -> bool {
+    pub(super) fn is_tree(&self) -> bool {
         self.mode & 0o170000 == TREE
+    }
+
+    /// Whether it is a submodule's commit (a gitlink).
+    pub(super) fn is_gitlink(&self) -> bool {
+        self.mode & 0o170000 == SUBMODULE
+    }
+
+    /// How two entries sort in git's order (a folder's name with a `/` after it),
+    /// without building either key.
+    pub(super) fn git_cmp(&self, other: &RawEntry) -> Ordering {
+        let common = self.name.len().min(other.name.len());
+        let after = |entry: &RawEntry| match entry.name.get(common) {
+            Some(byte) => *byte,
+            None if entry.is_tree() => b'/',
+            None => 0,
+        };
+        self.name[..common]
+            .cmp(&other.name[..common])
+            .then_with(|| after(self).cmp(&after(other)))
     }
 
     /// What git sorts tree entries by: the name, with a `/` after a folder's.
@@ -96,14 +116,22 @@ enum Change {
 
 /// The folders one edit reads, each read once (libgit2 keeps no large tree in its
 /// cache, and a move's source and its target's parent are often the same folder).
-struct Folders<'r> {
+pub(super) struct Folders<'r> {
     repo: &'r Repo,
     read: HashMap<Oid, Rc<Vec<RawEntry>>>,
 }
 
-impl Folders<'_> {
+impl<'r> Folders<'r> {
+    /// No folder read yet.
+    pub(super) fn new(repo: &'r Repo) -> Self {
+        Self {
+            repo,
+            read: HashMap::new(),
+        }
+    }
+
     /// The entries of a tree, in git's order: one this operation wrote, else libgit2's.
-    fn entries(&mut self, id: Oid) -> Result<Rc<Vec<RawEntry>>> {
+    pub(super) fn entries(&mut self, id: Oid) -> Result<Rc<Vec<RawEntry>>> {
         if let Some(entries) = self.read.get(&id) {
             return Ok(entries.clone());
         }
@@ -167,10 +195,7 @@ impl Repo {
     /// it refuses two edits of one path, a removal of nothing, a file put where a
     /// folder is (or the reverse), and drops the folders it leaves empty.
     pub fn edit_tree(&self, base: Oid, edits: &[TreeEdit]) -> Result<Oid> {
-        let mut folders = Folders {
-            repo: self,
-            read: HashMap::new(),
-        };
+        let mut folders = Folders::new(self);
         let changes = resolve(&mut folders, base, edits)?;
         match self.edit_folder(&mut folders, Some(base), &changes, 0)? {
             Some(id) => Ok(id),
