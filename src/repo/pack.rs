@@ -5,6 +5,7 @@
 //! by an indexer inflating and hashing the whole pack again.
 
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
+use sha1::{Digest, Sha1};
 
 use super::Oid;
 
@@ -56,7 +57,7 @@ pub fn pack(objects: &[Object]) -> Packed {
         }));
         bytes.extend_from_slice(&share);
     }
-    let digest = sha1_smol::Sha1::from(&bytes).digest().bytes();
+    let digest: [u8; 20] = Sha1::digest(&bytes).into();
     bytes.extend_from_slice(&digest);
     let index = index(objects, &placed, &digest);
     Packed {
@@ -116,7 +117,7 @@ fn index(objects: &[Object], placed: &[Placed], pack_checksum: &[u8; 20]) -> Vec
     out.extend_from_slice(&small);
     out.extend_from_slice(&large);
     out.extend_from_slice(pack_checksum);
-    let digest = sha1_smol::Sha1::from(&out).digest().bytes();
+    let digest: [u8; 20] = Sha1::digest(&out).into();
     out.extend_from_slice(&digest);
     out
 }
@@ -196,10 +197,13 @@ mod tests {
         assert_eq!(&bytes[..4], b"PACK");
         assert_eq!(u32::from_be_bytes(bytes[8..12].try_into().unwrap()), 1);
         let (body, trailer) = bytes.split_at(bytes.len() - 20);
-        assert_eq!(trailer, sha1_smol::Sha1::from(body).digest().bytes());
+        assert_eq!(trailer, &Sha1::digest(body)[..]);
         assert_eq!(
             packed.name,
-            sha1_smol::Sha1::from(body).digest().to_string()
+            Sha1::digest(body)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
         );
     }
 

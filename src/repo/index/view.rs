@@ -16,6 +16,7 @@
 
 use anyhow::{Context, Result};
 use memmap2::Mmap;
+use sha1::{Digest, Sha1};
 use std::path::Path;
 
 use super::decode::read_node;
@@ -122,14 +123,14 @@ fn end_of_entries_recorded(bytes: &[u8]) -> Option<usize> {
     if offset < 12 || offset > at {
         return None;
     }
-    let mut hash = sha1_smol::Sha1::new();
+    let mut hash = Sha1::new();
     let mut next = offset;
     while next < at {
         let header = bytes.get(next..next + 8)?;
         hash.update(header);
         next += 8 + word(header, 4)? as usize;
     }
-    (next == at && hash.digest().bytes()[..] == ext[12..]).then_some(offset)
+    (next == at && hash.finalize()[..] == ext[12..]).then_some(offset)
 }
 
 /// Where the `count` entries in `bytes` (the file without its checksum) end, found

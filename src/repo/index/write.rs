@@ -1,6 +1,7 @@
 //! Writing an index file back in one pass: entries spliced, the cache tree kept
 //! with the touched folders invalidated (the bytes; `IndexLock` puts them in place).
 
+use sha1::{Digest, Sha1};
 use std::collections::{BTreeSet, HashSet};
 use std::iter::Peekable;
 
@@ -65,7 +66,7 @@ impl IndexFile {
                 out.extend_from_slice(&data);
             }
         }
-        let digest = sha1_smol::Sha1::from(&out).digest().bytes();
+        let digest = Sha1::digest(&out);
         out.extend_from_slice(&digest);
         out
     }
