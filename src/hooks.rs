@@ -8,7 +8,6 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::config;
 use crate::error;
 use crate::repo::Repo;
 
@@ -149,52 +148,17 @@ pub enum Uninstalled {
     NotInstalled,
 }
 
-/// The hooks folder as git finds it: `core.hooksPath` (relative to the top of the
-/// work tree, `~/` expanded), else `hooks/` in the common git dir, which linked
-/// worktrees share. An empty `core.hooksPath` is refused.
+/// The hooks folder as git finds it ([`Repo::hooks_folder`]), and whether it lies
+/// in the work tree. An empty `core.hooksPath` is refused.
 pub fn hooks_dir(repo: &Repo) -> Result<HooksDir> {
-    let path = match repo.config_string(config::HOOKS_PATH)? {
-        Some(value) if value.trim().is_empty() => {
-            return Err(error::refused(
-                "core.hooksPath is set but empty, so git's hooks folder is undefined",
-                "unset it (`git config --unset core.hooksPath`) or set it to a folder",
-            ));
-        }
-        Some(value) => expand(&value, repo.workdir()),
-        None => repo.common_dir().join("hooks"),
+    let Some(path) = repo.hooks_folder()? else {
+        return Err(error::refused(
+            "core.hooksPath is set but empty, so git's hooks folder is undefined",
+            "unset it (`git config --unset core.hooksPath`) or set it to a folder",
+        ));
     };
     let in_work_tree = path.starts_with(repo.workdir()) && !path.starts_with(repo.git_dir());
     Ok(HooksDir { path, in_work_tree })
-}
-
-/// The folder a `core.hooksPath` value names, as git reads a path setting: `~`
-/// and `~/…` under HOME, a relative path from the top of the work tree, and `..`
-/// taken out, so that `../hooks` is the folder beside the work tree, not inside it.
-fn expand(value: &str, workdir: &Path) -> PathBuf {
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let path = match (value.strip_prefix('~'), home) {
-        (Some(""), Some(home)) => home,
-        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(&rest[1..]),
-        _ if Path::new(value).is_absolute() => PathBuf::from(value),
-        _ => workdir.join(value),
-    };
-    without_dot_dot(&path)
-}
-
-/// The path with `.` and `..` components resolved by their names, as git's
-/// `normalize_path_copy` does (the folder need not exist).
-fn without_dot_dot(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for part in path.components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// The manager that owns the hooks in `dir`, if one does: by its pre-commit hook,

@@ -64,7 +64,8 @@ impl Repo {
     }
 
     /// Runs one hook through `git hook run` (which finds it as git does:
-    /// `core.hooksPath`, the common git dir); a hook that fails refuses the commit.
+    /// `core.hooksPath`, the common git dir, config), unless nothing is there for git
+    /// to find; a hook that fails refuses the commit.
     fn run_hook(&self, hook: &str, args: &[&str]) -> Result<()> {
         match self.hook_status(hook, args)? {
             true => Ok(()),
@@ -77,6 +78,9 @@ impl Repo {
 
     /// Whether the hook (if there is one) succeeded; its output goes to our stderr.
     fn hook_status(&self, hook: &str, args: &[&str]) -> Result<bool> {
+        if !self.hook_may_run(hook)? {
+            return Ok(true);
+        }
         let mut command = self.git_command();
         command
             .args(["hook", "run", "--ignore-missing", hook, "--"])

@@ -6,7 +6,8 @@
 //! - `object`: blobs, hashing, one pack per operation (`pack` encodes it)
 //! - `commit`: commits written by git itself, hooks and signing included; `log`:
 //!   commits read back
-//! - `cli`: git run as a child process, for what must be done exactly as git does
+//! - `cli`: git run as a child process, for what must be done exactly as git does;
+//!   `hook_dir`: where git looks for a hook, so that no process runs an absent one
 //! - `diff`: what changed between two commits
 //! - `status`: local changes, ignore rules, the index under a folder
 //! - `checkout`: the work tree and index brought from one commit to another
@@ -33,6 +34,7 @@ mod diff;
 mod error;
 mod filters;
 mod folder;
+mod hook_dir;
 mod index;
 mod index_lock;
 mod index_update;

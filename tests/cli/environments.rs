@@ -706,3 +706,84 @@ fn commit_gpgsign_signs_with_an_x509_certificate() {
         shown.stderr
     );
 }
+
+/// PATH with a `git` first that appends its arguments to `log` and runs the real
+/// git, so a test can see which git processes an operation started.
+fn logging_git(repo: &TestRepo, log: &std::path::Path) -> String {
+    let real = repo.run_env("sh", &["-c", "command -v git"], &[], &[]);
+    let bin = repo.scratch().join("logging-bin");
+    fs::create_dir_all(&bin).unwrap();
+    let wrapper = bin.join("git");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            real.stdout.trim()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+}
+
+/// The `git hook run` lines of the log, one per hook git was asked to run.
+fn hooks_run(log: &std::path::Path) -> Vec<String> {
+    let text = fs::read_to_string(log).unwrap_or_default();
+    fs::remove_file(log).ok();
+    text.lines()
+        .filter(|line| line.starts_with("hook run"))
+        .map(|line| line.split_whitespace().nth(3).unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn hooks_nobody_installed_start_no_git_process_and_every_other_one_runs() {
+    let repo = old_layout();
+    let log = repo.scratch().join("git-calls");
+    let path = logging_git(&repo, &log);
+    let env = [("PATH", path.as_str())];
+    repo.wf_with(&["migrate"], &env).expect(0);
+    assert_eq!(hooks_run(&log), Vec::<String>::new(), "no hook, no process");
+
+    // Not executable: git still finds it, and says it ignored it, as `git commit` does.
+    let ignored = repo.path().join(".git/hooks/commit-msg");
+    fs::write(&ignored, "#!/bin/sh\nexit 1\n").unwrap();
+    let run = repo.wf_with(&["rollback"], &env).expect(0);
+    assert_eq!(hooks_run(&log), ["commit-msg"]);
+    assert!(run.stderr.contains("hook was ignored"), "{}", run.stderr);
+    let git = repo.git_run(&["commit", "--allow-empty", "-m", "x"]);
+    assert!(git.stderr.contains("hook was ignored"), "{}", git.stderr);
+    repo.git(&["reset", "-q", "--hard", "HEAD^"]);
+    fs::remove_file(&ignored).unwrap();
+
+    // In core.hooksPath, a folder of the work tree's own.
+    repo.git(&["config", "core.hooksPath", "my-hooks"]);
+    fs::create_dir_all(repo.path().join("my-hooks")).unwrap();
+    let post = repo.path().join("my-hooks/post-commit");
+    fs::write(&post, "#!/bin/sh\ntouch .git/post-commit-ran\n").unwrap();
+    fs::set_permissions(&post, fs::Permissions::from_mode(0o755)).unwrap();
+    repo.wf_with(&["migrate"], &env).expect(0);
+    assert_eq!(hooks_run(&log), ["post-commit"]);
+    assert!(repo.exists(".git/post-commit-ran"));
+
+    // Given by `git -c`, which only git reads: git is asked about every hook.
+    repo.git(&["config", "--unset", "core.hooksPath"]);
+    let params = "'core.hookspath'='my-hooks'";
+    let env = [("PATH", path.as_str()), ("GIT_CONFIG_PARAMETERS", params)];
+    repo.wf_with(&["rollback"], &env).expect(0);
+    assert_eq!(
+        hooks_run(&log),
+        ["prepare-commit-msg", "commit-msg", "post-commit"]
+    );
+
+    // Hooks set in config (git 2.54): git is asked about every hook.
+    repo.git(&["config", "hook.lint.event", "commit-msg"]);
+    repo.git(&["config", "hook.lint.command", "true"]);
+    let env = [("PATH", path.as_str())];
+    repo.wf_with(&["migrate"], &env).expect(0);
+    assert_eq!(
+        hooks_run(&log),
+        ["prepare-commit-msg", "commit-msg", "post-commit"]
+    );
+}
