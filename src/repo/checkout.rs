@@ -91,11 +91,16 @@ impl Repo {
             };
             entries.push(new_entry(file, &meta));
         }
-        let primed = self.primed_cache(new, clean, &removed, &added, &staged)?;
         let mut dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
         for dir in swept {
             dropped.extend(staged.paths_under(&folder_prefix(dir)));
         }
+        let touched: Vec<&str> = dropped
+            .iter()
+            .map(String::as_str)
+            .chain(added.iter().map(|f| f.path.as_str()))
+            .collect();
+        let primed = self.primed_cache(new, clean, &touched, &staged)?;
         staged.update(&dropped, entries, primed, lock)?;
         fault::point("index")?;
         Ok(removed.len() + added.len())
@@ -126,17 +131,24 @@ impl Repo {
     }
 
     /// The valid cache-tree node of the clean folder `top`, when every touched path
-    /// lies in it and the index is one this crate splices.
+    /// lies in it and the index is one this crate splices. A subfolder the index's
+    /// cache tree already vouches for, at the same tree and with no touched path in
+    /// it, keeps its node unread: an archive's thousands of unchanged sessions cost
+    /// no tree reads.
     fn primed_cache(
         &self,
         new: Oid,
         top: &str,
-        removed: &[ChangedFile],
-        added: &[ChangedFile],
+        touched: &[&str],
         staged: &IndexUpdate,
     ) -> Result<Option<index::CacheNode>> {
-        let inside = |f: &ChangedFile| f.path.starts_with(&format!("{top}/"));
-        if !matches!(staged, IndexUpdate::Spliced(_)) || !removed.iter().chain(added).all(inside) {
+        let IndexUpdate::Spliced(file) = staged else {
+            return Ok(None);
+        };
+        if !touched
+            .iter()
+            .all(|path| path.starts_with(&format!("{top}/")))
+        {
             return Ok(None);
         }
         let tree = self.git.find_commit(new)?.tree()?;
@@ -146,28 +158,54 @@ impl Repo {
         else {
             return Ok(None);
         };
-        Ok(Some(self.cache_node(top.as_bytes(), entry.id())?))
+        let paths: Vec<&[u8]> = touched.iter().map(|p| p.as_bytes()).collect();
+        let holding_touched = index::folders_above(&paths);
+        let old = file.cache_node(top);
+        let mut folder = top.as_bytes().to_vec();
+        Ok(Some(self.cache_node(
+            &mut folder,
+            entry.id(),
+            old.as_ref(),
+            &holding_touched,
+        )?))
     }
 
-    fn cache_node(&self, name: &[u8], id: Oid) -> Result<index::CacheNode> {
+    /// The valid node of `folder` at tree `id`: `old`, the index's node of it before
+    /// the operation, when that was valid for this very tree and no touched path is
+    /// below it; else built from the tree, subfolder by subfolder.
+    fn cache_node(
+        &self,
+        folder: &mut Vec<u8>,
+        id: Oid,
+        old: Option<&index::CacheNode>,
+        holding_touched: &HashSet<&[u8]>,
+    ) -> Result<index::CacheNode> {
+        let id_bytes: [u8; 20] = id.as_bytes().try_into().unwrap_or_default();
+        let still_right = |old: &&index::CacheNode| {
+            old.valid_id() == Some(id_bytes) && !holding_touched.contains(folder.as_slice())
+        };
+        if let Some(old) = old.filter(still_right) {
+            return Ok(old.clone());
+        }
+        let name = folder[folder.iter().rposition(|&b| b == b'/').map_or(0, |i| i + 1)..].to_vec();
         let tree = self.git.find_tree(id)?;
         let mut entries = 0;
         let mut children = Vec::new();
         for entry in tree.iter() {
             if entry.kind() == Some(ObjectType::Tree) {
-                let child = self.cache_node(entry.name_bytes(), entry.id())?;
+                let len = folder.len();
+                folder.push(b'/');
+                folder.extend_from_slice(entry.name_bytes());
+                let old_child = old.and_then(|old| old.child(entry.name_bytes()));
+                let child = self.cache_node(folder, entry.id(), old_child, holding_touched)?;
+                folder.truncate(len);
                 entries += child.entry_count();
                 children.push(child);
             } else {
                 entries += 1;
             }
         }
-        Ok(index::CacheNode::valid(
-            name,
-            entries,
-            id.as_bytes().try_into().unwrap_or_default(),
-            children,
-        ))
+        Ok(index::CacheNode::valid(&name, entries, id_bytes, children))
     }
 
     /// The index file this repository uses: `GIT_INDEX_FILE` when set (as libgit2
@@ -395,6 +433,7 @@ fn write_to_work_tree(
 
 #[cfg(test)]
 mod tests {
+    use super::super::index::IndexFile;
     use super::*;
 
     #[test]
@@ -513,5 +552,71 @@ mod tests {
         }
         found.sort();
         found
+    }
+
+    #[test]
+    fn the_primed_cache_node_is_the_one_git_builds_and_unchanged_folders_are_not_read() {
+        use super::super::test_git::{git, git_with};
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        git(root, &["init", "-q", "-b", "main"]);
+        for path in [
+            ".workflow/archives/WFS-a/workflow-session.json",
+            ".workflow/archives/WFS-a/.task/IMPL-1.json",
+            ".workflow/archives/WFS-b/workflow-session.json",
+            ".workflow/sessions/WFS-c/.task/IMPL-1.json",
+            ".workflow/sessions/WFS-c/IMPL_PLAN.md",
+            ".workflow/project.json",
+            "src/lib.rs",
+        ] {
+            fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+            fs::write(root.join(path), format!("{path}\n")).unwrap();
+        }
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "old"]);
+        let rev = |r: &str| Oid::from_str(git(root, &["rev-parse", r]).trim()).unwrap();
+        let old = rev("HEAD");
+        git(
+            root,
+            &["mv", ".workflow/sessions/WFS-c", ".workflow/archives/WFS-c"],
+        );
+        fs::write(root.join(".workflow/project.json"), "{}\n").unwrap();
+        git(root, &["commit", "-q", "-am", "new"]);
+        let new = rev("HEAD");
+        git(root, &["reset", "-q", "--hard", &old.to_string()]);
+        let index = root.join(".git/index");
+        let before = IndexFile::read(&index).unwrap().unwrap();
+        assert!(
+            before
+                .cache_node(".workflow/archives/WFS-a")
+                .unwrap()
+                .valid_id()
+                .is_some()
+        );
+
+        let by_git = root.join(".git/index-by-git");
+        let env = [("GIT_INDEX_FILE", by_git.as_os_str())];
+        git_with(root, &["read-tree", &new.to_string()], &env, "");
+        let expected = IndexFile::read(&by_git)
+            .unwrap()
+            .unwrap()
+            .cache_node(".workflow");
+
+        // The archived sessions both commits hold are never read: their trees go.
+        for unchanged in ["WFS-a/.task", "WFS-a", "WFS-b"] {
+            let id = rev(&format!("HEAD:.workflow/archives/{unchanged}")).to_string();
+            fs::remove_file(root.join(".git/objects").join(&id[..2]).join(&id[2..])).unwrap();
+        }
+        let repo = Repo::open_at(root).unwrap();
+        let mut lock = repo.lock_index().unwrap();
+        repo.materialise(old, new, &[], ".workflow", (&mut lock, &|_, _| {}))
+            .unwrap();
+        drop(lock);
+        let ours = IndexFile::read(&index)
+            .unwrap()
+            .unwrap()
+            .cache_node(".workflow");
+        assert!(expected.is_some());
+        assert_eq!(ours, expected);
     }
 }

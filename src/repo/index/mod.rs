@@ -19,6 +19,7 @@ mod write;
 pub use view::IndexView;
 
 use decode::{entry_span, parse, read_node};
+pub(super) use write::folders_above;
 
 pub(super) const HASH_LEN: usize = 20;
 pub(super) const ENTRY_FIXED: usize = 62;
@@ -162,7 +163,7 @@ fn recorded(entry: &[u8], extended: u16) -> Option<Recorded> {
 
 /// One folder of the cache tree: its name, entry count (-1 when invalid), its tree id
 /// when valid, and its subfolders in order.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CacheNode {
     name: Vec<u8>,
     entries: i64,
@@ -171,6 +172,14 @@ pub struct CacheNode {
 }
 
 impl IndexFile {
+    /// The cache tree's node of the folder at `path` as this index holds it, valid
+    /// or not; `None` without a cache tree or such a node.
+    pub fn cache_node(&self, path: &str) -> Option<CacheNode> {
+        let (_, range) = self.extensions.iter().find(|(sig, _)| sig == b"TREE")?;
+        let root = read_node(&self.bytes[range.clone()], &mut 0)?;
+        root.find(path).cloned()
+    }
+
     fn span(&self, start: u32) -> Span {
         entry_span(&self.bytes, start as usize).unwrap_or(Span {
             range: 0..0,
@@ -280,14 +289,17 @@ impl CacheNode {
     pub fn find(&self, path: &str) -> Option<&CacheNode> {
         path.split('/')
             .filter(|part| !part.is_empty())
-            .try_fold(self, |node, part| {
-                let key = (part.len(), part.as_bytes());
-                let at = node
-                    .children
-                    .binary_search_by(|c| (c.name.len(), c.name.as_slice()).cmp(&key))
-                    .ok()?;
-                Some(&node.children[at])
-            })
+            .try_fold(self, |node, part| node.child(part.as_bytes()))
+    }
+
+    /// The node of the subfolder `name` of this one (children are kept sorted).
+    pub fn child(&self, name: &[u8]) -> Option<&CacheNode> {
+        let key = (name.len(), name);
+        let at = self
+            .children
+            .binary_search_by(|c| (c.name.len(), c.name.as_slice()).cmp(&key))
+            .ok()?;
+        Some(&self.children[at])
     }
 
     /// The folder's tree id, when the cache still vouches for it.

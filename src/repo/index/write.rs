@@ -129,7 +129,7 @@ fn invalidate_cache_tree(data: &[u8], touched: &[&[u8]], primed: Option<&CacheNo
 /// Every folder that holds one of `paths`, however deep (the root, `""`, aside):
 /// each path's folders are added from the deepest up, stopping at one already
 /// there, whose own folders are then there too.
-fn folders_above<'p>(paths: &[&'p [u8]]) -> HashSet<&'p [u8]> {
+pub(in crate::repo) fn folders_above<'p>(paths: &[&'p [u8]]) -> HashSet<&'p [u8]> {
     let mut folders = HashSet::new();
     for path in paths {
         let mut folder = *path;
