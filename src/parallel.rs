@@ -3,9 +3,12 @@
 //! sessions' YAML), each cut into one contiguous share per core.
 
 /// How many threads a share-out uses: the cores, at most eight (past that the work
-/// tree's file system, not the CPU, sets the pace).
+/// tree's file system, not the CPU, sets the pace). Asked of the system once per
+/// process: the standard library reads the cgroup files on every call, which cost
+/// a small operation a twentieth of its time.
 pub fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
 }
 
 /// The fewest items worth a thread of their own in [`on_every_core`].
@@ -15,7 +18,8 @@ const ITEMS_PER_THREAD: usize = 64;
 /// share's result in the items' order. A few items are done on this thread; a
 /// share that panics panics here.
 pub fn on_every_core<T: Sync, R: Send>(items: &[T], work: impl Fn(&[T]) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(items.len() / ITEMS_PER_THREAD).max(1);
+    let worth = items.len() / ITEMS_PER_THREAD;
+    let threads = if worth < 2 { 1 } else { cores().min(worth) };
     if threads == 1 {
         return vec![work(items)];
     }
