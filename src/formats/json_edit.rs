@@ -2,13 +2,16 @@
 //! byte (key order, unknown fields, spacing, escapes) left as it was. serde_json says
 //! whether the file is valid at all, building nothing; a scanner then finds where the
 //! values on one path lie, stepping over the rest without decoding it, so an edit to a
-//! manifest of ten thousand entries allocates for the entries it touches only.
+//! manifest of ten thousand entries allocates for the entries it touches only. The
+//! top level is stepped over once and kept across edits, so several lookups and
+//! edits of one file do not each walk its largest list again.
 
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::ser::{PrettyFormatter, Serializer};
+use std::cell::RefCell;
 use std::ops::Range;
 
 /// Where a JSON value lies in the text, and the shape of what it holds.
@@ -47,6 +50,35 @@ pub struct Children {
 #[derive(Debug, Clone)]
 pub struct JsonText {
     text: String,
+    /// The top level as last scanned, kept across edits (see [`Scanned`]).
+    top: RefCell<Option<Scanned>>,
+}
+
+/// The document's top level, scanned once: an object's members, or any other root
+/// as located. An edit inside one member's value shifts the members after it and
+/// marks that one to be located again, so a file of ten thousand entries is stepped
+/// over once for all of a completion's lookups and edits, not once per lookup.
+#[derive(Debug, Clone)]
+enum Scanned {
+    /// An object root: where it lies, and each member in the order written.
+    Object {
+        start: usize,
+        end: usize,
+        members: Vec<Member>,
+    },
+    /// An array or scalar root, forgotten at the first edit.
+    Other(Node),
+}
+
+/// One member of the top-level object.
+#[derive(Debug, Clone)]
+struct Member {
+    /// The quoted key.
+    key: Range<usize>,
+    /// Its value; when `stale`, only the extent is right (an edit changed what is
+    /// inside), and the shape is located again when asked for.
+    value: Node,
+    stale: bool,
 }
 
 impl JsonText {
@@ -55,6 +87,7 @@ impl JsonText {
         serde_json::from_str::<IgnoredAny>(text).map_err(|e| anyhow!("{e}"))?;
         Ok(Self {
             text: text.to_string(),
+            top: RefCell::new(None),
         })
     }
 
@@ -71,16 +104,89 @@ impl JsonText {
     /// The node at `path` (object keys), if there is one. A key that occurs twice is
     /// its last occurrence, as JavaScript's `JSON.parse` keeps it.
     pub fn find(&self, path: &[&str]) -> Option<Node> {
-        let b = self.text.as_bytes();
-        let mut at = 0;
-        skip_ws(b, &mut at);
-        let Some((last, parents)) = path.split_last() else {
-            return locate(b, at);
+        let Some((first, deeper)) = path.split_first() else {
+            return self.root();
         };
-        for key in parents {
-            at = member_value(b, at, key)?.start;
+        let b = self.text.as_bytes();
+        let mut node = self.top_member(first)?;
+        for key in deeper {
+            node = member_value(b, node.start, key)?;
         }
-        member_value(b, at, last)
+        Some(node)
+    }
+
+    /// The whole document's node, from the top level as scanned.
+    fn root(&self) -> Option<Node> {
+        match self.scanned()?.as_ref()? {
+            Scanned::Object {
+                start,
+                end,
+                members,
+            } => Some(Node {
+                start: *start,
+                end: *end,
+                kind: Kind::Object(Children {
+                    count: members.len(),
+                    last: members.last().map(|m| m.value.start..m.value.end),
+                }),
+            }),
+            Scanned::Other(node) => Some(node.clone()),
+        }
+    }
+
+    /// The value of the top-level member `key` (its last occurrence), located again
+    /// first when an edit changed what is inside it.
+    fn top_member(&self, key: &str) -> Option<Node> {
+        let b = self.text.as_bytes();
+        let mut top = self.scanned()?;
+        let Some(Scanned::Object { members, .. }) = top.as_mut() else {
+            return None;
+        };
+        let member = members
+            .iter_mut()
+            .rev()
+            .find(|m| key_is(&b[m.key.clone()], key))?;
+        if member.stale {
+            member.value = locate(b, member.value.start)?;
+            member.stale = false;
+        }
+        Some(member.value.clone())
+    }
+
+    /// The top level, scanned now if it was not yet.
+    fn scanned(&self) -> Option<std::cell::RefMut<'_, Option<Scanned>>> {
+        let mut top = self.top.borrow_mut();
+        if top.is_none() {
+            *top = Some(scan_top(self.text.as_bytes())?);
+        }
+        Some(top)
+    }
+
+    /// Replaces the bytes in `range` with `with`, keeping the scanned top level
+    /// right: members before the edit stay, those after it move by the change in
+    /// length, the one whose value holds it is marked to be located again. An edit
+    /// between members (a new one, say) forgets the scan.
+    fn replace(&mut self, range: Range<usize>, with: &str) {
+        self.text.replace_range(range.clone(), with);
+        let delta = with.len() as isize - range.len() as isize;
+        let shift = |at: &mut usize| *at = at.wrapping_add_signed(delta);
+        let top = self.top.get_mut();
+        let Some(Scanned::Object { end, members, .. }) = top.as_mut() else {
+            *top = None;
+            return;
+        };
+        let Some(at) = members.iter().position(|m| holds(&m.value, &range)) else {
+            *top = None;
+            return;
+        };
+        shift(end);
+        shift(&mut members[at].value.end);
+        members[at].stale = true;
+        for member in &mut members[at + 1..] {
+            shift(&mut member.key.start);
+            shift(&mut member.key.end);
+            shift_node(&mut member.value, delta);
+        }
     }
 
     /// Whether the document is an object (`{`) or an array (`[`), told by its first
@@ -105,7 +211,7 @@ impl JsonText {
         if let Some(node) = self.find(path) {
             let indent = self.line_indent(node.start);
             let rendered = self.render(value, &indent)?;
-            self.text.replace_range(node.start..node.end, &rendered);
+            self.replace(node.start..node.end, &rendered);
             return Ok(());
         }
         let parent = self
@@ -159,7 +265,7 @@ impl JsonText {
                 Some(last) => (last.end, format!(",{body}")),
                 None => (close, body),
             };
-            self.text.insert_str(at, &text);
+            self.replace(at..at, &text);
             return Ok(());
         }
         let outer = self.line_indent(container.start);
@@ -169,16 +275,16 @@ impl JsonText {
         };
         let body = make(&inner, self)?;
         match last {
-            Some(last) => self.text.insert_str(last.end, &format!(",\n{inner}{body}")),
+            Some(last) => self.replace(last.end..last.end, &format!(",\n{inner}{body}")),
             None => {
                 let between = self.text[container.start + 1..close].to_string();
                 if between.trim().is_empty() {
-                    self.text.replace_range(
+                    self.replace(
                         container.start + 1..close,
                         &format!("\n{inner}{body}\n{outer}"),
                     );
                 } else {
-                    self.text.insert_str(close, &format!("{inner}{body}\n"));
+                    self.replace(close..close, &format!("{inner}{body}\n"));
                 }
             }
         }
@@ -222,6 +328,66 @@ impl JsonText {
         let start = self.text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line = &self.text[start..at];
         line[..line.len() - line.trim_start_matches([' ', '\t']).len()].to_string()
+    }
+}
+
+/// Whether an edit of `range` lies inside `value` (or replaces it whole), so that
+/// only what `value` holds changed; an insertion right after it lies outside.
+fn holds(value: &Node, range: &Range<usize>) -> bool {
+    let inside = value.start <= range.start && range.end < value.end;
+    inside || (range.start == value.start && range.end == value.end)
+}
+
+/// `node` moved by `delta` bytes, with the last child it knows of.
+fn shift_node(node: &mut Node, delta: isize) {
+    node.start = node.start.wrapping_add_signed(delta);
+    node.end = node.end.wrapping_add_signed(delta);
+    if let Kind::Object(children) | Kind::Array(children) = &mut node.kind
+        && let Some(last) = &mut children.last
+    {
+        *last = last.start.wrapping_add_signed(delta)..last.end.wrapping_add_signed(delta);
+    }
+}
+
+/// The top level of the document: an object's members one by one, or any other
+/// root located whole.
+fn scan_top(b: &[u8]) -> Option<Scanned> {
+    let mut at = 0;
+    skip_ws(b, &mut at);
+    if b.get(at) != Some(&b'{') {
+        return locate(b, at).map(Scanned::Other);
+    }
+    let start = at;
+    at += 1;
+    let mut members = Vec::new();
+    loop {
+        skip_ws(b, &mut at);
+        match *b.get(at)? {
+            b'}' => {
+                return Some(Scanned::Object {
+                    start,
+                    end: at + 1,
+                    members,
+                });
+            }
+            b',' => at += 1,
+            b'"' => {
+                let key_start = at;
+                skip_string(b, &mut at)?;
+                let key = key_start..at;
+                skip_ws(b, &mut at);
+                at += 1;
+                skip_ws(b, &mut at);
+                let value = locate(b, at)?;
+                at = value.end;
+                members.push(Member {
+                    key,
+                    value,
+                    stale: false,
+                });
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -455,7 +621,62 @@ mod tests {
         })
     }
 
+    /// Every path of `value` whose parents are objects: the paths `set` and `push`
+    /// can name.
+    fn key_paths(value: &Value, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        if let Value::Object(members) = value {
+            for (key, child) in members {
+                let mut deeper = path.clone();
+                deeper.push(key.clone());
+                key_paths(child, deeper.clone(), out);
+                out.push(deeper);
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn edits_on_one_document_give_what_edits_on_freshly_parsed_ones_give(
+            value in json_value(),
+            pretty in proptest::bool::ANY,
+            edits in proptest::collection::vec((0usize..64, json_value()), 1..6),
+        ) {
+            let text = if pretty {
+                serde_json::to_string_pretty(&json!({"first": value, "list": [1], "stats": {"n": 1}})).unwrap()
+            } else {
+                serde_json::to_string(&json!({"first": value, "list": [1], "stats": {"n": 1}})).unwrap()
+            };
+            let mut kept = JsonText::parse(&text).unwrap();
+            for (pick, new) in edits {
+                let current: Value = serde_json::from_str(kept.text()).unwrap();
+                let mut paths = Vec::new();
+                key_paths(&current, Vec::new(), &mut paths);
+                let path = &paths[pick % paths.len()];
+                let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+                let mut fresh = JsonText::parse(kept.text()).unwrap();
+                let is_array = matches!(kept.find(&keys).map(|n| n.kind), Some(Kind::Array(_)));
+                if is_array {
+                    kept.push(&keys, &new).unwrap();
+                    fresh.push(&keys, &new).unwrap();
+                } else {
+                    kept.set(&keys, &new).unwrap();
+                    fresh.set(&keys, &new).unwrap();
+                }
+                proptest::prop_assert_eq!(kept.text(), fresh.text());
+                let reread = JsonText::parse(kept.text()).unwrap();
+                for path in paths.iter().chain([&vec!["list".to_string()], &vec![]]) {
+                    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+                    let (a, b) = (kept.find(&keys), reread.find(&keys));
+                    proptest::prop_assert_eq!(a.as_ref().map(|n| (n.start, n.end)), b.as_ref().map(|n| (n.start, n.end)));
+                    let count = |n: Option<Node>| match n.map(|n| n.kind) {
+                        Some(Kind::Object(c) | Kind::Array(c)) => Some((c.count, c.last)),
+                        _ => None,
+                    };
+                    proptest::prop_assert_eq!(count(a), count(b));
+                }
+            }
+        }
+
         #[test]
         fn the_scanner_finds_what_serde_decodes(value in json_value(), pretty in proptest::bool::ANY) {
             let text = if pretty {
