@@ -40,7 +40,47 @@ impl Repo {
     }
 }
 
+/// Settings in the environment that git reads and libgit2 does not (`git -c`,
+/// `GIT_CONFIG_COUNT`, other config files).
+const CONFIG_FROM_ENV: [&str; 5] = [
+    "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+    "GIT_CONFIG_GLOBAL",
+    "GIT_CONFIG_SYSTEM",
+    "GIT_CONFIG",
+];
+
+/// The `includeIf` conditions libgit2 evaluates as git does.
+const CONDITIONS_LIBGIT2_READS: [&str; 3] = ["gitdir:", "gitdir/i:", "onbranch:"];
+
 impl Repo {
+    /// Whether git may see settings libgit2 does not: given in the environment
+    /// (`git -c key=value workflow …`), or in a file included on a condition libgit2
+    /// does not evaluate (`hasconfig:remote.*.url:`, libgit2 issue 6641). Then a
+    /// setting that decides what git would do is asked of git itself.
+    pub(super) fn config_beyond_libgit2(&self) -> Result<bool> {
+        if CONFIG_FROM_ENV
+            .iter()
+            .any(|var| std::env::var_os(var).is_some())
+        {
+            return Ok(true);
+        }
+        let config = self.git.config()?.snapshot()?;
+        let mut entries = config.entries(Some("^includeif\\."))?;
+        while let Some(entry) = entries.next() {
+            let name = entry?.name().unwrap_or_default().to_string();
+            let rest = name.strip_prefix("includeif.").unwrap_or(&name);
+            let condition = rest.strip_suffix(".path").unwrap_or(rest);
+            if !CONDITIONS_LIBGIT2_READS
+                .iter()
+                .any(|known| condition.starts_with(known))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// In a sparse checkout, lets git put the work tree back in line with the
     /// patterns after an operation (`git sparse-checkout reapply`): paths the
     /// operation wrote outside them leave the work tree and keep `skip-worktree`,

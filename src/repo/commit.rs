@@ -18,7 +18,7 @@ impl Repo {
     /// git can read it.
     pub fn write_commit(&self, tree: Oid, parent: Oid, message: &str) -> Result<Oid> {
         let message = self.run_message_hooks(message)?;
-        let sign = self.config_bools(&["commit.gpgsign".to_string()])?[0].unwrap_or(false);
+        let sign = self.commit_signs()?;
         let (tree, parent) = (tree.to_string(), parent.to_string());
         let mut args = vec!["commit-tree", tree.as_str(), "-p", parent.as_str()];
         args.push(if sign { "-S" } else { "--no-gpg-sign" });
@@ -35,6 +35,25 @@ impl Repo {
         }
         let id = String::from_utf8_lossy(&output.stdout);
         Oid::from_str(id.trim()).with_context(|| format!("git commit-tree printed {id:?}"))
+    }
+
+    /// Whether `git commit` would sign here (`commit.gpgsign`): read by libgit2,
+    /// or asked of git when the configuration holds what libgit2 cannot read.
+    fn commit_signs(&self) -> Result<bool> {
+        const KEY: &str = "commit.gpgsign";
+        if !self.config_beyond_libgit2()? {
+            return Ok(self.config_bools(&[KEY.to_string()])?[0].unwrap_or(false));
+        }
+        let output = self.run_git(&["config", "--type=bool", "--get", KEY], b"")?;
+        match output.status.code() {
+            Some(0) => Ok(String::from_utf8_lossy(&output.stdout).trim() == "true"),
+            Some(1) => Ok(false),
+            _ => Err(GitError::NotABoolean {
+                key: KEY.to_string(),
+                message: stderr_text(&output),
+            }
+            .into()),
+        }
     }
 
     /// `prepare-commit-msg <file> message`, then `commit-msg <file>`, on

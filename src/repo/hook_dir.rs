@@ -8,17 +8,6 @@ use std::path::{Path, PathBuf};
 
 use super::Repo;
 
-/// Settings in the environment that git reads and libgit2 does not (`git -c`,
-/// `GIT_CONFIG_COUNT`, other config files): with any of them set, only git can say
-/// where a hook is.
-const CONFIG_FROM_ENV: [&str; 5] = [
-    "GIT_CONFIG_PARAMETERS",
-    "GIT_CONFIG_COUNT",
-    "GIT_CONFIG_GLOBAL",
-    "GIT_CONFIG_SYSTEM",
-    "GIT_CONFIG",
-];
-
 impl Repo {
     /// The hooks folder as git finds it: `core.hooksPath` (relative to the top of the
     /// work tree, `~/` expanded), else `hooks/` in the common git dir, which linked
@@ -36,15 +25,10 @@ impl Repo {
     /// `git hook run` on a hook nobody installed (git itself starts nothing then).
     /// Anything at the hook's path counts, executable or not (git warns about the
     /// latter), in the configured folder and in the default one; so do git 2.54's
-    /// hooks set in config (`hook.<name>.event`) and settings only git can read.
+    /// hooks set in config (`hook.<name>.event`) and configuration libgit2 cannot
+    /// read ([`Repo::config_beyond_libgit2`]).
     pub(super) fn hook_may_run(&self, hook: &str) -> Result<bool> {
-        if CONFIG_FROM_ENV
-            .iter()
-            .any(|var| std::env::var_os(var).is_some())
-        {
-            return Ok(true);
-        }
-        if self.has_hook_settings()? {
+        if self.config_beyond_libgit2()? || self.has_hook_settings()? {
             return Ok(true);
         }
         let Some(configured) = self.hooks_folder()? else {

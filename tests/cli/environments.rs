@@ -205,6 +205,14 @@ fn commit_gpgsign_signs_with_an_ssh_key() {
     ]);
     repo.wf(&["migrate"]).expect(0);
     assert_eq!(log(&repo, "%G?"), "G\n");
+
+    // Given as `git -c commit.gpgsign=true`, which libgit2 does not read.
+    repo.git(&["config", "--unset", "commit.gpgsign"]);
+    let env = [("GIT_CONFIG_PARAMETERS", "'commit.gpgsign'='true'")];
+    repo.wf_with(&["rollback"], &env).expect(0);
+    assert_eq!(log(&repo, "%G?"), "G\n", "git -c signs as git would");
+    repo.wf(&["migrate"]).expect(0);
+    assert_eq!(log(&repo, "%G?"), "N\n", "without it, unsigned");
 }
 
 #[test]
@@ -777,11 +785,44 @@ fn hooks_nobody_installed_start_no_git_process_and_every_other_one_runs() {
         ["prepare-commit-msg", "commit-msg", "post-commit"]
     );
 
+    // core.hooksPath from a file included on a condition libgit2 does not evaluate.
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://example.com/team/repo.git",
+    ]);
+    let included = repo.scratch().join("team.gitconfig");
+    let hooks = repo.path().join("my-hooks");
+    fs::write(
+        &included,
+        format!("[core]\n\thooksPath = {}\n", hooks.display()),
+    )
+    .unwrap();
+    let condition = "includeIf.hasconfig:remote.*.url:https://example.com/team/**.path";
+    repo.git(&["config", "--global", condition, included.to_str().unwrap()]);
+    assert_eq!(
+        repo.git(&["config", "core.hooksPath"]).trim(),
+        hooks.to_str().unwrap()
+    );
+    fs::remove_file(repo.path().join(".git/post-commit-ran")).unwrap();
+    let env = [("PATH", path.as_str())];
+    repo.wf_with(&["migrate"], &env).expect(0);
+    assert_eq!(
+        hooks_run(&log),
+        ["prepare-commit-msg", "commit-msg", "post-commit"]
+    );
+    assert!(
+        repo.exists(".git/post-commit-ran"),
+        "the included hooksPath was used"
+    );
+    repo.git(&["config", "--global", "--unset", condition]);
+
     // Hooks set in config (git 2.54): git is asked about every hook.
     repo.git(&["config", "hook.lint.event", "commit-msg"]);
     repo.git(&["config", "hook.lint.command", "true"]);
     let env = [("PATH", path.as_str())];
-    repo.wf_with(&["migrate"], &env).expect(0);
+    repo.wf_with(&["rollback"], &env).expect(0);
     assert_eq!(
         hooks_run(&log),
         ["prepare-commit-msg", "commit-msg", "post-commit"]
