@@ -145,10 +145,8 @@ impl Repo {
         let IndexUpdate::Spliced(file) = staged else {
             return Ok(None);
         };
-        if !touched
-            .iter()
-            .all(|path| path.starts_with(&format!("{top}/")))
-        {
+        let inside = folder_prefix(top);
+        if !touched.iter().all(|path| path.starts_with(&inside)) {
             return Ok(None);
         }
         let tree = self.git.find_commit(new)?.tree()?;

@@ -28,16 +28,27 @@ impl Repo {
     /// hooks set in config (`hook.<name>.event`) and configuration libgit2 cannot
     /// read ([`Repo::config_beyond_libgit2`]).
     pub(super) fn hook_may_run(&self, hook: &str) -> Result<bool> {
-        if self.config_beyond_libgit2()? || self.has_hook_settings()? {
-            return Ok(true);
+        Ok(match self.hook_folders()? {
+            Some(folders) => folders
+                .iter()
+                .any(|folder| something_at(&folder.join(hook))),
+            None => true,
+        })
+    }
+
+    /// The folders a hook file is looked for in, read from the configuration once
+    /// for every hook of the operation; `None` when only git can say where hooks are.
+    fn hook_folders(&self) -> Result<&Option<[PathBuf; 2]>> {
+        if let Some(folders) = self.hook_folders.get() {
+            return Ok(folders);
         }
-        let Some(configured) = self.hooks_folder()? else {
-            return Ok(true);
+        let folders = match self.config_beyond_libgit2()? || self.has_hook_settings()? {
+            true => None,
+            false => self
+                .hooks_folder()?
+                .map(|configured| [configured, self.common_dir().join("hooks")]),
         };
-        let default = self.common_dir().join("hooks");
-        Ok([configured, default]
-            .iter()
-            .any(|folder| something_at(&folder.join(hook))))
+        Ok(self.hook_folders.get_or_init(|| folders))
     }
 
     /// Whether any `hook.*` setting exists (git 2.54 runs hooks named in config).

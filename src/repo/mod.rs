@@ -76,6 +76,8 @@ pub struct Repo {
     new_objects: RefCell<Option<object::NewObjects>>,
     shared: std::cell::OnceCell<i32>,
     conversions: RefCell<Option<filters::Conversions>>,
+    /// Where a hook is looked for, worked out once (see `hook_dir.rs`).
+    hook_folders: std::cell::OnceCell<Option<[PathBuf; 2]>>,
 }
 
 /// The repository extension libgit2's refusal to open names, as git spells it in
@@ -157,6 +159,7 @@ impl Repo {
             workdir,
             new_objects: RefCell::new(None),
             shared: std::cell::OnceCell::new(),
+            hook_folders: std::cell::OnceCell::new(),
             conversions: RefCell::new(None),
         }
     }

@@ -173,11 +173,11 @@ pub struct CacheNode {
 
 impl IndexFile {
     /// The cache tree's node of the folder at `path` as this index holds it, valid
-    /// or not; `None` without a cache tree or such a node.
+    /// or not; `None` without a cache tree or such a node. Only that node is built,
+    /// as the hook builds it ([`IndexView::cache_node`]).
     pub fn cache_node(&self, path: &str) -> Option<CacheNode> {
         let (_, range) = self.extensions.iter().find(|(sig, _)| sig == b"TREE")?;
-        let root = read_node(&self.bytes[range.clone()], &mut 0)?;
-        root.find(path).cloned()
+        view::cache_node_in(&self.bytes[range.clone()], path)
     }
 
     fn span(&self, start: u32) -> Span {

@@ -191,13 +191,18 @@ impl IndexView {
     /// subfolders, when the index has a readable cache tree holding it. The folders
     /// before it are stepped over without being built.
     pub fn cache_node(&self, dir: &str) -> Option<CacheNode> {
-        let data = self.extension(b"TREE")?;
-        let mut at = 0;
-        for part in dir.split('/').filter(|part| !part.is_empty()) {
-            at = child_at(data, at, part.as_bytes())?;
-        }
-        read_node(data, &mut at)
+        cache_node_in(self.extension(b"TREE")?, dir)
     }
+}
+
+/// The node of the folder `dir` in the cache tree `data` (a `TREE` extension's
+/// bytes), built with its subfolders; the folders before it are stepped over.
+pub(super) fn cache_node_in(data: &[u8], dir: &str) -> Option<CacheNode> {
+    let mut at = 0;
+    for part in dir.split('/').filter(|part| !part.is_empty()) {
+        at = child_at(data, at, part.as_bytes())?;
+    }
+    read_node(data, &mut at)
 }
 
 /// Where the subfolder `name` of the cache-tree node at `node` starts.
