@@ -828,3 +828,25 @@ fn hooks_nobody_installed_start_no_git_process_and_every_other_one_runs() {
         ["prepare-commit-msg", "commit-msg", "post-commit"]
     );
 }
+
+#[test]
+fn a_commit_gpgsign_only_git_sees_that_is_no_boolean_refuses_and_changes_nothing() {
+    let repo = old_layout();
+    let before = state(&repo);
+    let env = [("GIT_CONFIG_PARAMETERS", "'commit.gpgsign'='maybe'")];
+    let run = repo.wf_with(&["migrate"], &env).expect(1);
+    assert!(
+        run.stderr
+            .contains("git config commit.gpgsign is not a boolean"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("'maybe'"),
+        "git's own words: {}",
+        run.stderr
+    );
+    assert!(state(&repo) == before, "nothing changed");
+    let git = repo.run_env("git", &["commit", "--allow-empty", "-m", "x"], &env, &[]);
+    assert_ne!(git.code, Some(0), "git refuses the same setting");
+}
