@@ -1,13 +1,23 @@
 //! The `git-workflow` binary: parse, run, map errors to exit codes. Nothing else.
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use git_workflow::report::{Colour, json_error, paint};
 use git_workflow::{cli::Cli, commands, error};
+use std::ffi::OsString;
 
 /// Whether `--json` is on the command line, before clap could parse it (a usage
 /// error still owes a JSON reader a document on stdout).
-fn asked_for_json() -> bool {
-    std::env::args().skip(1).any(|a| a == "--json")
+fn asked_for_json(args: &[OsString]) -> bool {
+    args.iter().skip(1).any(|a| a == "--json")
+}
+
+/// The command line parsed by the clap tree, which is left alive until the process
+/// ends: tearing the tree down is a tenth of the pre-commit hook's instructions on a
+/// small repository, and nothing needs the memory back.
+fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let tree: &'static mut clap::Command = Box::leak(Box::new(Cli::command()));
+    let mut matches = tree.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(tree))
 }
 
 /// clap's error in one line, without its usage block and tip.
@@ -18,11 +28,12 @@ fn usage_message(e: &clap::Error) -> String {
 }
 
 fn main() {
-    commands::completions::open_man_page(&std::env::args().collect::<Vec<_>>(), Cli::command);
-    let cli = match Cli::try_parse() {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    commands::completions::open_man_page(&args, Cli::command);
+    let cli = match parse(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            if e.use_stderr() && asked_for_json() {
+            if e.use_stderr() && asked_for_json(&args) {
                 json_error(
                     2,
                     &usage_message(&e),

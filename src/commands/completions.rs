@@ -216,7 +216,7 @@ fn examples(words: &str) -> Option<&'static [(&'static str, &'static str)]> {
 /// git's own commands, when stdout is a terminal, `help.format` is `man` (git's
 /// default) and `man` has the page; otherwise clap's help is printed. Returns only
 /// when the page was not opened.
-pub fn open_man_page(args: &[String], tree: impl FnOnce() -> clap::Command) {
+pub fn open_man_page(args: &[std::ffi::OsString], tree: impl FnOnce() -> clap::Command) {
     use std::io::IsTerminal;
     if !args.iter().any(|a| a == "--help") || !std::io::stdout().is_terminal() {
         return;
@@ -229,12 +229,13 @@ pub fn open_man_page(args: &[String], tree: impl FnOnce() -> clap::Command) {
     }
     let mut cmd = tree();
     let mut name = String::from("git-workflow");
-    for word in args.iter().skip(1).filter(|a| !a.starts_with('-')) {
-        let Some(sub) = cmd.find_subcommand(word).cloned() else {
+    let words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    for word in words.filter(|a| !a.starts_with('-')) {
+        let Some(sub) = cmd.find_subcommand(word.as_ref()).cloned() else {
             break;
         };
         name.push('-');
-        name.push_str(word);
+        name.push_str(&word);
         cmd = sub;
     }
     let found = std::process::Command::new("man")

@@ -83,3 +83,35 @@ fn version_and_help_need_no_repository() {
     repo.wf_in(&repo.scratch(), &["no-such-command"], &[])
         .expect(2);
 }
+
+#[test]
+fn dash_c_takes_a_folder_whose_name_is_not_utf8_as_git_does() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = TestRepo::with_commit();
+    repo.flat_sessions();
+    let odd = repo
+        .scratch()
+        .join(std::ffi::OsStr::from_bytes(b"caf\xe9-latin1"));
+    std::fs::rename(repo.path(), &odd).unwrap();
+    let run = |program: &str, args: &[&str]| {
+        let out = crate::support::hermetic(program, &repo.home())
+            .current_dir(repo.scratch())
+            .arg("-C")
+            .arg(&odd)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run("git", &["status", "--short"]).0, Some(0));
+    let (code, stderr) = run(env!("CARGO_BIN_EXE_git-workflow"), &["status"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stderr) = run(env!("CARGO_BIN_EXE_git-workflow"), &["migrate", "-q"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    std::fs::rename(&odd, repo.path()).unwrap();
+    assert_eq!(repo.status(), "");
+    assert!(repo.exists(".workflow/versions/v001/task_sessions/task_design/session.yml"));
+}
