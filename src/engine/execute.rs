@@ -193,13 +193,9 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<
     }
     let snapshot = repo.snapshot(Some(base))?;
     for action in &plan.actions {
-        let (path, expected) = match action {
-            Action::Write { path, bytes, .. } => (path, repo::hash_blob(bytes)),
-            Action::Restore { path, id, .. } => (path, *id),
-            Action::Move { from, to } => match snapshot.stat(from) {
-                Some(entry) => (to, entry.id),
-                None => continue,
-            },
+        let path = match action {
+            Action::Write { path, .. } | Action::Restore { path, .. } => path,
+            Action::Move { to, .. } => to,
             Action::Delete { .. } => continue,
         };
         let Ok(meta) = fs::symlink_metadata(repo.workdir().join(path)) else {
@@ -208,6 +204,9 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<
         if snapshot.exists(path) {
             continue;
         }
+        let Some(expected) = blob_put_there(action, &snapshot) else {
+            continue;
+        };
         let same = meta.is_file() && repo.blob_id_of_file(path).ok() == Some(expected);
         if !same {
             return Err(error::refused(
@@ -221,4 +220,17 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<
         }
     }
     Ok(())
+}
+
+/// The blob an action leaves at its path, asked only for an untracked file in the
+/// way: hashing every written file up front cost a completion a hash of the whole
+/// manifest and `project.json` for paths `HEAD` tracks anyway. `None` for a move of a
+/// file `HEAD` does not have.
+fn blob_put_there(action: &Action, snapshot: &repo::Snapshot) -> Option<Oid> {
+    match action {
+        Action::Write { bytes, .. } => Some(repo::hash_blob(bytes)),
+        Action::Restore { id, .. } => Some(*id),
+        Action::Move { from, .. } => snapshot.stat(from).map(|entry| entry.id),
+        Action::Delete { .. } => None,
+    }
 }
