@@ -407,6 +407,72 @@ fn an_ignored_file_where_a_new_file_goes_is_not_overwritten() {
     );
 }
 
+/// The v001 task-session folder of [`session_with_ignored_names`].
+const SESSIONS: &str = ".workflow/versions/v001/task_sessions";
+
+/// A committed flat session `t.yml`, then a `.gitignore` hiding files of its names
+/// (committed after it, or `git add -A` would have skipped it): migration moves
+/// `t.yml` to `t/session.yml`, and its rollback restores `t.yml`.
+fn session_with_ignored_names() -> TestRepo {
+    let repo = TestRepo::with_commit();
+    repo.write(&format!("{SESSIONS}/t.yml"), "task_id: t\n");
+    repo.commit_all("state");
+    repo.write(".gitignore", "session.yml\nt.yml\n");
+    repo.commit_all("ignore");
+    repo
+}
+
+#[test]
+fn an_ignored_file_where_a_file_moves_to_is_not_overwritten() {
+    let repo = session_with_ignored_names();
+    repo.write(&format!("{SESSIONS}/t/session.yml"), "precious\n");
+    let head = repo.rev("HEAD");
+    refuses(
+        &repo,
+        &["migrate"],
+        1,
+        &["t/session.yml exists in the work tree but is not tracked"],
+    );
+    assert_eq!(repo.rev("HEAD"), head);
+    assert_eq!(
+        repo.read(&format!("{SESSIONS}/t/session.yml")),
+        "precious\n"
+    );
+}
+
+#[test]
+fn an_ignored_file_where_a_rollback_restores_one_is_not_overwritten() {
+    let repo = session_with_ignored_names();
+    repo.wf(&["migrate", "-q"]).expect(0);
+    repo.write(&format!("{SESSIONS}/t.yml"), "precious\n");
+    let head = repo.rev("HEAD");
+    refuses(
+        &repo,
+        &["rollback"],
+        1,
+        &["t.yml exists in the work tree but is not tracked"],
+    );
+    assert_eq!(repo.rev("HEAD"), head);
+}
+
+#[test]
+fn an_ignored_file_already_holding_what_goes_there_is_taken_as_it_is() {
+    let repo = session_with_ignored_names();
+    repo.write(&format!("{SESSIONS}/t/session.yml"), "task_id: t\n");
+    repo.wf(&["migrate", "-q"]).expect(0);
+    assert_eq!(
+        repo.git(&["show", &format!("HEAD:{SESSIONS}/t/session.yml")]),
+        "task_id: t\n"
+    );
+    repo.write(&format!("{SESSIONS}/t.yml"), "task_id: t\n");
+    repo.wf(&["rollback", "-q"]).expect(0);
+    assert_eq!(
+        repo.git(&["show", &format!("HEAD:{SESSIONS}/t.yml")]),
+        "task_id: t\n"
+    );
+    assert_eq!(repo.status(), "");
+}
+
 #[test]
 fn a_second_run_while_one_holds_the_lock_is_told_the_repository_is_busy() {
     let repo = TestRepo::with_commit();
