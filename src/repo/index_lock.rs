@@ -9,7 +9,6 @@
 
 use anyhow::{Context, Result};
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -107,13 +106,14 @@ impl IndexLock {
         Ok(file)
     }
 
-    /// Replaces the index with `bytes` through the lock (written, then renamed over
+    /// Replaces the index with what `write` writes to the lock (then renamed over
     /// the index, as git does), and takes the lock again for the next write.
-    pub(super) fn replace(&mut self, bytes: &[u8]) -> Result<()> {
+    pub(super) fn replace_with(
+        &mut self,
+        write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+    ) -> Result<()> {
         let mut file = self.take()?;
-        file.write_all(bytes)
-            .and_then(|()| file.flush())
-            .with_context(|| format!("writing {}", self.lock.display()))?;
+        write(&mut file).with_context(|| format!("writing {}", self.lock.display()))?;
         drop(file);
         fs::rename(&self.lock, &self.index)
             .with_context(|| format!("writing {}", self.index.display()))?;

@@ -4,10 +4,15 @@
 use anyhow::{Context, Result};
 use git2::{IndexEntry, IndexTime, Repository};
 use std::fs;
+use std::io;
 use std::path::Path;
 
 use super::diff::ChangedFile;
 use super::{GitError, IndexLock, Oid, index};
+
+/// The buffer for the new entries between the runs of old ones copied whole (a
+/// run longer than it goes to the file directly).
+const WRITE_BUFFER: usize = 64 * 1024;
 
 /// The index as materialising updates it: spliced in one pass when its format allows
 /// (see `index.rs`), through libgit2 otherwise.
@@ -68,7 +73,13 @@ impl IndexUpdate {
         match self {
             Self::Spliced(file) => {
                 let removed = removed.iter().map(|p| p.as_bytes().to_vec()).collect();
-                lock.replace(&file.spliced(&removed, added, primed))
+                lock.replace_with(|lock| {
+                    let out = io::BufWriter::with_capacity(WRITE_BUFFER, lock);
+                    file.write_spliced(&removed, added, primed, out)?
+                        .into_inner()
+                        .map_err(io::IntoInnerError::into_error)?;
+                    Ok(())
+                })
             }
             Self::Libgit2(mut index) => {
                 for path in removed {

@@ -1,10 +1,10 @@
 //! Reading an index file: the entries' spans, the extensions, the cache tree.
 
-use super::{CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, IndexFile, Span};
+use super::{Bytes, CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, IndexFile, Span};
 
 /// Parses the header, every entry and the extensions; `None` for anything this
 /// module does not write back faithfully.
-pub(super) fn parse(bytes: Vec<u8>) -> Option<IndexFile> {
+pub(super) fn parse(bytes: Bytes) -> Option<IndexFile> {
     if bytes.len() < 12 + HASH_LEN || &bytes[..4] != b"DIRC" {
         return None;
     }
@@ -24,6 +24,7 @@ pub(super) fn parse(bytes: Vec<u8>) -> Option<IndexFile> {
         entries.push(at as u32);
         at = span.range.end;
     }
+    let entries_end = at;
     let mut extensions = Vec::new();
     while at < end {
         let signature: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
@@ -45,6 +46,7 @@ pub(super) fn parse(bytes: Vec<u8>) -> Option<IndexFile> {
     Some(IndexFile {
         bytes,
         entries,
+        entries_end,
         extensions,
     })
 }

@@ -57,12 +57,41 @@ pub struct NewEntry {
     pub id: [u8; HASH_LEN],
 }
 
-/// An index file read into memory, with where each entry and extension lies.
+/// An index file mapped (as git maps it), with where each entry and extension lies.
 pub struct IndexFile {
-    bytes: Vec<u8>,
+    bytes: Bytes,
     /// Where each entry starts; its length and path follow from its flags.
     entries: Vec<u32>,
+    /// Where the entries end and the extensions begin.
+    entries_end: usize,
     extensions: Vec<([u8; 4], Range<usize>)>,
+}
+
+/// An index file's bytes: mapped from the file, or owned (tests, fuzzing). Mapped,
+/// a large index is neither copied nor given fresh pages to be read.
+enum Bytes {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Mapped(map) => map,
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
+/// Maps the index `file` (read from `path`) whole, its pages read in at once.
+fn map_index(file: &fs::File, path: &Path) -> Result<Bytes> {
+    // SAFETY: git replaces the index by renaming a new file over it, never by
+    // writing into it, so the mapped file does not change while it is read (git
+    // maps it the same way). A truncation by another tool would be a bug there.
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(file) }
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(Bytes::Mapped(map))
 }
 
 /// One entry's place in the file and its path's place within it.
@@ -207,13 +236,10 @@ impl IndexFile {
     /// Reads the index at `path`; `None` when it is in a format this module does not
     /// splice (or missing), so the caller uses libgit2 instead.
     pub fn read(path: &Path) -> Result<Option<Self>> {
-        let Some(mut file) = open_index(path)? else {
+        let Some(file) = open_index(path)? else {
             return Ok(None);
         };
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut file, &mut bytes)
-            .with_context(|| format!("reading {}", path.display()))?;
-        Ok(parse(bytes))
+        Ok(parse(map_index(&file, path)?))
     }
 
     /// The staged stat data of `path` at stage 0.
@@ -365,7 +391,7 @@ pub type StagedEntry = (Vec<u8>, u16, u32, String);
 /// (version 4, a split or sparse index, SHA-256); else every entry read and the bytes
 /// the splice would write.
 pub fn round_trip(bytes: Vec<u8>) -> Option<(Vec<StagedEntry>, Vec<u8>)> {
-    let file = parse(bytes)?;
+    let file = parse(Bytes::Owned(bytes))?;
     let entries = file.rows_under(b"").into_iter().map(staged_entry).collect();
     let out = file.spliced(&Default::default(), Vec::new(), None);
     Some((entries, out))

@@ -14,32 +14,15 @@
 //! or any extension git says a reader must understand, makes [`IndexView::open`]
 //! return `None` so the caller falls back.
 
-use anyhow::{Context, Result};
-use memmap2::Mmap;
+use anyhow::Result;
 use sha1::{Digest, Sha1};
 use std::path::Path;
 
 use super::decode::read_node;
-use super::{CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, Row};
+use super::{Bytes, CacheNode, ENTRY_FIXED, EXTENDED_FLAG, HASH_LEN, Row, map_index};
 
 /// The `EOIE` extension: header, 4-byte offset, hash of the extension headers.
 const EOIE_LEN: usize = 8 + 4 + HASH_LEN;
-
-/// The index's bytes: mapped from the file, or owned (tests, fuzzing).
-enum Bytes {
-    Mapped(Mmap),
-    Owned(Vec<u8>),
-}
-
-impl std::ops::Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        match self {
-            Bytes::Mapped(map) => map,
-            Bytes::Owned(bytes) => bytes,
-        }
-    }
-}
 
 /// An index file opened for reading parts of it.
 pub struct IndexView {
@@ -68,12 +51,7 @@ impl IndexView {
         let Some(file) = super::open_index(path)? else {
             return Ok(None);
         };
-        // SAFETY: git replaces the index by renaming a new file over it, never by
-        // writing into it, so the mapped file does not change while it is read (git
-        // maps it the same way). A truncation by another tool would be a bug there.
-        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
-            .with_context(|| format!("reading {}", path.display()))?;
-        Ok(Self::read(Bytes::Mapped(map)))
+        Ok(Self::read(map_index(&file, path)?))
     }
 
     /// The same over bytes in memory: the entry point of the `index_view` fuzz target

@@ -1,53 +1,73 @@
 //! Writing an index file back in one pass: entries spliced, the cache tree kept
-//! with the touched folders invalidated (the bytes; `IndexLock` puts them in place).
+//! with the touched folders invalidated. The untouched entries are copied from the
+//! mapped file as the runs they lie in, straight into the writer (`IndexLock`
+//! hands it the lock file) and through the checksum: a large index is never built
+//! a second time in memory.
 
 use sha1::{Digest, Sha1};
 use std::collections::{BTreeSet, HashSet};
-use std::iter::Peekable;
+use std::io::{self, Write};
+use std::ops::Range;
 
 use super::{CacheNode, ENTRY_FIXED, IndexFile, NewEntry, read_node};
 
+/// One piece of the spliced entries: a run of the old file's entries, or a new one.
+enum Piece<'a> {
+    Old(Range<usize>),
+    New(&'a NewEntry),
+}
+
 impl IndexFile {
     /// The bytes of the index with every stage of `removed` paths dropped and
-    /// `added` put in, keeping every other entry byte for byte, checksum included.
-    /// The cache tree is kept with the touched folders invalidated; extensions that
-    /// describe entry offsets or the work tree (untracked cache, fsmonitor) are
-    /// dropped and rebuilt by git when it next needs them.
+    /// `added` put in, keeping every other entry byte for byte, checksum included
+    /// (see [`IndexFile::write_spliced`]).
+    pub fn spliced(
+        &self,
+        removed: &BTreeSet<Vec<u8>>,
+        added: Vec<NewEntry>,
+        primed: Option<CacheNode>,
+    ) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 96);
+        self.write_spliced(removed, added, primed, &mut out)
+            .expect("writing to memory cannot fail");
+        out
+    }
+
+    /// Writes the index with every stage of `removed` paths dropped and `added` put
+    /// in to `out`, keeping every other entry byte for byte, and the checksum of all
+    /// of it last. The cache tree is kept with the touched folders invalidated;
+    /// extensions that describe entry offsets or the work tree (untracked cache,
+    /// fsmonitor) are dropped and rebuilt by git when it next needs them.
     ///
     /// With `primed`, the cache tree's node of that top-level folder is replaced by a
     /// valid one (the caller vouches that the index now matches it), so git and
     /// `check` can skip the folder at once instead of walking it until the next commit.
-    pub fn spliced(
+    pub fn write_spliced<W: Write>(
         &self,
         removed: &BTreeSet<Vec<u8>>,
         mut added: Vec<NewEntry>,
         primed: Option<CacheNode>,
-    ) -> Vec<u8> {
+        out: W,
+    ) -> io::Result<W> {
         added.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut out = Vec::with_capacity(self.bytes.len() + added.len() * 96);
-        out.extend_from_slice(&self.bytes[..12]);
-        let mut count: u32 = 0;
-        let mut new = added.iter().peekable();
-        let mut gone = removed.iter().map(Vec::as_slice).peekable();
-        for &start in &self.entries {
-            let entry = self.span(start);
-            let path = &self.bytes[entry.path.clone()];
-            while let Some(next) = new.next_if(|n| n.path.as_slice() < path) {
-                encode(next, &mut out);
-                count += 1;
+        let (pieces, count) = self.pieces(removed, &added);
+        let mut out = Checksummed {
+            out,
+            hash: Sha1::new(),
+        };
+        out.put(&self.bytes[..8])?;
+        out.put(&count.to_be_bytes())?;
+        let mut encoded = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::Old(run) => out.put(&self.bytes[run])?,
+                Piece::New(entry) => {
+                    encoded.clear();
+                    encode(entry, &mut encoded);
+                    out.put(&encoded)?;
+                }
             }
-            let replaced = new.peek().is_some_and(|n| n.path.as_slice() == path);
-            if replaced || reaches(&mut gone, path) {
-                continue;
-            }
-            out.extend_from_slice(&self.bytes[entry.range]);
-            count += 1;
         }
-        for next in new {
-            encode(next, &mut out);
-            count += 1;
-        }
-        out[8..12].copy_from_slice(&count.to_be_bytes());
         let touched: Vec<&[u8]> = removed
             .iter()
             .map(Vec::as_slice)
@@ -56,27 +76,87 @@ impl IndexFile {
         for (signature, range) in &self.extensions {
             let data = &self.bytes[range.clone()];
             let kept = match signature {
-                b"TREE" => Some(invalidate_cache_tree(data, &touched, primed.as_ref())),
-                b"REUC" => Some(data.to_vec()),
-                _ => None,
+                b"TREE" => invalidate_cache_tree(data, &touched, primed.as_ref()),
+                b"REUC" => data.to_vec(),
+                _ => Vec::new(),
             };
-            if let Some(data) = kept {
-                out.extend_from_slice(signature);
-                out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-                out.extend_from_slice(&data);
+            if kept.is_empty() {
+                continue;
+            }
+            out.put(signature)?;
+            out.put(&(kept.len() as u32).to_be_bytes())?;
+            out.put(&kept)?;
+        }
+        out.finish()
+    }
+
+    /// The entries of the spliced index as runs of the old file and new entries, in
+    /// git's order, and how many entries that makes. Each touched path is found by a
+    /// binary search, so the entries between two of them are one run, never looked at.
+    fn pieces<'a>(
+        &self,
+        removed: &BTreeSet<Vec<u8>>,
+        added: &'a [NewEntry],
+    ) -> (Vec<Piece<'a>>, u32) {
+        let start_of = |i: usize| {
+            self.entries
+                .get(i)
+                .map_or(self.entries_end, |&e| e as usize)
+        };
+        let mut pieces = Vec::new();
+        let mut count = self.entries.len();
+        let mut next = 0;
+        let mut gone = removed.iter().map(Vec::as_slice).peekable();
+        let mut new = added.iter().peekable();
+        loop {
+            let path = match (gone.peek(), new.peek()) {
+                (Some(&g), Some(n)) => g.min(n.path.as_slice()),
+                (Some(&g), None) => g,
+                (None, Some(n)) => n.path.as_slice(),
+                (None, None) => break,
+            };
+            let at = next + self.entries[next..].partition_point(|&e| self.path_at(e) < path);
+            if at > next {
+                pieces.push(Piece::Old(start_of(next)..start_of(at)));
+            }
+            next = at;
+            while self
+                .entries
+                .get(next)
+                .is_some_and(|&e| self.path_at(e) == path)
+            {
+                next += 1;
+                count -= 1;
+            }
+            gone.next_if(|&g| g == path);
+            if let Some(entry) = new.next_if(|n| n.path.as_slice() == path) {
+                pieces.push(Piece::New(entry));
+                count += 1;
             }
         }
-        let digest = Sha1::digest(&out);
-        out.extend_from_slice(&digest);
-        out
+        pieces.push(Piece::Old(start_of(next)..self.entries_end));
+        (pieces, count as u32)
     }
 }
 
-/// Whether the sorted `paths` hold `path`, walking them up to it: the index's
-/// entries are sorted as the paths are, so one walk of both finds every match.
-fn reaches<'p>(paths: &mut Peekable<impl Iterator<Item = &'p [u8]>>, path: &[u8]) -> bool {
-    while paths.next_if(|p| *p < path).is_some() {}
-    paths.peek() == Some(&path)
+/// A writer that also hashes what it writes, and ends with the hash, as git ends
+/// every index file.
+struct Checksummed<W: Write> {
+    out: W,
+    hash: Sha1,
+}
+
+impl<W: Write> Checksummed<W> {
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.hash.update(bytes);
+        self.out.write_all(bytes)
+    }
+
+    fn finish(mut self) -> io::Result<W> {
+        let digest = self.hash.finalize();
+        self.out.write_all(&digest)?;
+        Ok(self.out)
+    }
 }
 
 /// Appends one stage-0 entry in the version 2/3 layout: stat data, id, flags, path,
@@ -240,7 +320,7 @@ mod tests {
             "m is conflicted"
         );
         let index = root.join(".git/index");
-        let file = super::super::decode::parse(std::fs::read(&index).unwrap()).unwrap();
+        let file = super::super::IndexFile::read(&index).unwrap().unwrap();
         let id = |text: &str| -> [u8; HASH_LEN] {
             crate::repo::hash_blob(text.as_bytes())
                 .as_bytes()
@@ -274,5 +354,87 @@ mod tests {
         .collect();
         assert_eq!(listed, expected);
         git(root, &["fsck", "--no-progress", "--cache"]);
+    }
+}
+
+#[cfg(test)]
+mod splice_props {
+    use super::super::{Bytes, HASH_LEN, Recorded, decode::parse};
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    /// An index with no entries and no extensions, as git writes one.
+    fn empty_index() -> Vec<u8> {
+        let mut bytes = b"DIRC\0\0\0\x02\0\0\0\0".to_vec();
+        let digest = Sha1::digest(&bytes);
+        bytes.extend_from_slice(&digest);
+        bytes
+    }
+
+    fn entry(path: &str, id: u8) -> NewEntry {
+        NewEntry {
+            path: path.as_bytes().to_vec(),
+            stat: Recorded::default(),
+            mode: 0o100644,
+            id: [id; HASH_LEN],
+        }
+    }
+
+    /// The paths and blob ids the index at `bytes` holds, after checking its checksum.
+    fn listed(bytes: Vec<u8>) -> Vec<(Vec<u8>, [u8; HASH_LEN])> {
+        let (body, sum) = bytes.split_at(bytes.len() - HASH_LEN);
+        assert_eq!(Sha1::digest(body)[..], *sum, "the checksum covers the file");
+        let file = parse(Bytes::Owned(bytes)).expect("the spliced index parses");
+        file.rows_under(b"")
+            .into_iter()
+            .map(|r| (r.path, r.id))
+            .collect()
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        prop::sample::select(vec![
+            ".a",
+            ".workflow/x",
+            ".workflow/x/y",
+            ".workflow/z",
+            "a",
+            "a/b",
+            "a/b/c",
+            "a0",
+            "b",
+            "m/n",
+            "src/f1",
+            "src/f2",
+            "src/g",
+            "z",
+            "zz",
+        ])
+        .prop_map(str::to_string)
+    }
+
+    proptest! {
+        /// Splicing runs of old entries and new ones gives exactly the entries a
+        /// sorted map gives for the same removals and additions, in git's order.
+        #[test]
+        fn a_splice_holds_what_a_sorted_map_holds(
+            base in prop::collection::btree_map(path(), 0u8..4, 0..12),
+            removed in prop::collection::btree_set(path(), 0..6),
+            added in prop::collection::btree_map(path(), 4u8..8, 0..6),
+        ) {
+            let empty = parse(Bytes::Owned(empty_index())).unwrap();
+            let first: Vec<NewEntry> = base.iter().map(|(p, &id)| entry(p, id)).collect();
+            let file = parse(Bytes::Owned(empty.spliced(&BTreeSet::new(), first, None))).unwrap();
+            let gone: BTreeSet<Vec<u8>> = removed.iter().map(|p| p.as_bytes().to_vec()).collect();
+            let new: Vec<NewEntry> = added.iter().map(|(p, &id)| entry(p, id)).collect();
+            let mut expected: BTreeMap<Vec<u8>, [u8; HASH_LEN]> = base
+                .iter()
+                .filter(|(p, _)| !removed.contains(*p))
+                .map(|(p, &id)| (p.as_bytes().to_vec(), [id; HASH_LEN]))
+                .collect();
+            expected.extend(added.iter().map(|(p, &id)| (p.as_bytes().to_vec(), [id; HASH_LEN])));
+            let expected: Vec<_> = expected.into_iter().collect();
+            prop_assert_eq!(listed(file.spliced(&gone, new, None)), expected);
+        }
     }
 }
