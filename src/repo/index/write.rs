@@ -1,8 +1,8 @@
 //! Writing an index file back in one pass: entries spliced, the cache tree kept
 //! with the touched folders invalidated. The untouched entries are copied from the
 //! mapped file as the runs they lie in, straight into the writer (`IndexLock`
-//! hands it the lock file) and through the checksum: a large index is never built
-//! a second time in memory.
+//! hands it the lock file), and the checksum is taken from the same bytes on
+//! another core: a large index is never built a second time in memory.
 
 use sha1::{Digest, Sha1};
 use std::collections::{BTreeSet, HashSet};
@@ -11,10 +11,11 @@ use std::ops::Range;
 
 use super::{CacheNode, ENTRY_FIXED, IndexFile, NewEntry, read_node};
 
-/// One piece of the spliced entries: a run of the old file's entries, or a new one.
-enum Piece<'a> {
+/// One piece of the spliced entries: a run of the old file's entries, or a new
+/// entry's bytes among the freshly encoded ones.
+enum Piece {
     Old(Range<usize>),
-    New(&'a NewEntry),
+    Fresh(Range<usize>),
 }
 
 impl IndexFile {
@@ -47,57 +48,62 @@ impl IndexFile {
         removed: &BTreeSet<Vec<u8>>,
         mut added: Vec<NewEntry>,
         primed: Option<CacheNode>,
-        out: W,
+        mut out: W,
     ) -> io::Result<W> {
         added.sort_by(|a, b| a.path.cmp(&b.path));
-        let (pieces, count) = self.pieces(removed, &added);
-        let mut out = Checksummed {
-            out,
-            hash: Sha1::new(),
-        };
-        out.put(&self.bytes[..8])?;
-        out.put(&count.to_be_bytes())?;
-        let mut encoded = Vec::new();
-        for piece in pieces {
-            match piece {
-                Piece::Old(run) => out.put(&self.bytes[run])?,
-                Piece::New(entry) => {
-                    encoded.clear();
-                    encode(entry, &mut encoded);
-                    out.put(&encoded)?;
-                }
-            }
-        }
+        let mut fresh = Vec::new();
+        let (pieces, count) = self.pieces(removed, &added, &mut fresh);
+        let header = [&self.bytes[..8], &count.to_be_bytes()[..]].concat();
         let touched: Vec<&[u8]> = removed
             .iter()
             .map(Vec::as_slice)
             .chain(added.iter().map(|e| e.path.as_slice()))
             .collect();
+        let tail = self.extensions_kept(&touched, primed.as_ref());
+        let parts: Vec<&[u8]> = [header.as_slice()]
+            .into_iter()
+            .chain(pieces.into_iter().map(|piece| match piece {
+                Piece::Old(run) => &self.bytes[run],
+                Piece::Fresh(encoded) => &fresh[encoded],
+            }))
+            .chain([tail.as_slice()])
+            .collect();
+        let digest = checksum_beside(&parts, || parts.iter().try_for_each(|p| out.write_all(p)))?;
+        out.write_all(&digest)?;
+        Ok(out)
+    }
+
+    /// The extensions the spliced index keeps, as they are written: the cache tree
+    /// with the touched folders invalidated (and `primed` put in), the resolve-undo
+    /// data as it was; the others describe entry offsets or the work tree.
+    fn extensions_kept(&self, touched: &[&[u8]], primed: Option<&CacheNode>) -> Vec<u8> {
+        let mut tail = Vec::new();
         for (signature, range) in &self.extensions {
             let data = &self.bytes[range.clone()];
             let kept = match signature {
-                b"TREE" => invalidate_cache_tree(data, &touched, primed.as_ref()),
+                b"TREE" => invalidate_cache_tree(data, touched, primed),
                 b"REUC" => data.to_vec(),
                 _ => Vec::new(),
             };
-            if kept.is_empty() {
-                continue;
+            if !kept.is_empty() {
+                tail.extend_from_slice(signature);
+                tail.extend_from_slice(&(kept.len() as u32).to_be_bytes());
+                tail.extend_from_slice(&kept);
             }
-            out.put(signature)?;
-            out.put(&(kept.len() as u32).to_be_bytes())?;
-            out.put(&kept)?;
         }
-        out.finish()
+        tail
     }
 
-    /// The entries of the spliced index as runs of the old file and new entries, in
-    /// git's order, and how many entries that makes. Each touched path is found by a
-    /// binary search, so the entries between two of them are one run, never looked at.
-    fn pieces<'a>(
+    /// The entries of the spliced index as runs of the old file and new entries
+    /// (encoded into `fresh`), in git's order, and how many entries that makes.
+    /// Each touched path is found by a binary search, so the entries between two of
+    /// them are one run, never looked at.
+    fn pieces(
         &self,
         removed: &BTreeSet<Vec<u8>>,
-        added: &'a [NewEntry],
-    ) -> (Vec<Piece<'a>>, u32) {
+        added: &[NewEntry],
+        fresh: &mut Vec<u8>,
+    ) -> (Vec<Piece>, u32) {
         let start_of = |i: usize| {
             self.entries
                 .get(i)
@@ -130,7 +136,9 @@ impl IndexFile {
             }
             gone.next_if(|&g| g == path);
             if let Some(entry) = new.next_if(|n| n.path.as_slice() == path) {
-                pieces.push(Piece::New(entry));
+                let start = fresh.len();
+                encode(entry, fresh);
+                pieces.push(Piece::Fresh(start..fresh.len()));
                 count += 1;
             }
         }
@@ -139,24 +147,34 @@ impl IndexFile {
     }
 }
 
-/// A writer that also hashes what it writes, and ends with the hash, as git ends
-/// every index file.
-struct Checksummed<W: Write> {
-    out: W,
-    hash: Sha1,
-}
+/// The most bytes hashed on the thread that writes them; past it the checksum is
+/// taken on another core while this one writes, which halves a large index's
+/// write (hashing and the copy into the file cost about the same).
+const HASHED_BESIDE: usize = 1 << 20;
 
-impl<W: Write> Checksummed<W> {
-    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.hash.update(bytes);
-        self.out.write_all(bytes)
+/// The SHA-1 of `parts` in order, as git ends an index file with it, taken while
+/// `write` runs: on another core when the parts are large and there is one.
+fn checksum_beside(
+    parts: &[&[u8]],
+    write: impl FnOnce() -> io::Result<()>,
+) -> io::Result<sha1::digest::Output<Sha1>> {
+    let hash = || {
+        let mut hash = Sha1::new();
+        parts.iter().for_each(|p| hash.update(p));
+        hash.finalize()
+    };
+    let size: usize = parts.iter().map(|p| p.len()).sum();
+    if size <= HASHED_BESIDE || crate::parallel::cores() < 2 {
+        write()?;
+        return Ok(hash());
     }
-
-    fn finish(mut self) -> io::Result<W> {
-        let digest = self.hash.finalize();
-        self.out.write_all(&digest)?;
-        Ok(self.out)
-    }
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(hash);
+        write()?;
+        Ok(hashing
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
 }
 
 /// Appends one stage-0 entry in the version 2/3 layout: stat data, id, flags, path,
@@ -411,6 +429,39 @@ mod splice_props {
             "zz",
         ])
         .prop_map(str::to_string)
+    }
+
+    #[test]
+    fn an_index_past_a_mebibyte_is_hashed_beside_its_write_to_the_same_checksum() {
+        let paths: Vec<String> = (0..20_000)
+            .map(|i| format!("src/d{}/f{i:05}", i % 7))
+            .collect();
+        let mut sorted = paths.clone();
+        sorted.sort();
+        let empty = parse(Bytes::Owned(empty_index())).unwrap();
+        let first = paths.iter().map(|p| entry(p, 1)).collect();
+        let bytes = empty.spliced(&BTreeSet::new(), first, None);
+        assert!(
+            bytes.len() > HASHED_BESIDE,
+            "large enough to hash on another core"
+        );
+        let file = parse(Bytes::Owned(bytes)).unwrap();
+        let gone = [sorted[0].as_bytes().to_vec()].into_iter().collect();
+        let out = file.spliced(
+            &gone,
+            vec![entry(".workflow/new", 2), entry(&sorted[9], 3)],
+            None,
+        );
+        let expected: Vec<_> = [(".workflow/new".to_string(), 2)]
+            .into_iter()
+            .chain(
+                sorted[1..]
+                    .iter()
+                    .map(|p| (p.clone(), if *p == sorted[9] { 3 } else { 1 })),
+            )
+            .map(|(p, id)| (p.into_bytes(), [id; HASH_LEN]))
+            .collect();
+        assert_eq!(listed(out), expected);
     }
 
     proptest! {
