@@ -4,15 +4,28 @@
 # the growth shows: RUNS completions of the same session, reset between runs, each
 # beside `git status` on the same repository (the floor: a completion must look at
 # every file under .workflow/). Targets: ≤ 2× git status; with 10,000 archived
-# sessions ≤ 1.2× the time with 100.
+# sessions ≤ 1.2× the time with 100. With FILES, the same in a repository that also
+# tracks FILES ordinary files outside .workflow/ (built with git fast-import, as the
+# other benchmarks' fixtures): the index a completion splices and writes back grows
+# with them, as git's does.
 #
-# Usage: scripts/bench_complete.sh [RUNS]   (default 7)
+# Usage: scripts/bench_complete.sh [RUNS] [FILES]   (defaults 7 and 0)
 set -euo pipefail
 runs=${1:-7}
+files=${2:-0}
 . "$(dirname "$0")/bench_env.sh"
+if [ "$files" -gt 0 ]; then
+    where=", $files files"
+else
+    where=""
+fi
 
 fixture() { # fixture DIR N: a CCW repository with N archived sessions and one active
-    git init -q -b main "$1"
+    if [ "$files" -gt 0 ]; then
+        python3 "$root/scripts/bench_fixture.py" "$1" "$files" 0
+    else
+        git init -q -b main "$1"
+    fi
     python3 - "$1" "$2" <<'PY'
 import json, os, sys
 root, n = sys.argv[1], int(sys.argv[2])
@@ -44,7 +57,7 @@ with open(os.path.join(wf, "sessions", "WFS-active", "workflow-session.json"), "
 with open(os.path.join(wf, "sessions", "WFS-active", "IMPL_PLAN.md"), "w") as f:
     f.write("# Active work\n\nAn API endpoint with tests.\n")
 PY
-    git -C "$1" add -A && git -C "$1" commit -q -m fixture
+    git -C "$1" add -A .workflow && git -C "$1" commit -q -m fixture
 }
 
 header
@@ -58,6 +71,7 @@ for n in 100 1000 10000; do
         us "$t0" "$t1" >>"$work/ours$n"; us "$t1" "$t2" >>"$work/git$n"
         git -C "$work/r$n" reset -q --hard "$base"
     done
-    row "session complete, $n archived sessions" "$work/ours$n" "git status" "$work/git$n" 2
+    row "session complete, $n archived sessions$where" "$work/ours$n" "git status" "$work/git$n" 2
+    rm -rf "$work/r$n"
 done
-row "session complete, 10000 archived against 100" "$work/ours10000" "100 archived" "$work/ours100" 1.2
+row "session complete, 10000 archived against 100$where" "$work/ours10000" "100 archived" "$work/ours100" 1.2
