@@ -167,6 +167,10 @@ fn git_hint(err: &GitError) -> Option<String> {
             "wait for it to finish (as `git commit` would); if no git process is running, remove {} and run this again",
             lock.display()
         ),
+        GitError::DamagedIndex { path, .. } => format!(
+            "rebuild it from HEAD with `rm {} && git reset` (the work tree is left as it is; stage again what was staged), then run this again",
+            path.display()
+        ),
         GitError::UnreadableIndex { extension } => match extension.as_str() {
             "link" => "turn the split index off with `git update-index --no-split-index` (and `git config core.splitIndex false`), then run this again".into(),
             "sdir" => "turn the sparse index off with `git sparse-checkout reapply --no-sparse-index` (the sparse checkout stays), then run this again".into(),

@@ -131,6 +131,14 @@ pub enum GitError {
         /// The extension's four-letter signature.
         extension: String,
     },
+    /// The index file is not one git reads either (truncated, another file's bytes):
+    /// said in git's words, not libgit2's.
+    DamagedIndex {
+        /// The index file.
+        path: PathBuf,
+        /// What git says of it (`index file smaller than expected`, …).
+        reason: String,
+    },
 }
 
 impl fmt::Display for GitError {
@@ -215,6 +223,11 @@ impl fmt::Display for GitError {
                 f,
                 "{} exists: another git process seems to be running in this repository",
                 lock.display()
+            ),
+            Self::DamagedIndex { path, reason } => write!(
+                f,
+                "{}: {reason}; git cannot read this index either",
+                path.display()
             ),
             Self::UnreadableIndex { extension } => write!(
                 f,

@@ -26,8 +26,9 @@ impl IndexUpdate {
         if let Some(file) = index::IndexFile::read(path)? {
             return Ok(Self::Spliced(file));
         }
-        let mut index = git.index().map_err(unreadable_index)?;
-        index.read(true).map_err(unreadable_index)?;
+        let unreadable = |e| unreadable_index(e, path);
+        let mut index = git.index().map_err(unreadable)?;
+        index.read(true).map_err(unreadable)?;
         Ok(Self::Libgit2(index))
     }
 
@@ -94,8 +95,13 @@ impl IndexUpdate {
     }
 }
 
-/// libgit2 cannot read a split or sparse index; say which, instead of its own words.
-pub(super) fn unreadable_index(e: git2::Error) -> anyhow::Error {
+/// libgit2 cannot read a split or sparse index, nor one git cannot read either (the
+/// index file at `path`); say which, in git's words instead of libgit2's.
+pub(super) fn unreadable_index(e: git2::Error, path: &Path) -> anyhow::Error {
+    if let Some(reason) = index::damage(path) {
+        let path = path.to_path_buf();
+        return GitError::DamagedIndex { path, reason }.into();
+    }
     if e.message().contains("mandatory extension") {
         let extension = e.message().split('\'').nth(1).unwrap_or("?").to_string();
         return GitError::UnreadableIndex { extension }.into();

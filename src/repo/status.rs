@@ -139,10 +139,15 @@ impl Repo {
             .include_ignored(false)
             .exclude_submodules(true)
             .renames_head_to_index(false);
+        let index_path = self.index_path();
         let statuses = self.git.statuses(Some(&mut opts)).map_err(|e| {
-            unreadable_index(e).context(format!("reading the status of {}", paths.join(" ")))
+            unreadable_index(e, &index_path)
+                .context(format!("reading the status of {}", paths.join(" ")))
         })?;
-        let index = self.git.index().map_err(unreadable_index)?;
+        let index = self
+            .git
+            .index()
+            .map_err(|e| unreadable_index(e, &index_path))?;
         Ok(statuses
             .iter()
             .filter(|s| !outside_sparse_checkout(&index, s.path_bytes(), s.status()))
@@ -300,8 +305,10 @@ impl Repo {
     }
 
     fn index_rows_by_libgit2(&self, prefixes: &[&str]) -> Result<Vec<index::Row>> {
-        let mut git_index = self.git.index().map_err(unreadable_index)?;
-        git_index.read(true).map_err(unreadable_index)?;
+        let index_path = self.index_path();
+        let unreadable = |e| unreadable_index(e, &index_path);
+        let mut git_index = self.git.index().map_err(unreadable)?;
+        git_index.read(true).map_err(unreadable)?;
         Ok(git_index
             .iter()
             .filter(|e| prefixes.iter().any(|p| e.path.starts_with(p.as_bytes())))

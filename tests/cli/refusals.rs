@@ -554,3 +554,32 @@ fn usage_errors_give_a_json_reader_a_document_too() {
         );
     }
 }
+
+#[test]
+fn an_index_git_cannot_read_is_refused_in_gits_words_and_its_fix_works() {
+    let mut bad_signature = b"XXXX\0\0\0\x02\0\0\0\0".to_vec();
+    bad_signature.resize(32, b'x');
+    let mut bad_version = b"DIRC\0\0\0\x09\0\0\0\0".to_vec();
+    bad_version.resize(32, b'x');
+    for (bytes, words) in [
+        (Vec::new(), "index file smaller than expected"),
+        (bad_signature, "bad signature 0x58585858"),
+        (bad_version, "bad index version 9"),
+    ] {
+        let repo = TestRepo::with_commit();
+        repo.flat_sessions();
+        fs::write(repo.path().join(".git/index"), &bytes).unwrap();
+        let git = repo.git_run(&["status"]);
+        assert_ne!(git.code, Some(0), "git refuses this index too");
+        assert!(git.stderr.contains(words), "git says: {}", git.stderr);
+        for args in [&["migrate"][..], &["check", "--staged"], &["status"]] {
+            let stderr = refuses(&repo, args, 1, &[".git/index", words]);
+            assert!(stderr.contains("git reset"), "{args:?}: {stderr}");
+            assert!(!stderr.contains("no longer exists"), "{args:?}: {stderr}");
+        }
+        fs::remove_file(repo.path().join(".git/index")).unwrap();
+        repo.git(&["reset", "-q"]);
+        repo.wf(&["migrate"]).expect(0);
+        assert_eq!(repo.status(), "");
+    }
+}

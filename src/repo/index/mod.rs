@@ -232,6 +232,24 @@ fn open_index(path: &Path) -> Result<Option<fs::File>> {
     }
 }
 
+/// What git says of the index file at `path` when it would refuse to read it (its
+/// own words from `read-cache.c`: too short for a header and checksum, not an
+/// index, a version it does not know); `None` when git reads it, or it is missing.
+pub fn damage(path: &Path) -> Option<String> {
+    let mut file = fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    if size < (12 + HASH_LEN) as u64 {
+        return Some("index file smaller than expected".into());
+    }
+    let mut header = [0u8; 8];
+    std::io::Read::read_exact(&mut file, &mut header).ok()?;
+    let word = |i: usize| u32::from_be_bytes(header[i..i + 4].try_into().unwrap_or_default());
+    if &header[..4] != b"DIRC" {
+        return Some(format!("bad signature 0x{:08x}", word(0)));
+    }
+    (!(2..=4).contains(&word(4))).then(|| format!("bad index version {}", word(4)))
+}
+
 impl IndexFile {
     /// Reads the index at `path`; `None` when it is in a format this module does not
     /// splice (or missing), so the caller uses libgit2 instead.
