@@ -34,6 +34,7 @@ mod diff;
 mod error;
 mod filters;
 mod folder;
+mod fsync;
 mod hook_dir;
 mod index;
 mod index_lock;

@@ -154,8 +154,13 @@ impl Repo {
             .tempdir_in(&packs)
             .with_context(|| format!("creating a folder in {}", packs.display()))?;
         let name = &packed.name;
-        for (ext, bytes) in [("pack", &packed.pack), ("idx", &packed.index)] {
-            write_read_only(&staging.path().join(format!("pack-{name}.{ext}")), bytes)?;
+        let sync = self.pack_sync()?;
+        for (ext, bytes, flush) in [
+            ("pack", &packed.pack, sync.pack),
+            ("idx", &packed.index, sync.index),
+        ] {
+            let path = staging.path().join(format!("pack-{name}.{ext}"));
+            write_read_only(&path, bytes, flush)?;
         }
         let keep = packs.join(format!("pack-{name}.keep"));
         fs::write(&keep, format!("git-workflow {}\n", std::process::id()))
@@ -221,15 +226,22 @@ impl NewObjects {
 }
 
 /// Writes a file of the pack as git's `index-pack` does: read-only (less the
-/// umask), since a pack is never changed once written.
-fn write_read_only(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+/// umask), since a pack is never changed once written, and flushed to the disk
+/// when `flush` (git's `core.fsync`) says git would flush it.
+fn write_read_only(path: &std::path::Path, bytes: &[u8], flush: bool) -> Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o444)
         .open(path)
-        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            match flush {
+                true => file.sync_all(),
+                false => Ok(()),
+            }
+        })
         .with_context(|| format!("writing {}", path.display()))
 }
 

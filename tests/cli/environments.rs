@@ -850,3 +850,74 @@ fn a_commit_gpgsign_only_git_sees_that_is_no_boolean_refuses_and_changes_nothing
     let git = repo.run_env("git", &["commit", "--allow-empty", "-m", "x"], &env, &[]);
     assert_ne!(git.code, Some(0), "git refuses the same setting");
 }
+
+/// Which of a new pack's files `program args…` flushed to the disk (`pack`, `idx`),
+/// read from `strace`: ours are named `pack-<id>.pack`/`.idx`, git's
+/// `tmp_pack_*`/`tmp_idx_*` while it writes them.
+fn flushed(
+    repo: &TestRepo,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Vec<&'static str> {
+    let log = repo.scratch().join("strace.log");
+    let log_arg = log.to_string_lossy().into_owned();
+    let program = match program {
+        "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
+        other => other,
+    };
+    let mut all = vec![
+        "-f",
+        "-y",
+        "-e",
+        "trace=fsync,fdatasync",
+        "-o",
+        &log_arg,
+        program,
+    ];
+    all.extend_from_slice(args);
+    repo.run_env("strace", &all, env, &[]).expect(0);
+    let text = fs::read_to_string(&log).unwrap();
+    let synced = |a: &str, b: &str| {
+        text.lines()
+            .any(|l| l.contains("sync(") && (l.contains(a) || l.contains(b)))
+    };
+    [
+        ("pack", ".pack>", "tmp_pack_"),
+        ("idx", ".idx>", "tmp_idx_"),
+    ]
+    .into_iter()
+    .filter(|(_, ours, gits)| synced(ours, gits))
+    .map(|(kind, _, _)| kind)
+    .collect()
+}
+
+#[test]
+fn a_new_pack_is_flushed_to_disk_as_git_flushes_its_own_under_core_fsync() {
+    let values = [
+        "",
+        "none",
+        "-pack-metadata",
+        "objects,none",
+        "none,pack",
+        "-pack",
+    ];
+    for value in values {
+        let repo = old_layout();
+        repo.git(&["config", "core.fsync", value]);
+        let gits = flushed(&repo, "git", &["repack", "-adq"], &[]);
+        let ours = flushed(&repo, "git-workflow", &["migrate", "-q"], &[]);
+        assert_eq!(ours, gits, "core.fsync={value:?}");
+    }
+    let repo = old_layout();
+    let env = [("GIT_CONFIG_PARAMETERS", "'core.fsync'='-pack'")];
+    let gits = flushed(&repo, "git", &["repack", "-adq"], &env);
+    let ours = flushed(&repo, "git-workflow", &["migrate", "-q"], &env);
+    assert_eq!((ours, gits), (vec![], vec![]), "git -c core.fsync=-pack");
+    let repo = old_layout();
+    assert_eq!(
+        flushed(&repo, "git-workflow", &["migrate", "-q"], &[]),
+        ["pack", "idx"],
+        "git's default flushes both"
+    );
+}
