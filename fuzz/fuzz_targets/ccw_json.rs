@@ -8,12 +8,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let entry = serde_json::json!({"session_id": "WFS-fuzz", "n": [1, 2]});
-    if let Ok(out) = ccw::append_manifest(Some(text), &entry) {
+    if let Ok(out) = ccw::Manifest::parse(text).and_then(|m| m.appended(&entry)) {
         let v: serde_json::Value =
             serde_json::from_str(&out).expect("manifest edit made invalid JSON");
         let list = v
             .as_array()
             .or_else(|| v["archives"].as_array())
+            .or_else(|| v["sessions"].as_array())
             .expect("no archive list");
         assert_eq!(list.last(), Some(&entry));
     }
