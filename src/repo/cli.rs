@@ -57,8 +57,26 @@ impl Repo {
     /// Whether git may see settings libgit2 does not: given in the environment
     /// (`git -c key=value workflow …`), or in a file included on a condition libgit2
     /// does not evaluate (`hasconfig:remote.*.url:`, libgit2 issue 6641). Then a
-    /// setting that decides what git would do is asked of git itself.
+    /// setting that decides what git would do is asked of git itself. Worked out
+    /// once per process: the commit, its hooks and its pack each ask.
     pub(super) fn config_beyond_libgit2(&self) -> Result<bool> {
+        if let Some(&known) = self.beyond_libgit2.get() {
+            return Ok(known);
+        }
+        let beyond = self.config_read_beyond_libgit2()?;
+        Ok(*self.beyond_libgit2.get_or_init(|| beyond))
+    }
+
+    /// A string setting as git reads it here: from libgit2, or from git itself when
+    /// the configuration holds what libgit2 cannot see; `None` when unset.
+    pub(super) fn config_as_git_reads(&self, key: &str) -> Result<Option<String>> {
+        if !self.config_beyond_libgit2()? {
+            return self.config_string(key);
+        }
+        Ok(config_value(&self.run_git(&["config", "--get", key], b"")?))
+    }
+
+    fn config_read_beyond_libgit2(&self) -> Result<bool> {
         if CONFIG_FROM_ENV
             .iter()
             .any(|var| std::env::var_os(var).is_some())
@@ -150,12 +168,14 @@ pub fn config_by_git(key: &str) -> Result<Option<String>> {
         .stdin(Stdio::null())
         .output()
         .with_context(|| format!("running git config --get {key}"))?;
-    Ok(match output.status.success() {
-        true => Some(
-            String::from_utf8_lossy(&output.stdout)
-                .trim_end()
-                .to_string(),
-        ),
-        false => None,
+    Ok(config_value(&output))
+}
+
+/// What `git config --get` printed: the value, or `None` when it found none.
+fn config_value(output: &Output) -> Option<String> {
+    output.status.success().then(|| {
+        String::from_utf8_lossy(&output.stdout)
+            .trim_end()
+            .to_string()
     })
 }

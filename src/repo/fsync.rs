@@ -86,16 +86,7 @@ impl Repo {
     /// read from `core.fsync` as git reads it (asked of git when the setting may
     /// be where libgit2 does not look).
     pub(super) fn pack_sync(&self) -> Result<PackSync> {
-        let value = match self.config_beyond_libgit2()? {
-            true => {
-                let output = self.run_git(&["config", "--get", "core.fsync"], b"")?;
-                output
-                    .status
-                    .success()
-                    .then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
-            }
-            false => self.config_string("core.fsync")?,
-        };
+        let value = self.config_as_git_reads("core.fsync")?;
         let bits = value.as_deref().map_or(DEFAULT, components);
         Ok(PackSync {
             pack: bits & PACK != 0,

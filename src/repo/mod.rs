@@ -79,6 +79,8 @@ pub struct Repo {
     conversions: RefCell<Option<filters::Conversions>>,
     /// Where a hook is looked for, worked out once (see `hook_dir.rs`).
     hook_folders: std::cell::OnceCell<Option<[PathBuf; 2]>>,
+    /// Whether git may see settings libgit2 does not, worked out once (`cli.rs`).
+    beyond_libgit2: std::cell::OnceCell<bool>,
 }
 
 /// The repository extension libgit2's refusal to open names, as git spells it in
@@ -161,6 +163,7 @@ impl Repo {
             new_objects: RefCell::new(None),
             shared: std::cell::OnceCell::new(),
             hook_folders: std::cell::OnceCell::new(),
+            beyond_libgit2: std::cell::OnceCell::new(),
             conversions: RefCell::new(None),
         }
     }

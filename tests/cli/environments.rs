@@ -862,10 +862,7 @@ fn flushed(
 ) -> Vec<&'static str> {
     let log = repo.scratch().join("strace.log");
     let log_arg = log.to_string_lossy().into_owned();
-    let program = match program {
-        "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
-        other => other,
-    };
+    let program = crate::support::executable(program);
     let mut all = vec![
         "-f",
         "-y",

@@ -55,6 +55,15 @@ impl Run {
     }
 }
 
+/// The file to run for `program`: `git-workflow` is the binary under test, any other
+/// name is looked up on `PATH`.
+pub fn executable(program: &str) -> &str {
+    match program {
+        "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
+        other => other,
+    }
+}
+
 /// A command with the hermetic environment: nothing from the caller but PATH.
 pub fn hermetic(program: impl AsRef<std::ffi::OsStr>, home: &Path) -> Command {
     let mut cmd = Command::new(program);
@@ -157,11 +166,7 @@ impl TestRepo {
         set: &[(&str, &str)],
         unset: &[&str],
     ) -> Run {
-        let program = match program {
-            "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
-            other => other,
-        };
-        let mut cmd = hermetic(program, &self.home());
+        let mut cmd = hermetic(executable(program), &self.home());
         cmd.current_dir(self.path()).args(args);
         for (k, v) in set {
             cmd.env(k, v);
@@ -195,11 +200,7 @@ impl TestRepo {
 
     /// The hermetic command for `program`; `git-workflow` is the binary under test.
     fn program(&self, program: &str) -> Command {
-        let program = match program {
-            "git-workflow" => env!("CARGO_BIN_EXE_git-workflow"),
-            other => other,
-        };
-        hermetic(program, &self.home())
+        hermetic(executable(program), &self.home())
     }
 
     /// Writes a file (creating folders) in the work tree.
