@@ -4,6 +4,7 @@
 
 mod json;
 pub mod json_edit;
+pub mod yaml;
 
 pub use json::read_json;
 
@@ -24,7 +25,8 @@ pub fn timestamp(unix_seconds: i64) -> String {
         .to_string()
 }
 
-/// Parses one YAML document, refusing files over [`MAX_STATE_FILE`]. A UTF-8
+/// Parses one YAML document, refusing files over [`MAX_STATE_FILE`] and, before
+/// anything is built, files past the bounds of [`yaml`] (nesting, alias expansion). A UTF-8
 /// byte-order mark at the start is no content, as PyYAML (which the agents' own
 /// tools use) reads it; serde's YAML took it for a second document.
 ///
@@ -38,7 +40,11 @@ pub fn parse_yaml(bytes: &[u8]) -> Result<Value> {
         );
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    Ok(serde_yaml::from_slice(bytes)?)
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        bail!("it is not UTF-8 text");
+    };
+    yaml::within_budget(text)?;
+    Ok(serde_yaml::from_str(text)?)
 }
 
 /// Whether a state file parses, by its extension: JSON for `.json`, YAML otherwise.

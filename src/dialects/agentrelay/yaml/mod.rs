@@ -14,11 +14,7 @@ pub use resolve::resolve_plain;
 /// The largest graph file read (SPEC §7).
 const MAX_BYTES: usize = 16 * 1024 * 1024;
 
-/// The deepest nesting read.
-const MAX_DEPTH: usize = 128;
-
-/// How many nodes aliases may expand to in all, against alias bombs.
-const MAX_EXPANDED: usize = 1_000_000;
+use crate::formats::yaml::{MAX_DEPTH, MAX_EXPANDED, refuse_deep_flow};
 
 /// A loaded value, typed as PyYAML's safe loader types it.
 #[derive(Debug, Clone, PartialEq)]
@@ -154,6 +150,7 @@ pub fn load(text: &str) -> Result<Node> {
         bail!("the file is over the {} MiB limit", MAX_BYTES >> 20);
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    refuse_deep_flow(text.as_bytes())?;
     let mut loader = Loader {
         parser: Parser::new_from_str(text),
         anchors: HashMap::new(),
