@@ -86,6 +86,146 @@ pub fn check_id(id: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A repository path as git prints it with `core.quotePath=false`
+/// (`quote.c` `quote_c_style`): as it is, unless it holds a control character, a
+/// `"` or a `\\`, in which case it is put in double quotes with those written as C
+/// escapes. A committed name holding `ESC[2J` can then never clear the terminal of
+/// whoever runs `check`; names in other scripts (CJK, accents) stay readable.
+pub fn quote(path: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| c.is_control() || c == '"' || c == '\\';
+    if !path.chars().any(needs) {
+        return std::borrow::Cow::Borrowed(path);
+    }
+    let mut out = String::with_capacity(path.len() + 8);
+    out.push('"');
+    for c in path.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&c_escape(c)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text from a repository made safe for a terminal: every control character but
+/// the line breaks and tabs the tool lays its own output out with is written as
+/// [`c_escape`] writes it. The last line of defence behind [`quote`], applied to
+/// everything printed for a person.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&c_escape(c));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A control character as git's `quote_c_style` writes it: `\\n`, `\\t` … or
+/// three octal digits per byte (`\\033` for ESC, `\\302\\233` for U+009B).
+pub fn c_escape(c: char) -> String {
+    match c {
+        '\u{7}' => "\\a".into(),
+        '\u{8}' => "\\b".into(),
+        '\t' => "\\t".into(),
+        '\n' => "\\n".into(),
+        '\u{b}' => "\\v".into(),
+        '\u{c}' => "\\f".into(),
+        '\r' => "\\r".into(),
+        c => c
+            .encode_utf8(&mut [0; 4])
+            .bytes()
+            .map(|b| format!("\\{b:03o}"))
+            .collect(),
+    }
+}
+
+/// Decides whether git would check `path` out, as `read-cache.c`'s `verify_path`
+/// decides it (with `core.protectHFS` and `core.protectNTFS`, git's defaults where
+/// they matter): a repository path from someone else's history is only ever written
+/// after this says yes, so no tree, trailer or file can make the tool write into
+/// `.git/` or outside the work tree.
+///
+/// Refused: an empty or absolute path, an empty, `.` or `..` component, and a `.git`
+/// component in any case or in its NTFS (`git~1`, trailing dots and spaces, `:`
+/// streams) and HFS (ignorable Unicode) spellings; on Windows also a `\` and a drive
+/// prefix. Returns what is wrong, for the caller to put beside the path.
+pub fn verify_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if path.starts_with('/') || cfg!(windows) && has_drive_prefix(path) {
+        return Err("the path is absolute".into());
+    }
+    if path.contains('\0') {
+        return Err("the path holds a NUL byte".into());
+    }
+    if cfg!(windows) && path.contains('\\') {
+        return Err("the path holds a backslash, a separator on Windows".into());
+    }
+    for component in path.split('/') {
+        match component {
+            "" => return Err("the path has an empty component".into()),
+            "." | ".." => return Err(format!("the path has a '{component}' component")),
+            _ if is_ntfs_dotgit(component) || is_hfs_dotgit(component) => {
+                return Err(format!(
+                    "the path has a component '{component}', which git reads as .git"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `C:` at the start of a path: absolute (or drive-relative) on Windows.
+fn has_drive_prefix(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':'
+}
+
+/// git's `is_ntfs_dotgit`: `.git` or its short name `git~1`, in any case, followed
+/// only by dots and spaces (which NTFS drops) up to the end, a `\\` or a `:` stream.
+fn is_ntfs_dotgit(component: &str) -> bool {
+    let lower = component.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix(".git")
+        .or_else(|| lower.strip_prefix("git~1"))
+    else {
+        return false;
+    };
+    for c in rest.chars() {
+        match c {
+            '\\' | ':' => return true,
+            '.' | ' ' => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// git's `is_hfs_dotgit`: `.git` in any case once the code points HFS+ ignores
+/// (zero-width joiners, direction marks, U+FEFF …, `utf8.c` `next_hfs_char`) are
+/// dropped.
+fn is_hfs_dotgit(component: &str) -> bool {
+    let kept: String = component
+        .chars()
+        .filter(
+            |c| !matches!(*c as u32, 0x200c..=0x200f | 0x202a..=0x202e | 0x206a..=0x206f | 0xfeff),
+        )
+        .collect();
+    kept.eq_ignore_ascii_case(".git")
+}
+
 /// Whether a path is a state file under `.workflow/` that must parse: YAML or JSON.
 pub fn is_state_file(path: &str) -> bool {
     path.starts_with(WORKFLOW_PATHSPEC)
@@ -139,6 +279,55 @@ mod tests {
         }
         assert!(check_id("task_design").is_ok());
         assert!(check_id("..hidden").is_ok());
+    }
+
+    #[test]
+    fn paths_are_quoted_as_git_quotes_them() {
+        assert_eq!(quote(".workflow/活动/a.json"), ".workflow/活动/a.json");
+        assert_eq!(
+            quote(".workflow/\x1b[2J.json"),
+            "\".workflow/\\033[2J.json\""
+        );
+        assert_eq!(quote("a\nb\"c\\d"), "\"a\\nb\\\"c\\\\d\"");
+        assert_eq!(quote("\u{7f}"), "\"\\177\"");
+        assert_eq!(quote("\u{9b}2J"), "\"\\302\\2332J\"");
+        assert_eq!(escape_controls("a\tb\nc\x1bd"), "a\tb\nc\\033d");
+    }
+
+    #[test]
+    fn paths_git_would_not_check_out_are_refused() {
+        for bad in [
+            "",
+            "/etc/passwd",
+            ".git/hooks/post-commit",
+            ".workflow/../../x",
+            ".workflow/./a",
+            ".workflow//a",
+            ".workflow/a/",
+            ".GIT/config",
+            ".workflow/.Git/hooks/x",
+            ".git./config",
+            ".git .../config",
+            "git~1/config",
+            "GIT~1/config",
+            ".git::$INDEX_ALLOCATION/config",
+            ".g\u{200c}it/config",
+            "\u{feff}.git/config",
+            "a\0b",
+        ] {
+            assert!(verify_path(bad).is_err(), "{bad:?} accepted");
+        }
+        for good in [
+            ".workflow/a.json",
+            ".workflow/.gitkeep",
+            ".workflow/.github/x",
+            ".workflow/git~2",
+            ".workflow/..a/b",
+            ".workflow/a..",
+            ".workflow/活动/WFS-旧/x.md",
+        ] {
+            assert!(verify_path(good).is_ok(), "{good:?} refused");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The `git-workflow` binary: parse, run, map errors to exit codes. Nothing else.
 
 use clap::{CommandFactory, FromArgMatches};
+use git_workflow::layout::escape_controls;
 use git_workflow::report::{Colour, json_error, paint};
 use git_workflow::{cli::Cli, commands, error};
 use std::ffi::OsString;
@@ -55,12 +56,13 @@ fn main() {
                 hint.as_deref(),
             );
         }
-        eprintln!("{}: {}", paint("error", Colour::Red), messages[0]);
+        let safe = |text: &str| escape_controls(text).into_owned();
+        eprintln!("{}: {}", paint("error", Colour::Red), safe(&messages[0]));
         for cause in &messages[1..] {
-            eprintln!("  caused by: {cause}");
+            eprintln!("  caused by: {}", safe(cause));
         }
         if let Some(hint) = hint {
-            eprintln!("hint: {hint}");
+            eprintln!("hint: {}", safe(&hint));
         }
         std::process::exit(error::exit_code(&err));
     }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::engine::Action;
+use crate::layout;
 use std::cell::Cell;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -120,14 +121,18 @@ impl Out {
     /// silent with `--quiet`.
     pub fn note(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", text.as_ref());
+            eprintln!("{}", layout::escape_controls(text.as_ref()));
         }
     }
 
     /// A warning on stderr (shown in every mode but `--quiet`).
     pub fn warn(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}: {}", paint("warning", Colour::Yellow), text.as_ref());
+            eprintln!(
+                "{}: {}",
+                paint("warning", Colour::Yellow),
+                layout::escape_controls(text.as_ref())
+            );
         }
     }
 
@@ -135,6 +140,11 @@ impl Out {
         if self.closed.get() {
             return;
         }
+        let text = if self.json {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            layout::escape_controls(text)
+        };
         let mut stdout = io::stdout().lock();
         if stdout
             .write_all(text.as_bytes())

@@ -107,11 +107,24 @@ pub fn check(
 }
 
 fn symlink(path: &str) -> Violation {
+    if path == layout::WORKFLOW_DIR {
+        return Violation {
+            rule: SYMLINK.id,
+            path: path.to_string(),
+            message: format!(
+                "{path} itself is a symlink or submodule; the state folder must be a real folder (git-workflow never reads or writes through a link)"
+            ),
+            fix: format!(
+                "make {path} a real folder: `git rm --cached {path}`, `mkdir {path}`, move the state in, `git add {path}`"
+            ),
+        };
+    }
     Violation {
         rule: SYMLINK.id,
         path: path.to_string(),
         message: format!(
-            "{path} is a symlink or submodule; state under .workflow/ must be plain files (links are never followed or written through)"
+            "{} is a symlink or submodule; state under .workflow/ must be plain files (links are never followed or written through)",
+            layout::quote(path)
         ),
         fix: format!(
             "replace {path} with the file it points to (`git rm --cached {path}`, copy the file in, `git add` it)"

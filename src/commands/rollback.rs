@@ -42,7 +42,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let (repo, head) = (runner.repo(), runner.base().commit);
     let ops = history::read(repo)?;
     let target = rollback::choose(repo, head, &ops, args.commit.as_deref())?;
-    let plan = rollback::plan(repo, head, target, &ops, &complete::moved_whole)?;
+    let plan = rollback::plan(
+        repo,
+        head,
+        target,
+        &ops,
+        &complete::moved_whole,
+        runner.roots(),
+    )?;
     runner.require_clean([&plan.clean])?;
     let mut report = Report {
         dry_run: args.dry_run,

@@ -7,6 +7,8 @@
 use anyhow::Result;
 
 use super::Ctx;
+use crate::config;
+use crate::engine::verify::{self, Roots};
 use crate::engine::{self, Base, Clean, Guard, Plan, Recovery};
 use crate::repo::{Oid, Repo, Snapshot};
 
@@ -16,6 +18,7 @@ pub struct Runner<'c> {
     repo: Repo,
     base: Base,
     dry_run: bool,
+    roots: Roots,
     _guard: Option<Guard>,
 }
 
@@ -25,16 +28,31 @@ impl<'c> Runner<'c> {
     /// interrupted operation did, and refuses a `HEAD` that cannot take a commit.
     pub fn start(ctx: &'c Ctx, dry_run: bool, detach_ok: bool) -> Result<Self> {
         let repo = Repo::discover()?;
+        verify::refuse_linked_workflow(&repo)?;
         let (guard, recovered) = Guard::for_run(&repo, dry_run)?;
         report_recovery(ctx, &repo, &recovered);
         let base = engine::preflight(&repo, detach_ok)?;
+        let roots = Roots::new(config::graph_globs(&repo).unwrap_or_default());
         Ok(Self {
             ctx,
             repo,
             base,
             dry_run,
+            roots,
             _guard: guard,
         })
+    }
+
+    /// With `.workflow/`, the only paths an operation may touch: the task-graph
+    /// globs of `workflow.graphs` (none when unset or unreadable) and the graph files
+    /// named on the command line.
+    pub fn roots(&self) -> &Roots {
+        &self.roots
+    }
+
+    /// Lets the operation touch files the user named on the command line.
+    pub fn allow_named(&mut self, paths: &[String]) {
+        self.roots.name(paths);
     }
 
     /// The repository, for the planner.
@@ -71,7 +89,7 @@ impl<'c> Runner<'c> {
     /// commit line; the base moves to the new commit for the next plan.
     pub fn land(&mut self, plan: &Plan, done: impl FnOnce(Oid) -> Result<()>) -> Result<Oid> {
         let bar = self.ctx.out.progress("writing the work tree");
-        let commit = engine::execute(&self.repo, &self.base, plan, &|done, total| {
+        let commit = engine::execute(&self.repo, &self.base, plan, &self.roots, &|done, total| {
             bar.update(done, total)
         })?;
         drop(bar);

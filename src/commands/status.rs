@@ -64,6 +64,7 @@ struct Pending {
 /// Runs `status`.
 pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
+    crate::engine::verify::refuse_linked_workflow(&repo)?;
     let interrupted = match engine::finish_interrupted(&repo) {
         Ok(recovered) => {
             report_recovery(ctx, &repo, &recovered);

@@ -66,6 +66,7 @@ pub enum Action {
 /// Runs `task`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
+    crate::engine::verify::refuse_linked_workflow(&repo)?;
     match args.action {
         Action::Start {
             task_id,

@@ -31,6 +31,7 @@ pub enum Action {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let Action::Create { feature, parent } = args.action;
     let repo = Repo::discover()?;
+    crate::engine::verify::refuse_linked_workflow(&repo)?;
     let created =
         task_sessions::create_version(&repo, &feature, parent.as_deref(), ctx.now_seconds)?;
     ctx.out

@@ -8,11 +8,14 @@ use std::fs;
 use super::journal::{Journal, finish};
 use super::plan::{Action, Plan};
 use super::preflight::Base;
+use super::verify::{self, Roots};
 use crate::error;
 use crate::fault;
 use crate::repo::{self, KeptPack, Oid, Repo, TreeEdit};
 
-/// Carries out a plan: commit built from `base`'s tree plus the actions (on top of
+/// Carries out a plan: every path it touches verified first (`verify.rs`: as git
+/// verifies a path it checks out, under `.workflow/` or `roots`, no link on the
+/// way), then the commit built from `base`'s tree plus the actions (on top of
 /// the plan's record commit, when it has one), branch moved only if it still points
 /// at `base`, then the touched paths materialised.
 /// `progress(done, total)` hears how the work tree is coming along.
@@ -20,9 +23,11 @@ pub fn execute(
     repo: &Repo,
     base: &Base,
     plan: &Plan,
+    roots: &Roots,
     progress: &dyn Fn(usize, usize),
 ) -> Result<Oid> {
     fault::point("planned")?;
+    verify::refuse_unsafe_plan(repo, plan, roots)?;
     if let Some(record) = &plan.record {
         refuse_to_overwrite_untracked(repo, base.commit, record)?;
     }

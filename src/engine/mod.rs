@@ -17,6 +17,7 @@ mod preflight;
 pub mod rollback;
 pub mod rule;
 mod tree;
+pub mod verify;
 
 pub use execute::execute;
 pub use journal::Recovery;

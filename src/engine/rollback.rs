@@ -5,6 +5,7 @@ use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::engine::history::{self, Kind, Operation};
+use crate::engine::verify::{self, Roots};
 use crate::engine::{Action, Clean, Plan};
 use crate::error;
 use crate::layout;
@@ -68,7 +69,9 @@ pub fn choose<'h>(
 /// Which work-tree folder an operation moved whole, as `(from, to)`: a dialect's
 /// answer for its own operations (CCW's completion moves its session folder into the
 /// archive), which undoing the operation moves back.
-pub type MovedWhole<'a> = &'a dyn Fn(&Operation) -> Option<(String, String)>;
+/// Trailers are data from whoever wrote the commit: the answer is an error when
+/// they do not name a session and a folder under `.workflow/` (SPEC §7).
+pub type MovedWhole<'a> = &'a dyn Fn(&Operation) -> Result<Option<(String, String)>>;
 
 /// The revert of `target` on top of `head`, or a refusal naming every path a later
 /// commit changed since `target`, and those commits. `ops` is the history, for what
@@ -81,14 +84,16 @@ pub fn plan(
     target: &Operation,
     ops: &[Operation],
     moved: MovedWhole<'_>,
+    roots: &Roots,
 ) -> Result<Plan> {
     let info = repo.commit(target.id)?;
     let Some(&parent) = info.parents.first() else {
         return Err(no_parent_here(repo, target));
     };
     let (before, after) = repo.changed_files(parent, target.id)?;
+    refuse_foreign_paths(repo, target, &before, &after, roots)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
-    let mut plan = revert(target, &before, &after, ops, moved);
+    let mut plan = revert(target, &before, &after, ops, moved)?;
     if target.id == head {
         plan.tree = Some(repo.tree_of(parent)?);
     }
@@ -104,7 +109,7 @@ pub fn revert(
     after: &[ChangedFile],
     ops: &[Operation],
     moved: MovedWhole<'_>,
-) -> Plan {
+) -> Result<Plan> {
     let restored: BTreeSet<&str> = before.iter().map(|f| f.path.as_str()).collect();
     let mut actions: Vec<Action> = before
         .iter()
@@ -122,8 +127,8 @@ pub fn revert(
                 path: f.path.clone(),
             }),
     );
-    let (index_only, carry) = work_tree_effects(ops, target, moved);
-    Plan {
+    let (index_only, carry) = work_tree_effects(ops, target, moved)?;
+    Ok(Plan {
         operation: Kind::Rollback,
         index_only,
         carry,
@@ -133,7 +138,35 @@ pub fn revert(
         clean: clean_paths(&actions),
         actions,
         ..Plan::default()
+    })
+}
+
+/// Refuses to undo a commit that changed anything an operation may not touch (a
+/// path under `.git/`, one that leaves the work tree, one outside `.workflow/` and
+/// the graph paths): the trailers that make it look like an operation are only
+/// text, and `git revert` would refuse such a path too. Names the first one.
+fn refuse_foreign_paths(
+    repo: &Repo,
+    target: &Operation,
+    before: &[ChangedFile],
+    after: &[ChangedFile],
+    roots: &Roots,
+) -> Result<()> {
+    for file in before.iter().chain(after) {
+        if let Err(why) = verify::allowed(&file.path, roots) {
+            let short = repo.short_id(target.id);
+            return Err(error::refused(
+                format!(
+                    "cannot roll back {short}: it changed {}, and {why}; git-workflow never writes there, and nothing was changed",
+                    layout::quote(&file.path)
+                ),
+                format!(
+                    "a graph migration of files outside `git config workflow.graphs` is rolled back once they are in it (`git config workflow.graphs '<glob>'`); otherwise this is no commit git-workflow made (its trailers can be written by anyone): inspect it with `git show --stat {short}`"
+                ),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// `.workflow/` and every other path the rollback writes must have no local change.
@@ -159,7 +192,7 @@ fn work_tree_effects(
     ops: &[Operation],
     target: &Operation,
     moved: MovedWhole<'_>,
-) -> (bool, Vec<(String, String)>) {
+) -> Result<(bool, Vec<(String, String)>)> {
     let mut root = target;
     let mut undoes = true;
     while root.is_rollback() {
@@ -169,11 +202,11 @@ fn work_tree_effects(
         root = inner;
         undoes = !undoes;
     }
-    let carry = moved(root)
+    let carry = moved(root)?
         .map(|(from, to)| if undoes { (to, from) } else { (from, to) })
         .into_iter()
         .collect();
-    (root.operation == Kind::Record, carry)
+    Ok((root.operation == Kind::Record, carry))
 }
 
 /// The refusal for an operation whose parent this repository does not hold: the
@@ -285,7 +318,10 @@ mod tests {
             .with("src/x", "x2");
         let (removed, added) = before.changed_files(&after);
         let op = operation(Kind::Migrate);
-        let plan = revert(&op, &removed, &added, std::slice::from_ref(&op), &|_| None);
+        let plan = revert(&op, &removed, &added, std::slice::from_ref(&op), &|_| {
+            Ok(None)
+        })
+        .unwrap();
         assert_eq!(plan.subject, "Revert \"workflow: migrate\"");
         assert_eq!(plan.clean.paths, [".workflow/", "src/x"]);
         assert_eq!(after.apply(&plan, &before.blobs()).unwrap(), before);
@@ -294,7 +330,7 @@ mod tests {
     #[test]
     fn undoing_a_record_only_touches_the_index() {
         let op = operation(Kind::Record);
-        let plan = revert(&op, &[], &[], std::slice::from_ref(&op), &|_| None);
+        let plan = revert(&op, &[], &[], std::slice::from_ref(&op), &|_| Ok(None)).unwrap();
         assert!(plan.index_only);
         assert!(plan.carry.is_empty());
     }

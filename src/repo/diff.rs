@@ -7,7 +7,7 @@ use std::cmp::Ordering;
 use std::rc::Rc;
 
 use super::tree_edit::{Folders, RawEntry};
-use super::{Oid, Repo, folder_prefix};
+use super::{Oid, Repo};
 
 /// One side of a changed path: the file as it was before, or as it is after.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,8 +172,10 @@ impl Repo {
         let new_tree = self.git.find_commit(new)?.tree()?;
         let mut opts = DiffOptions::new();
         if let Some(scope) = scope {
-            opts.pathspec(folder_prefix(scope))
-                .disable_pathspec_match(true);
+            // The folder's own name too, without the `/`: a link or submodule at
+            // `scope` itself is a change there (callers drop the neighbours this
+            // prefix also matches, such as `scope-old/`).
+            opts.pathspec(scope).disable_pathspec_match(true);
         }
         let diff =
             self.git

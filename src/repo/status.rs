@@ -249,16 +249,23 @@ impl Repo {
         };
         if !against_head {
             state.changed = state.paths().map(|p| (p.to_string(), true)).collect();
+            self.add_folder_entry(dir, None, &mut state)?;
             return Ok(state);
         }
+        let mut head_entry = Some(None);
         let head = match self.head()? {
             Head::Branch { commit, .. } | Head::Detached { commit } => {
                 let root = self.git.find_commit(commit)?.tree()?;
                 if dir.is_empty() {
                     Some(root.id())
                 } else {
-                    root.get_path(Path::new(dir))
-                        .ok()
+                    let entry = root.get_path(Path::new(dir)).ok();
+                    head_entry = Some(
+                        entry
+                            .as_ref()
+                            .map(|e| (e.filemode() as u32, Oid::from(e.id()))),
+                    );
+                    entry
                         .filter(|e| e.kind() == Some(ObjectType::Tree))
                         .map(|e| e.id())
                 }
@@ -276,7 +283,45 @@ impl Repo {
         )?;
         changed.sort();
         state.changed = changed;
+        self.add_folder_entry(dir, head_entry, &mut state)?;
         Ok(state)
+    }
+
+    /// An index entry at `dir` itself (a link or submodule where a folder should
+    /// be) joins the rows, and the changed paths when `HEAD` holds something else
+    /// there (`head`: HEAD's entry at `dir` as mode and id; `None` for `--all`, where
+    /// every row counts).
+    fn add_folder_entry(
+        &self,
+        dir: &str,
+        head: Option<Option<(u32, Oid)>>,
+        state: &mut IndexState,
+    ) -> Result<()> {
+        if dir.is_empty() {
+            return Ok(());
+        }
+        let Some(row) = self.index_row_at(dir)? else {
+            return Ok(());
+        };
+        let same_as_head = head.is_some_and(|entry| {
+            entry.is_some_and(|(mode, id)| mode == row.mode && id.as_bytes() == row.id)
+        });
+        if !same_as_head {
+            state.changed.insert(0, (dir.to_string(), true));
+        }
+        state.rows.insert(0, row);
+        Ok(())
+    }
+
+    /// The index entry at exactly `path`, read as [`Repo::index_under`] reads.
+    fn index_row_at(&self, path: &str) -> Result<Option<index::Row>> {
+        if let Some(view) = index::IndexView::open(&self.index_path())?
+            && let Some(row) = view.row_at(path.as_bytes())
+        {
+            return Ok(row);
+        }
+        let rows = self.index_rows_by_libgit2(&[path])?;
+        Ok(rows.into_iter().rfind(|r| r.path == path.as_bytes()))
     }
 
     /// The index entries under `dir`, and the cache tree's node of `dir` when the

@@ -879,6 +879,14 @@ fn migrate_maps_a_v01_graph_in_one_commit_that_rollback_undoes() {
     repo.wf(&["graph", "check", "graphs/g.yaml"]).expect(0);
     let again = repo.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);
     assert!(again.stdout.contains("nothing to migrate"));
+    let outside = repo.wf(&["rollback"]).expect(1);
+    assert!(
+        outside.stderr.contains("it changed graphs/g.yaml")
+            && outside.stderr.contains("git config workflow.graphs"),
+        "history only names paths under .workflow/ and the configured graphs: {}",
+        outside.stderr
+    );
+    repo.git(&["config", "workflow.graphs", "graphs/*.yaml"]);
     repo.wf(&["rollback"]).expect(0);
     assert_eq!(repo.read("graphs/g.yaml"), v01);
 }

@@ -28,3 +28,4 @@ mod snapshots;
 mod status_log;
 mod support;
 mod tasks;
+mod untrusted;

@@ -213,6 +213,7 @@ fn every_mutating_command_refuses_a_detached_head_unless_allowed() {
         "name: build\ntmux_session: agents\ntasks:\n  - id: design\n",
     );
     repo.commit_all("session and graph");
+    repo.git(&["config", "workflow.graphs", "graphs/*.yaml"]);
     repo.git(&["checkout", "-q", "--detach"]);
     let before = repo.rev("HEAD");
     let commands: [&[&str]; 3] = [

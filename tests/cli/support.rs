@@ -137,6 +137,26 @@ impl TestRepo {
         )
     }
 
+    /// `git …` in the work tree with `input` on its standard input; must succeed;
+    /// returns stdout, trimmed (`git mktree`, `git hash-object --stdin`).
+    #[track_caller]
+    pub fn git_input(&self, args: &[&str], input: &[u8]) -> String {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = hermetic("git", &self.home())
+            .current_dir(self.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run git");
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let run = Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, Some(0), "git {args:?} failed: {}", run.stderr);
+        run.stdout.trim().to_string()
+    }
+
     /// `git workflow …` (the binary under test) in the work tree.
     pub fn wf(&self, args: &[&str]) -> Run {
         self.wf_with(args, &[])

@@ -42,7 +42,8 @@ fn roll_back(before: &MemTree, after: &MemTree, plan: &Plan) -> MemTree {
         &added,
         std::slice::from_ref(&op),
         &complete::moved_whole,
-    );
+    )
+    .unwrap();
     after
         .apply(&revert, &before.blobs())
         .unwrap_or_else(|e| panic!("the revert does not apply: {e}"))

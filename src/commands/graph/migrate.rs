@@ -41,6 +41,9 @@ struct MigrateFile {
 pub(super) fn run(files: &[String], dry_run: bool, detach_ok: bool, ctx: &Ctx) -> Result<()> {
     let mut runner = Runner::start(ctx, dry_run, detach_ok)?;
     let paths = graph_paths(runner.repo(), files)?;
+    if !files.is_empty() {
+        runner.allow_named(&paths);
+    }
     let planned = migration::plan(&runner.head()?, &paths)?;
     runner.require_clean([&planned.clean])?;
     let reports: Vec<MigrateFile> = planned.files.into_iter().map(file_report).collect();

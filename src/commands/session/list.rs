@@ -12,6 +12,7 @@ use crate::repo::Repo;
 /// Runs `session list`.
 pub(super) fn run(ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
+    crate::engine::verify::refuse_linked_workflow(&repo)?;
     let target = config::ccw_layout(&repo)?;
     let found = sessions::list(&repo)?;
     if found.is_empty() {

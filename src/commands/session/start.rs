@@ -11,6 +11,7 @@ use crate::repo::Repo;
 /// Runs `session start`.
 pub(super) fn run(description: &str, ctx: &Ctx) -> Result<()> {
     let repo = Repo::discover()?;
+    crate::engine::verify::refuse_linked_workflow(&repo)?;
     let target = config::ccw_layout(&repo)?;
     let started = sessions::start(&repo, description, ctx.now_seconds, target)?;
     ctx.out.line(format!(

@@ -11,7 +11,9 @@ use super::{development, files, metrics};
 use crate::dialects::ccw;
 use crate::engine::history::{self, Kind, Operation};
 use crate::engine::{Action, Clean, Plan, Tree};
+use crate::error;
 use crate::formats::json_edit::JsonText;
+use crate::layout;
 use crate::repo::{self, EntryKind, Repo, WorkFile};
 
 /// Everything completing a session decides, for the commit and the report.
@@ -219,9 +221,9 @@ fn project_timestamp(text: &str) -> Option<String> {
 
 /// The folder a completion moved whole, `(session folder, archive)`, read from its
 /// trailers: what rolling it back moves back (rollback's `MovedWhole`).
-pub fn moved_whole(op: &Operation) -> Option<(String, String)> {
+pub fn moved_whole(op: &Operation) -> Result<Option<(String, String)>> {
     if op.operation != Kind::Complete {
-        return None;
+        return Ok(None);
     }
     let trailer = |key: &str| {
         op.trailers
@@ -229,9 +231,35 @@ pub fn moved_whole(op: &Operation) -> Option<(String, String)> {
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.trim().to_string())
     };
-    let folder = trailer(history::SESSION_FOLDER)?;
-    let id = trailer(history::SESSION)?;
-    Some((folder, format!("{}/{id}", ccw::ARCHIVES_DIR)))
+    let (Some(folder), Some(id)) = (trailer(history::SESSION_FOLDER), trailer(history::SESSION))
+    else {
+        return Ok(None);
+    };
+    let id_ok = ccw::is_session_id(&id);
+    let folder_ok = layout::verify_path(&folder).is_ok()
+        && folder.starts_with(layout::WORKFLOW_PATHSPEC)
+        && !folder.ends_with('/');
+    if !id_ok || !folder_ok {
+        return Err(forged_trailers(op, &id, &folder));
+    }
+    Ok(Some((folder, format!("{}/{id}", ccw::ARCHIVES_DIR))))
+}
+
+/// The refusal for a completion whose trailers name no session or a folder outside
+/// `.workflow/`: someone wrote them by hand, and they are never used as paths.
+fn forged_trailers(op: &Operation, id: &str, folder: &str) -> anyhow::Error {
+    error::refused(
+        format!(
+            "commit {} says it completed session {} from {}, which is not a session id and a folder under .workflow/; nothing was changed",
+            op.id,
+            layout::quote(id),
+            layout::quote(folder)
+        ),
+        format!(
+            "git-workflow writes those trailers itself; this commit was written by hand. Inspect it with `git show --stat {}`",
+            op.id
+        ),
+    )
 }
 
 /// The commit that records the session folder as it stands (every file git tracks

@@ -9,6 +9,7 @@ use std::fs;
 
 use super::files;
 use crate::dialects::ccw;
+use crate::engine::verify;
 use crate::error;
 use crate::layout::{self, CcwLayout};
 use crate::repo::Repo;
@@ -49,6 +50,10 @@ pub fn start(repo: &Repo, description: &str, now: i64, target: CcwLayout) -> Res
         .find(|id| !taken.contains(&id.to_lowercase()))
         .unwrap_or_default();
     let folder = format!("{}/{session_id}", target.dir());
+    for sub in INIT_FOLDERS {
+        verify::refuse_links_to(repo.workdir(), &format!("{folder}/{sub}"))?;
+    }
+    verify::refuse_links_to(repo.workdir(), &format!("{folder}/{}", ccw::SESSION_JSON))?;
     let full = repo.workdir().join(&folder);
     for sub in INIT_FOLDERS {
         fs::create_dir_all(full.join(sub)).with_context(|| format!("creating {folder}/{sub}/"))?;

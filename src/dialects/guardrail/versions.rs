@@ -14,6 +14,7 @@ use crate::dialects::guardrail;
 use crate::dialects::guardrail::operations_log::{self, Origin};
 use crate::dialects::guardrail::task_session::{Operation, TaskSession};
 use crate::dialects::guardrail::task_snapshot::{self, SnapshotMeta};
+use crate::engine::verify;
 use crate::error;
 use crate::formats::{self, parse_yaml};
 use crate::layout;
@@ -66,6 +67,14 @@ pub fn create_version(
     let full = repo.workdir().join(&dir);
     let stamp = formats::timestamp(now);
     let session_id = format!("workflow_{}", compact(now));
+    for path in [
+        format!("{dir}/tasks"),
+        format!("{dir}/task_sessions"),
+        format!("{dir}/{}", guardrail::SESSION_FILE),
+        guardrail::INDEX_YML.to_string(),
+    ] {
+        verify::refuse_links_to(repo.workdir(), &path)?;
+    }
     fs::create_dir_all(full.join("tasks")).with_context(|| format!("creating {dir}/tasks/"))?;
     fs::create_dir_all(full.join("task_sessions"))
         .with_context(|| format!("creating {dir}/task_sessions/"))?;
@@ -81,7 +90,7 @@ pub fn create_version(
         ("started_at", Value::String(stamp.clone())),
         ("task_sessions", Value::Sequence(Vec::new())),
     ]);
-    write_yaml(&full.join(guardrail::SESSION_FILE), &record)?;
+    write_yaml(repo, &format!("{dir}/{}", guardrail::SESSION_FILE), &record)?;
     add_to_index(repo, &version, feature, &stamp)?;
     Ok(CreatedVersion {
         version,
@@ -93,6 +102,7 @@ pub fn create_version(
 /// `.workflow/index.yml` with the version appended and `latest` set (created when
 /// missing): `versions: [{version, feature, status, created_at}]`, `latest: vNNN`.
 fn add_to_index(repo: &Repo, version: &str, feature: &str, stamp: &str) -> Result<()> {
+    verify::refuse_links_to(repo.workdir(), guardrail::INDEX_YML)?;
     let path = repo.workdir().join(guardrail::INDEX_YML);
     let mut index = match fs::read(&path) {
         Ok(bytes) => match parse_yaml(&bytes).map_err(|e| malformed(guardrail::INDEX_YML, e))? {
@@ -120,7 +130,7 @@ fn add_to_index(repo: &Repo, version: &str, feature: &str, stamp: &str) -> Resul
         }
     }
     index.insert("latest".into(), Value::String(version.into()));
-    write_yaml(&path, &Value::Mapping(index))
+    write_yaml(repo, guardrail::INDEX_YML, &Value::Mapping(index))
 }
 
 /// What `task start` made.
@@ -163,12 +173,14 @@ pub fn start_task(
         ("operations", Value::Sequence(Vec::new())),
     ]);
     let (task_yml, definition_found) = snapshot(repo, &version, task_id, &session, &stamp)?;
+    verify::refuse_links_to(repo.workdir(), &format!("{dir}/{task_id}"))?;
     let full = repo.workdir().join(&dir);
     fs::create_dir_all(&full).with_context(|| format!("creating {dir}/"))?;
     let staging = full.join(format!(".{task_id}.git-workflow-{}", std::process::id()));
     fs::create_dir_all(&staging)?;
     let written = (|| -> Result<()> {
-        write_yaml(&staging.join(guardrail::SESSION_FILE), &session)?;
+        let text = serde_yaml::to_string(&session)?;
+        fs::write(staging.join(guardrail::SESSION_FILE), text)?;
         fs::write(staging.join(guardrail::TASK_FILE), task_yml)?;
         fs::write(
             staging.join(guardrail::OPERATIONS_LOG),
@@ -273,12 +285,13 @@ fn snapshot(
 /// Adds the task session's id to its version record's `task_sessions`, when the
 /// record exists and is a mapping.
 fn record_in_version(repo: &Repo, version: &str, session_id: &str) -> Result<()> {
-    let path = repo
-        .workdir()
-        .join(guardrail::VERSIONS_DIR)
-        .join(version)
-        .join(guardrail::SESSION_FILE);
-    let Ok(bytes) = fs::read(&path) else {
+    let file = format!(
+        "{}/{version}/{}",
+        guardrail::VERSIONS_DIR,
+        guardrail::SESSION_FILE
+    );
+    verify::refuse_links_to(repo.workdir(), &file)?;
+    let Ok(bytes) = fs::read(repo.workdir().join(&file)) else {
         return Ok(());
     };
     let Ok(Value::Mapping(mut record)) = parse_yaml(&bytes) else {
@@ -293,7 +306,7 @@ fn record_in_version(repo: &Repo, version: &str, session_id: &str) -> Result<()>
             );
         }
     }
-    write_yaml(&path, &Value::Mapping(record))
+    write_yaml(repo, &file, &Value::Mapping(record))
 }
 
 /// What `task show` read.
@@ -415,6 +428,8 @@ pub fn log_task(
             ),
         });
     }
+    verify::refuse_links_to(repo.workdir(), &task_log)?;
+    verify::refuse_links_to(repo.workdir(), guardrail::GLOBAL_LOG)?;
     let entry = operations_log::entry(op);
     append(&repo.workdir().join(&task_log), &entry)
         .with_context(|| format!("appending to {task_log}"))?;
@@ -528,9 +543,11 @@ fn mapping(fields: &[(&str, Value)]) -> Value {
     Value::Mapping(map)
 }
 
-fn write_yaml(path: &Path, value: &Value) -> Result<()> {
+/// Writes `value` as YAML at the repository path `path`, never through a link.
+fn write_yaml(repo: &Repo, path: &str, value: &Value) -> Result<()> {
+    verify::refuse_links_to(repo.workdir(), path)?;
     let text = serde_yaml::to_string(value)?;
-    fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+    fs::write(repo.workdir().join(path), text).with_context(|| format!("writing {path}"))
 }
 
 /// `YYYYMMDD_HHMMSS`, for ids.

@@ -151,6 +151,30 @@ impl IndexView {
         Some(rows)
     }
 
+    /// The entry at exactly `path` (its last stage), found by the same walk as
+    /// [`IndexView::rows_under`], which stops at the first path past it: the
+    /// `.workflow` entry itself, which is there only when it is a link or a
+    /// submodule. `None` inside when there is none, outside when the entries are
+    /// malformed.
+    pub fn row_at(&self, path: &[u8]) -> Option<Option<Row>> {
+        let mut at = 12;
+        let mut current: Vec<u8> = Vec::new();
+        let mut found = None;
+        for _ in 0..self.count {
+            let entry = self.entry_at(at)?;
+            let keep = current.len().checked_sub(entry.strip)?;
+            current.truncate(if self.version == 4 { keep } else { 0 });
+            current.extend_from_slice(entry.suffix);
+            if current.as_slice() == path {
+                found = Some(self.row(at, &entry, &current));
+            } else if current.as_slice() > path {
+                break;
+            }
+            at = entry.next;
+        }
+        Some(found)
+    }
+
     fn row(&self, at: usize, entry: &Entry<'_>, path: &[u8]) -> Row {
         super::row(
             &self.bytes[at..at + ENTRY_FIXED],
