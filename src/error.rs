@@ -128,6 +128,8 @@ fn git_hint(err: &GitError) -> Option<String> {
         GitError::NotARepository { .. } => {
             "run this inside a git work tree, or name one with `git workflow -C <dir> …`".into()
         }
+        GitError::TreeTooDeep { .. } => "no .workflow/ state nests that deep: this history was written to stop tools that read it; remove the folder (`git rm -r --cached` it) or refuse the push".into(),
+        GitError::BlobTooLarge { .. } => "state files are small text; keep large files out of .workflow/".into(),
         GitError::DubiousOwnership { path } => format!("if you trust it, add an exception as git says: `git config --global --add safe.directory {path}`"),
         GitError::Bare { .. } => "run this inside a clone with a work tree (`git worktree add` or `git clone`); in a bare repository only `check --range` and `log` work".into(),
         GitError::Symlink { path } => format!(

@@ -10,7 +10,8 @@ use crate::dialects::agentrelay::rules::INVALID_GRAPH;
 use crate::dialects::ccw::rules::{ARCHIVES, DUPLICATE, MARKER, SESSION_DIR, SUPERSEDED};
 use crate::dialects::guardrail::rules::{FLAT, INCOMPLETE};
 use crate::dialects::{agentrelay, ccw, guardrail};
-pub use crate::engine::rule::{Content, Rule, Touched, Violation};
+use crate::engine::rule::unread_because;
+pub use crate::engine::rule::{Content, Rule, Touched, Verdicts, Violation};
 use crate::formats;
 use crate::layout::{self, CcwLayout, Globs};
 
@@ -48,6 +49,7 @@ pub fn check(
     content: &dyn Content,
     enabled: &dyn Fn(&str) -> bool,
     (graphs, ccw_target): (&Globs, CcwLayout),
+    verdicts: &Verdicts,
 ) -> Result<Vec<Violation>> {
     let mut found = Vec::new();
     let mut folders = BTreeSet::new();
@@ -75,7 +77,7 @@ pub fn check(
         }
         if enabled(MALFORMED.id)
             && layout::is_state_file(&t.path)
-            && let Some(v) = malformed(&t.path, content)?
+            && let Some(v) = malformed(&t.path, content, verdicts)?
         {
             found.push(v);
         }
@@ -132,18 +134,33 @@ fn symlink(path: &str) -> Violation {
     }
 }
 
-fn malformed(path: &str, content: &dyn Content) -> Result<Option<Violation>> {
-    let Some(bytes) = content.read(path)? else {
-        return Ok(None);
+/// The `malformed-state` violation of the file at `path`, if it does not parse;
+/// a blob already judged in this run is not read again.
+fn malformed(path: &str, content: &dyn Content, verdicts: &Verdicts) -> Result<Option<Violation>> {
+    let json = path.ends_with(".json");
+    let id = content.blob_id(path);
+    let verdict = match id.and_then(|id| verdicts.get(id, json)) {
+        Some(verdict) => verdict,
+        None => {
+            let verdict = match content.read(path) {
+                Ok(None) => return Ok(None),
+                Ok(Some(bytes)) => formats::check_syntax(path, &bytes)
+                    .err()
+                    .map(|e| e.to_string()),
+                Err(e) => Some(unread_because(&e).ok_or(e)?),
+            };
+            if let Some(id) = id {
+                verdicts.put(id, json, verdict.clone());
+            }
+            verdict
+        }
     };
-    Ok(formats::check_syntax(path, &bytes)
-        .err()
-        .map(|e| Violation {
-            rule: MALFORMED.id,
-            path: path.to_string(),
-            message: format!("{path} does not parse: {e}"),
-            fix: format!("fix the syntax of {path}, or remove it"),
-        }))
+    Ok(verdict.map(|e| Violation {
+        rule: MALFORMED.id,
+        path: path.to_string(),
+        message: format!("{} does not parse: {e}", layout::quote(path)),
+        fix: format!("fix the syntax of {}, or remove it", layout::quote(path)),
+    }))
 }
 
 #[cfg(test)]
@@ -184,6 +201,51 @@ mod tests {
             .collect()
     }
 
+    /// One blob at every path, counting its reads.
+    struct OneBlob {
+        text: &'static str,
+        reads: std::cell::Cell<usize>,
+    }
+
+    impl Content for OneBlob {
+        fn read(&self, _path: &str) -> Result<Option<Vec<u8>>> {
+            self.reads.set(self.reads.get() + 1);
+            Ok(Some(self.text.as_bytes().to_vec()))
+        }
+        fn files_in(&self, _folder: &str) -> Result<Vec<String>> {
+            Ok(Vec::new())
+        }
+        fn has_folder(&self, _folder: &str) -> Result<bool> {
+            Ok(false)
+        }
+        fn blob_id(&self, _path: &str) -> Option<crate::repo::Oid> {
+            Some(crate::repo::hash_blob(self.text.as_bytes()))
+        }
+    }
+
+    #[test]
+    fn a_blob_is_parsed_once_per_syntax_however_many_paths_hold_it() {
+        let blob = OneBlob {
+            text: "a: [1\n",
+            reads: std::cell::Cell::new(0),
+        };
+        let paths: Vec<String> = (0..1000).map(|n| format!(".workflow/s{n}.yml")).collect();
+        let mut all: Vec<&str> = paths.iter().map(String::as_str).collect();
+        all.push(".workflow/other.json");
+        let verdicts = Verdicts::default();
+        let settings = (&Globs::default(), CcwLayout::Active);
+        let found = check(&touched(&all), &blob, &|_| true, settings, &verdicts).unwrap();
+        assert_eq!(found.len(), 1001, "every path is reported");
+        assert!(
+            found[999]
+                .message
+                .starts_with(".workflow/s999.yml does not parse")
+        );
+        assert_eq!(blob.reads.get(), 2, "read once as YAML, once as JSON");
+        check(&touched(&all), &blob, &|_| true, settings, &verdicts).unwrap();
+        assert_eq!(blob.reads.get(), 2, "and never again in the same run");
+    }
+
     #[test]
     fn links_under_workflow_and_an_id_in_two_places_are_violations() {
         let files = Files(BTreeMap::from([
@@ -211,6 +273,7 @@ mod tests {
             &files,
             &|id| id != SESSION_DIR.id,
             (&Globs::default(), CcwLayout::Sessions),
+            &Verdicts::default(),
         )
         .unwrap();
         let got: Vec<(&str, &str)> = found.iter().map(|v| (v.rule, v.path.as_str())).collect();
@@ -244,6 +307,7 @@ mod tests {
             &files,
             &|_| true,
             (&Globs::default(), CcwLayout::Active),
+            &Verdicts::default(),
         )
         .unwrap();
         let rules: BTreeSet<&str> = found.iter().map(|v| v.rule).collect();
@@ -277,7 +341,8 @@ mod tests {
                 &touched(&paths),
                 &files,
                 &|id| id != FLAT.id,
-                (&Globs::default(), CcwLayout::Active)
+                (&Globs::default(), CcwLayout::Active),
+                &Verdicts::default(),
             )
             .unwrap()
             .is_empty()
@@ -303,6 +368,7 @@ mod tests {
             &files,
             &|_| true,
             (&Globs::default(), CcwLayout::Active),
+            &Verdicts::default(),
         )
         .unwrap();
         assert_eq!(found.len(), 1);

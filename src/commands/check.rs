@@ -8,8 +8,12 @@ use super::Ctx;
 use crate::config;
 use crate::error;
 use crate::layout::{self, Globs};
-use crate::repo::{self, GitError, IndexState, Repo, Snapshot};
-use crate::rules::{self, Content, Touched, Violation};
+use crate::repo::{self, GitError, IndexState, Oid, Repo, Snapshot};
+use crate::rules::{self, Content, Touched, Verdicts, Violation};
+use std::collections::HashMap;
+
+/// The largest state file read, as a `u64` for a blob's header.
+const MAX_STATE_FILE: u64 = crate::formats::MAX_STATE_FILE as u64;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
@@ -190,6 +194,7 @@ fn check_index(
         &content,
         enabled,
         (graphs, config::ccw_layout(repo)?),
+        &Verdicts::default(),
     )?;
     Ok(Report {
         mode: if staged { "staged" } else { "all" },
@@ -205,7 +210,9 @@ fn check_index(
     })
 }
 
-/// `--range`: each commit's own additions, changes and removals, read from it.
+/// `--range`: each commit's own additions, changes and removals, read from it, one
+/// commit at a time. Each folder is read once for the whole range and each blob
+/// parsed once, so a push costs in proportion to its distinct new content.
 fn check_range(
     repo: &Repo,
     range: &str,
@@ -220,27 +227,43 @@ fn check_range(
     };
     let scope = graphs.is_empty().then_some(layout::WORKFLOW_DIR);
     let target = config::ccw_layout(repo)?;
-    let commits = repo.commits_in_range(range)?;
+    let commits = repo.commit_ids_in_range(range)?;
     let total = commits.len();
     let bar = ctx.out.progress("checking commits");
+    let mut changes = repo.range_changes();
+    let verdicts = Verdicts::default();
     for (n, commit) in commits.into_iter().enumerate() {
         bar.update(n, total);
-        let mut touched: Vec<Touched> = repo
-            .changed_paths(commit.parents.first().copied(), commit.id, scope)?
+        let mut ids = HashMap::new();
+        let touched: Vec<Touched> = changes
+            .of(commit, scope)?
             .into_iter()
-            .map(|c| Touched {
-                path: c.path,
-                present: c.present,
-                link: c.link,
+            .filter(|c| layout::is_under_workflow(&c.path) || graphs.matches(&c.path))
+            .map(|c| {
+                if let Some(id) = c.id {
+                    ids.insert(c.path.clone(), id);
+                }
+                Touched {
+                    path: c.path,
+                    present: c.present,
+                    link: c.link,
+                }
             })
             .collect();
-        touched.retain(|t| layout::is_under_workflow(&t.path) || graphs.matches(&t.path));
+        if touched.is_empty() {
+            continue;
+        }
         report.checked += touched.len();
-        let snapshot = repo.snapshot(Some(commit.id))?;
-        for violation in rules::check(&touched, &Committed(&snapshot), enabled, (graphs, target))? {
+        let snapshot = repo.snapshot(Some(commit))?;
+        let content = Committed {
+            snapshot: &snapshot,
+            ids,
+        };
+        let settings = (graphs, target);
+        for violation in rules::check(&touched, &content, enabled, settings, &verdicts)? {
             report.violations.push(Found {
-                commit: Some(commit.id.to_string()),
-                short: Some(repo.short_id(commit.id)),
+                commit: Some(commit.to_string()),
+                short: Some(repo.short_id(commit)),
                 violation,
             });
         }
@@ -279,8 +302,12 @@ impl Content for Staged<'_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
         self.state
             .blob(path)
-            .map(|id| self.repo.read_blob(id))
+            .map(|id| self.repo.read_blob_at_most(id, MAX_STATE_FILE))
             .transpose()
+    }
+
+    fn blob_id(&self, path: &str) -> Option<Oid> {
+        self.state.blob(path)
     }
 
     fn files_in(&self, folder: &str) -> Result<Vec<String>> {
@@ -292,17 +319,20 @@ impl Content for Staged<'_> {
     }
 }
 
-/// What one commit holds, for the rules.
-struct Committed<'a, 'r>(&'a Snapshot<'r>);
+/// What one commit holds, for the rules, with the blobs of the paths it changed.
+struct Committed<'a, 'r> {
+    snapshot: &'a Snapshot<'r>,
+    ids: HashMap<String, Oid>,
+}
 
 impl Content for Committed<'_, '_> {
     fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        self.0.read(path)
+        self.snapshot.read_at_most(path, MAX_STATE_FILE)
     }
 
     fn files_in(&self, folder: &str) -> Result<Vec<String>> {
         Ok(self
-            .0
+            .snapshot
             .list(folder)?
             .into_iter()
             .filter(|e| e.kind != crate::repo::EntryKind::Dir)
@@ -312,8 +342,12 @@ impl Content for Committed<'_, '_> {
 
     fn has_folder(&self, folder: &str) -> Result<bool> {
         Ok(self
-            .0
+            .snapshot
             .stat(folder)
             .is_some_and(|e| e.kind == crate::repo::EntryKind::Dir))
+    }
+
+    fn blob_id(&self, path: &str) -> Option<Oid> {
+        self.ids.get(path).copied()
     }
 }

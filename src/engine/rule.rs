@@ -4,6 +4,10 @@
 
 use anyhow::Result;
 use serde::Serialize;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::repo::{GitError, Oid};
 
 /// A rule as `check` lists it and `git config workflow.check.<id>` switches it.
 #[derive(Debug, Clone, Copy)]
@@ -47,4 +51,39 @@ pub trait Content {
     fn files_in(&self, folder: &str) -> Result<Vec<String>>;
     /// Whether anything lies under `folder`.
     fn has_folder(&self, folder: &str) -> Result<bool>;
+    /// The blob at `path` when the reader knows it without reading anything: the
+    /// key under which a verdict on its bytes is kept ([`Verdicts`]).
+    fn blob_id(&self, _path: &str) -> Option<Oid> {
+        None
+    }
+}
+
+/// The syntax verdicts one run has reached, by blob: a push that carries one blob
+/// at a million paths, or in a thousand commits, has it parsed once (SPEC §7).
+/// Keyed by the blob and whether it was read as JSON; the verdict is what is wrong
+/// with it, without the path.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    seen: RefCell<HashMap<(Oid, bool), Option<String>>>,
+}
+
+impl Verdicts {
+    /// The verdict reached on `id` read as JSON (`json`) or YAML, if any yet.
+    pub fn get(&self, id: Oid, json: bool) -> Option<Option<String>> {
+        self.seen.borrow().get(&(id, json)).cloned()
+    }
+
+    /// Keeps a verdict.
+    pub fn put(&self, id: Oid, json: bool, verdict: Option<String>) {
+        self.seen.borrow_mut().insert((id, json), verdict);
+    }
+}
+
+/// What is wrong with a file that was refused from its blob's header alone,
+/// unread (over the size limit), when that is why `err` stopped a read.
+pub fn unread_because(err: &anyhow::Error) -> Option<String> {
+    match err.downcast_ref::<GitError>() {
+        Some(too_large @ GitError::BlobTooLarge { .. }) => Some(too_large.to_string()),
+        _ => None,
+    }
 }

@@ -1,13 +1,20 @@
 //! What changed between two commits, as files (to materialise) or as paths of any
-//! kind (for the check).
+//! kind (for the check), found by one walk of both trees side by side. The walk
+//! keeps one path buffer and a stack of folders, never a string per folder: a tree
+//! someone pushed 100,000 folders deep costs its own size, and past
+//! [`MAX_TREE_DEPTH`] it is refused naming the path, as git refuses it.
 
 use anyhow::{Result, anyhow, bail};
-use git2::{Delta, DiffOptions};
 use std::cmp::Ordering;
 use std::rc::Rc;
 
+use super::error::GitError;
 use super::tree_edit::{Folders, RawEntry};
 use super::{Oid, Repo};
+
+/// The most folders deep a path may lie: git's `core.maxTreeDepth` default, past
+/// which git refuses a tree too.
+pub const MAX_TREE_DEPTH: usize = 2048;
 
 /// One side of a changed path: the file as it was before, or as it is after.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +30,8 @@ pub struct ChangedFile {
 impl ChangedFile {
     /// The file a tree entry at `path` stands for; a symlink or a submodule is
     /// refused, as this tool never writes those.
-    fn from(path: String, entry: &RawEntry) -> Result<Self> {
+    fn from(path: &[u8], entry: &RawEntry) -> Result<Self> {
+        let path = utf8(path)?;
         if matches!(entry.mode & 0o170000, 0o120000 | 0o160000) {
             bail!("{path} is a symbolic link or submodule; this tool never writes those");
         }
@@ -35,97 +43,6 @@ impl ChangedFile {
     }
 }
 
-/// A walk of two trees side by side, collecting the files that differ.
-struct FileDiff<'r> {
-    folders: Folders<'r>,
-    removed: Vec<ChangedFile>,
-    added: Vec<ChangedFile>,
-}
-
-/// Which side of the diff an entry found on one side only belongs to.
-#[derive(Clone, Copy)]
-enum Side {
-    Removed,
-    Added,
-}
-
-impl FileDiff<'_> {
-    /// Compares the folder `old` with the folder `new` (none: absent on that side),
-    /// their path being `prefix` (empty, or ending in `/`).
-    fn folder(&mut self, old: Option<Oid>, new: Option<Oid>, prefix: &str) -> Result<()> {
-        let read = |folders: &mut Folders<'_>, id: Option<Oid>| match id {
-            Some(id) => folders.entries(id),
-            None => Ok(Rc::new(Vec::new())),
-        };
-        let old = read(&mut self.folders, old)?;
-        let new = read(&mut self.folders, new)?;
-        let (mut o, mut n) = (0, 0);
-        while o < old.len() || n < new.len() {
-            let order = match (old.get(o), new.get(n)) {
-                (Some(a), Some(b)) => a.git_cmp(b),
-                (Some(_), None) => Ordering::Less,
-                _ => Ordering::Greater,
-            };
-            match order {
-                Ordering::Less => {
-                    self.one_side(&old[o], prefix, Side::Removed)?;
-                    o += 1;
-                }
-                Ordering::Greater => {
-                    self.one_side(&new[n], prefix, Side::Added)?;
-                    n += 1;
-                }
-                Ordering::Equal => {
-                    self.both_sides(&old[o], &new[n], prefix)?;
-                    o += 1;
-                    n += 1;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// An entry present on one side only: a file, or every file of a folder.
-    fn one_side(&mut self, entry: &RawEntry, prefix: &str, side: Side) -> Result<()> {
-        let path = entry_path(prefix, entry)?;
-        if entry.is_tree() {
-            let (old, new) = match side {
-                Side::Removed => (Some(entry.id), None),
-                Side::Added => (None, Some(entry.id)),
-            };
-            return self.folder(old, new, &format!("{path}/"));
-        }
-        let file = ChangedFile::from(path, entry)?;
-        match side {
-            Side::Removed => self.removed.push(file),
-            Side::Added => self.added.push(file),
-        }
-        Ok(())
-    }
-
-    /// An entry of the same name and kind on both sides: the same tree is skipped
-    /// unread, submodules are ignored, a file whose blob or mode differs is both
-    /// removed and added.
-    fn both_sides(&mut self, old: &RawEntry, new: &RawEntry, prefix: &str) -> Result<()> {
-        if old.id == new.id && old.mode == new.mode || old.is_gitlink() && new.is_gitlink() {
-            return Ok(());
-        }
-        if old.is_tree() {
-            let path = entry_path(prefix, old)?;
-            return self.folder(Some(old.id), Some(new.id), &format!("{path}/"));
-        }
-        self.one_side(old, prefix, Side::Removed)?;
-        self.one_side(new, prefix, Side::Added)
-    }
-}
-
-/// The repository path of an entry of the folder at `prefix`.
-fn entry_path(prefix: &str, entry: &RawEntry) -> Result<String> {
-    let name =
-        std::str::from_utf8(&entry.name).map_err(|_| anyhow!("a changed path is not UTF-8"))?;
-    Ok(format!("{prefix}{name}"))
-}
-
 /// A path one commit changed, as the check reads it: whatever kind of entry it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangedPath {
@@ -135,14 +52,143 @@ pub struct ChangedPath {
     pub present: bool,
     /// Whether it is (now) a symlink or a gitlink.
     pub link: bool,
+    /// The blob (or link, or submodule commit) it now holds; `None` when removed.
+    pub id: Option<Oid>,
+}
+
+/// How an entry that is not a folder differs between the two trees.
+enum Difference<'e> {
+    /// Only in the old tree.
+    Removed(&'e RawEntry),
+    /// Only in the new tree.
+    Added(&'e RawEntry),
+    /// In both, with another blob or mode.
+    Changed(&'e RawEntry, &'e RawEntry),
+}
+
+/// One folder of the walk: both sides' entries, how far each is read, and where
+/// its path ends in the walk's buffer.
+struct Frame {
+    old: Rc<Vec<RawEntry>>,
+    new: Rc<Vec<RawEntry>>,
+    o: usize,
+    n: usize,
+    path_len: usize,
+}
+
+/// Walks two trees side by side without recursion, telling `visit` every entry
+/// that is not a folder and differs; folders with the same id on both sides are not
+/// read. `scope` limits the root to the one entry of that name.
+fn diff_trees(
+    folders: &mut Folders<'_>,
+    (old, new): (Option<Oid>, Option<Oid>),
+    scope: Option<&[u8]>,
+    visit: &mut dyn FnMut(&[u8], Difference<'_>) -> Result<()>,
+) -> Result<()> {
+    let mut path: Vec<u8> = Vec::new();
+    let mut stack = vec![frame(folders, old, new, 0)?];
+    while let Some(top) = stack.last_mut() {
+        let (o, n) = (top.o, top.n);
+        let order = match (top.old.get(o), top.new.get(n)) {
+            (None, None) => {
+                stack.pop();
+                if let Some(parent) = stack.last() {
+                    path.truncate(parent.path_len);
+                }
+                continue;
+            }
+            (Some(a), Some(b)) => a.git_cmp(b),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+        };
+        let (old_entry, new_entry) = match order {
+            Ordering::Less => (top.old.get(o).cloned(), None),
+            Ordering::Greater => (None, top.new.get(n).cloned()),
+            Ordering::Equal => (top.old.get(o).cloned(), top.new.get(n).cloned()),
+        };
+        top.o += usize::from(old_entry.is_some());
+        top.n += usize::from(new_entry.is_some());
+        let name = &old_entry
+            .as_ref()
+            .or(new_entry.as_ref())
+            .expect("a side")
+            .name;
+        let at_root = stack.len() == 1;
+        if at_root && scope.is_some_and(|scope| scope != name.as_slice()) {
+            continue;
+        }
+        let is_tree = old_entry
+            .as_ref()
+            .or(new_entry.as_ref())
+            .is_some_and(RawEntry::is_tree);
+        if let (Some(a), Some(b)) = (&old_entry, &new_entry)
+            && a.id == b.id
+            && a.mode == b.mode
+        {
+            continue;
+        }
+        let base = path.len();
+        path.extend_from_slice(name);
+        if is_tree {
+            if stack.len() >= MAX_TREE_DEPTH {
+                return Err(GitError::TreeTooDeep {
+                    path: String::from_utf8_lossy(&path).into_owned(),
+                    depth: MAX_TREE_DEPTH,
+                }
+                .into());
+            }
+            path.push(b'/');
+            let below = frame(
+                folders,
+                old_entry.map(|e| e.id),
+                new_entry.map(|e| e.id),
+                path.len(),
+            )?;
+            stack.push(below);
+            continue;
+        }
+        let difference = match (&old_entry, &new_entry) {
+            (Some(a), Some(b)) => Difference::Changed(a, b),
+            (Some(a), None) => Difference::Removed(a),
+            (None, Some(b)) => Difference::Added(b),
+            (None, None) => unreachable!("one side holds the entry"),
+        };
+        visit(&path, difference)?;
+        path.truncate(base);
+    }
+    Ok(())
+}
+
+/// The frame for one folder's two sides (none: absent on that side).
+fn frame(
+    folders: &mut Folders<'_>,
+    old: Option<Oid>,
+    new: Option<Oid>,
+    path_len: usize,
+) -> Result<Frame> {
+    let mut read = |id: Option<Oid>| match id {
+        Some(id) => folders.entries(id),
+        None => Ok(Rc::new(Vec::new())),
+    };
+    Ok(Frame {
+        old: read(old)?,
+        new: read(new)?,
+        o: 0,
+        n: 0,
+        path_len,
+    })
+}
+
+/// A path of a tree as this crate passes paths on.
+fn utf8(path: &[u8]) -> Result<String> {
+    String::from_utf8(path.to_vec()).map_err(|_| anyhow!("a changed path is not UTF-8"))
 }
 
 impl Repo {
     /// The files removed and added (a modification is both) between two commits,
-    /// in git's order, as libgit2's tree-to-tree diff gives them with submodules
-    /// ignored. Folders whose tree is the same on both sides are not read (libgit2
-    /// walks every file of both trees, which in a million-file repository is most
-    /// of a migration's rollback).
+    /// in git's order, with submodules ignored. Folders whose tree is the same on
+    /// both sides are not read (libgit2 walks every file of both trees, which in a
+    /// million-file repository is most of a migration's rollback).
     pub fn changed_files(
         &self,
         old: Oid,
@@ -150,54 +196,106 @@ impl Repo {
     ) -> Result<(Vec<ChangedFile>, Vec<ChangedFile>)> {
         let old_tree = self.git.find_commit(old)?.tree_id();
         let new_tree = self.git.find_commit(new)?.tree_id();
-        let mut walk = FileDiff {
-            folders: Folders::new(self),
-            removed: Vec::new(),
-            added: Vec::new(),
-        };
-        walk.folder(Some(old_tree), Some(new_tree), "")?;
-        Ok((walk.removed, walk.added))
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        let mut folders = Folders::new(self);
+        diff_trees(
+            &mut folders,
+            (Some(old_tree), Some(new_tree)),
+            None,
+            &mut |path, difference| {
+                match difference {
+                    Difference::Removed(a) => removed.push(ChangedFile::from(path, a)?),
+                    Difference::Added(b) => added.push(ChangedFile::from(path, b)?),
+                    Difference::Changed(a, b) if a.is_gitlink() && b.is_gitlink() => {}
+                    Difference::Changed(a, b) => {
+                        removed.push(ChangedFile::from(path, a)?);
+                        added.push(ChangedFile::from(path, b)?);
+                    }
+                }
+                Ok(())
+            },
+        )?;
+        Ok((removed, added))
     }
 
     /// Every path that differs between `old` (none: a root commit) and `new` under
-    /// `scope` (a folder; `None` for the whole tree). Symlinks, submodules and blobs
-    /// missing from a partial clone are reported as paths, never read.
+    /// `scope` (a folder of the root, or the entry of that name itself when it is
+    /// no folder; `None` for the whole tree). Symlinks, submodules and blobs
+    /// missing from a partial clone are reported as paths, never read; a name
+    /// outside `scope` is never parsed beyond its bytes.
     pub fn changed_paths(
         &self,
         old: Option<Oid>,
         new: Oid,
         scope: Option<&str>,
     ) -> Result<Vec<ChangedPath>> {
-        let old_tree = old.map(|id| self.git.find_commit(id)?.tree()).transpose()?;
-        let new_tree = self.git.find_commit(new)?.tree()?;
-        let mut opts = DiffOptions::new();
-        if let Some(scope) = scope {
-            // The folder's own name too, without the `/`: a link or submodule at
-            // `scope` itself is a change there (callers drop the neighbours this
-            // prefix also matches, such as `scope-old/`).
-            opts.pathspec(scope).disable_pathspec_match(true);
+        let old_tree = old
+            .map(|id| self.git.find_commit(id).map(|c| c.tree_id()))
+            .transpose()?;
+        let new_tree = self.git.find_commit(new)?.tree_id();
+        self.changed_paths_between((old_tree, new_tree), scope, &mut Folders::new(self))
+    }
+
+    /// A reader of many commits' changes that reads each folder once, however
+    /// many commits it appears in (a `--range` of a push).
+    pub fn range_changes(&self) -> RangeChanges<'_> {
+        RangeChanges {
+            repo: self,
+            folders: Folders::new(self),
         }
-        let diff =
-            self.git
-                .diff_tree_to_tree(old_tree.as_ref(), Some(&new_tree), Some(&mut opts))?;
+    }
+
+    /// [`Repo::changed_paths`] between two trees, reading folders through
+    /// `folders`.
+    fn changed_paths_between(
+        &self,
+        (old, new): (Option<Oid>, Oid),
+        scope: Option<&str>,
+        folders: &mut Folders<'_>,
+    ) -> Result<Vec<ChangedPath>> {
         let mut paths = Vec::new();
-        for delta in diff.deltas() {
-            let present = delta.status() != Delta::Deleted;
-            let side = if present {
-                delta.new_file()
-            } else {
-                delta.old_file()
-            };
-            let Some(path) = side.path_bytes() else {
-                continue;
-            };
-            paths.push(ChangedPath {
-                path: String::from_utf8_lossy(path).into_owned(),
-                present,
-                link: is_link_mode(u32::from(side.mode())),
-            });
+        if old == Some(new) {
+            return Ok(paths);
         }
+        diff_trees(
+            folders,
+            (old, Some(new)),
+            scope.map(str::as_bytes),
+            &mut |path, difference| {
+                let (present, now) = match difference {
+                    Difference::Removed(a) => (false, a),
+                    Difference::Added(b) | Difference::Changed(_, b) => (true, b),
+                };
+                paths.push(ChangedPath {
+                    path: String::from_utf8_lossy(path).into_owned(),
+                    present,
+                    link: is_link_mode(now.mode),
+                    id: present.then_some(now.id),
+                });
+                Ok(())
+            },
+        )?;
         Ok(paths)
+    }
+}
+
+/// What [`Repo::range_changes`] returns: one commit's changes at a time.
+pub struct RangeChanges<'r> {
+    repo: &'r Repo,
+    folders: Folders<'r>,
+}
+
+impl RangeChanges<'_> {
+    /// The paths under `scope` that `commit` changed against its first parent
+    /// (against nothing for a root commit).
+    pub fn of(&mut self, commit: Oid, scope: Option<&str>) -> Result<Vec<ChangedPath>> {
+        let found = self.repo.git.find_commit(commit)?;
+        let old = match found.parent_ids().next() {
+            Some(parent) => Some(self.repo.git.find_commit(parent)?.tree_id()),
+            None => None,
+        };
+        self.repo
+            .changed_paths_between((old, found.tree_id()), scope, &mut self.folders)
     }
 }
 

@@ -35,6 +35,21 @@ pub enum GitError {
         /// The repository path of the link.
         path: String,
     },
+    /// A tree nests folders deeper than git's `core.maxTreeDepth` default: git
+    /// refuses it, and so does every walk here, before reading further.
+    TreeTooDeep {
+        /// The path down to the folder past the limit.
+        path: String,
+        /// The limit.
+        depth: usize,
+    },
+    /// A blob too large to be a state file, refused from its header, unread.
+    BlobTooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A work-tree folder holds a name that is not UTF-8.
     NonUtf8WorkTreeName {
         /// The folder.
@@ -163,6 +178,19 @@ impl fmt::Display for GitError {
                 }
             ),
             Self::Bare { git_dir } => write!(f, "{} is a bare repository", git_dir.display()),
+            Self::TreeTooDeep { path, depth } => {
+                let shown: String = path.chars().take(200).collect();
+                let more = if shown.len() < path.len() { "…" } else { "" };
+                write!(
+                    f,
+                    "a tree nests folders more than {depth} deep at {shown}{more} (git's core.maxTreeDepth refuses it too)"
+                )
+            }
+            Self::BlobTooLarge { size, limit } => write!(
+                f,
+                "it is {size} bytes, over the {} MiB limit for state files",
+                limit >> 20
+            ),
             Self::Symlink { path } => write!(f, "{path} is a symbolic link"),
             Self::NonUtf8WorkTreeName { folder, name } => {
                 write!(f, "{folder}/ holds a name that is not UTF-8: {name}")

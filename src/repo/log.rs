@@ -26,6 +26,16 @@ impl Repo {
     /// it that no ref reaches yet, as a pre-receive hook sees a new branch), oldest
     /// first. An all-zero `A` means the same as `B` alone.
     pub fn commits_in_range(&self, range: &str) -> Result<Vec<CommitInfo>> {
+        self.range_walk(range)?.map(|id| self.commit(id?)).collect()
+    }
+
+    /// The ids of [`Repo::commits_in_range`], oldest first, nothing else read.
+    pub fn commit_ids_in_range(&self, range: &str) -> Result<Vec<Oid>> {
+        Ok(self.range_walk(range)?.collect::<Result<_, _>>()?)
+    }
+
+    /// The walk over a range's commits, oldest first.
+    fn range_walk(&self, range: &str) -> Result<git2::Revwalk<'_>> {
         let bad = |why: &str| GitError::BadRange {
             range: range.to_string(),
             why: why.to_string(),
@@ -37,7 +47,7 @@ impl Repo {
         let from = from.filter(|f| !f.is_empty() && !f.bytes().all(|b| b == b'0'));
         let mut walk = self.git.revwalk()?;
         if to.bytes().all(|b| b == b'0') {
-            return Ok(Vec::new());
+            return Ok(walk);
         }
         let to = self
             .git
@@ -55,7 +65,7 @@ impl Repo {
             None => walk.hide_glob("refs/*")?,
         }
         walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)?;
-        walk.map(|id| self.commit(id?)).collect()
+        Ok(walk)
     }
 
     /// The commits reachable from `HEAD`, newest first, that carry `trailer_key`.

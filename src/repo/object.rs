@@ -40,6 +40,22 @@ impl Repo {
         }
     }
 
+    /// A blob's bytes when it holds at most `limit` of them, its size taken from
+    /// the object's header first: a larger one is refused unread
+    /// ([`GitError::BlobTooLarge`]), so a pushed 1 GiB file costs its header.
+    pub fn read_blob_at_most(&self, id: Oid, limit: u64) -> Result<Vec<u8>> {
+        if let Ok((size, _)) = self.git.odb()?.read_header(id)
+            && size as u64 > limit
+        {
+            return Err(GitError::BlobTooLarge {
+                size: size as u64,
+                limit,
+            }
+            .into());
+        }
+        self.read_blob(id)
+    }
+
     /// Makes sure every object is here before anything depends on it: in a
     /// partial clone the missing ones are fetched from the promisor remote in one
     /// go, as git's own lazy fetch does (`fetch --filter=blob:none --stdin`); any

@@ -93,6 +93,25 @@ impl<'r> Snapshot<'r> {
         Ok(Some(bytes))
     }
 
+    /// [`Snapshot::read`] of a file that may be at most `limit` bytes: a larger
+    /// blob is refused from its header, unread.
+    pub fn read_at_most(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        let Some(entry) = self.entry(path) else {
+            return Ok(None);
+        };
+        if entry.kind() != Some(ObjectType::Blob) {
+            return Ok(None);
+        }
+        let bytes = self.repo.read_blob_at_most(entry.id(), limit)?;
+        if bytes.starts_with(LFS_POINTER) {
+            return Err(GitError::LfsPointer {
+                path: path.to_string(),
+            }
+            .into());
+        }
+        Ok(Some(bytes))
+    }
+
     /// The entry at `path`, with its kind and id.
     pub fn stat(&self, path: &str) -> Option<Entry> {
         let entry = self.entry(path)?;
@@ -140,14 +159,40 @@ impl<'r> Snapshot<'r> {
         if let Some(cached) = self.folders.borrow().get(path) {
             return cached.clone();
         }
-        let tree = self
-            .entry(path)
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-            .and_then(|e| self.repo.git.find_tree(e.id()).ok());
+        let tree = self.walk_to(path);
         self.folders
             .borrow_mut()
             .insert(path.to_string(), tree.clone());
         tree
+    }
+
+    /// The tree at a folder path, walked down one name at a time from its parent
+    /// when that was read already, else from the root, without recursion and
+    /// without keeping the folders on the way: a path
+    /// thousands of folders deep costs its length, not its length squared. Paths
+    /// deeper than git's `core.maxTreeDepth` hold nothing.
+    fn walk_to(&self, path: &str) -> Option<Tree<'r>> {
+        if path.split('/').count() > super::diff::MAX_TREE_DEPTH {
+            return None;
+        }
+        let parent = path
+            .rsplit_once('/')
+            .and_then(|(parent, name)| Some((self.folders.borrow().get(parent)?.clone(), name)));
+        let (mut tree, rest) = match parent {
+            Some((parent, name)) => (parent?, name),
+            None => (self.tree.clone()?, path),
+        };
+        for name in rest.split('/') {
+            let id = {
+                let entry = tree.get_name(name)?;
+                if entry.kind() != Some(ObjectType::Tree) {
+                    return None;
+                }
+                entry.id()
+            };
+            tree = self.repo.git.find_tree(id).ok()?;
+        }
+        Some(tree)
     }
 }
 

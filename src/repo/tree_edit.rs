@@ -137,21 +137,22 @@ impl<'r> Folders<'r> {
         }
         let entries = match self.repo.new_tree_entries(id) {
             Some(entries) => entries,
-            None => Rc::new(
-                self.repo
-                    .git
-                    .find_tree(id)?
-                    .iter()
-                    .map(|e| RawEntry {
-                        name: e.name_bytes().to_vec(),
-                        mode: u32::try_from(e.filemode_raw()).unwrap_or(0o100644),
-                        id: e.id(),
-                    })
-                    .collect(),
-            ),
+            None => Rc::new(self.stored_entries(id)?),
         };
         self.read.insert(id, entries.clone());
         Ok(entries)
+    }
+
+    /// A stored tree's entries, read from its bytes here: libgit2 refuses a name
+    /// longer than 65,535 bytes ("can't parse filename") that git accepts, and a
+    /// tree someone pushed must never stop a check that does not need that name.
+    fn stored_entries(&self, id: Oid) -> Result<Vec<RawEntry>> {
+        let odb = self.repo.git.odb()?;
+        let object = odb.read(id)?;
+        if object.kind() != ObjectType::Tree {
+            bail!("{id} is not a tree");
+        }
+        parse_tree(object.data()).ok_or_else(|| anyhow!("the tree {id} is damaged"))
     }
 
     /// The entry at a path of the tree `root`, found by halving each folder's
@@ -174,6 +175,27 @@ impl<'r> Folders<'r> {
         }
         Ok(None)
     }
+}
+
+/// A tree object's entries (`<octal mode> <name>\0<20-byte id>` each), or `None`
+/// when the bytes are not a tree.
+pub(super) fn parse_tree(mut bytes: &[u8]) -> Option<Vec<RawEntry>> {
+    let mut entries = Vec::new();
+    while !bytes.is_empty() {
+        let space = memchr::memchr(b' ', bytes)?;
+        let mode = std::str::from_utf8(&bytes[..space]).ok()?;
+        let mode = u32::from_str_radix(mode, 8).ok()?;
+        let rest = &bytes[space + 1..];
+        let nul = memchr::memchr(0, rest)?;
+        let id = rest.get(nul + 1..nul + 21)?;
+        entries.push(RawEntry {
+            name: rest[..nul].to_vec(),
+            mode,
+            id: Oid::from_bytes(id).ok()?,
+        });
+        bytes = &rest[nul + 21..];
+    }
+    Some(entries)
 }
 
 /// The entry named `name` in entries sorted as git sorts them: a file sorts under

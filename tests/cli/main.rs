@@ -16,6 +16,7 @@ mod graphs;
 mod hook_managers;
 mod hooks;
 mod hostile;
+mod hostile_server;
 mod index;
 mod install;
 mod migrate;
