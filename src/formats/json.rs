@@ -14,11 +14,58 @@ pub fn read_json(bytes: &[u8]) -> Result<Value> {
         Err(e) => e,
     };
     let text = std::str::from_utf8(bytes)?;
-    let replaced = replace_lone_surrogates(text);
+    let replaced = clamp_huge_numbers(&replace_lone_surrogates(text));
     if replaced == text {
         return Err(in_characters(err, text));
     }
     serde_json::from_str(&replaced).map_err(|_| in_characters(err, text))
+}
+
+/// Numbers past the range of a double (`1e400`), which JavaScript reads as
+/// ±Infinity and serde refuses, written as the largest double of their sign, in
+/// one pass over the text outside its strings.
+fn clamp_huge_numbers(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut copied, mut in_string) = (0, 0, false);
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match b {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if b == b'-' || b.is_ascii_digit() {
+            let end = i + bytes[i..]
+                .iter()
+                .take_while(|c| matches!(c, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .count();
+            let number = &text[i..end];
+            if number.parse::<f64>().is_ok_and(f64::is_infinite) {
+                out.push_str(&text[copied..i]);
+                out.push_str(if b == b'-' {
+                    "-1.7976931348623157e308"
+                } else {
+                    "1.7976931348623157e308"
+                });
+                copied = end;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// serde_json's error with its column counted in characters, not bytes (SPEC §7:
@@ -78,6 +125,18 @@ fn replace_lone_surrogates(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_past_a_double_read_as_javascript_reads_them() {
+        let value = read_json(
+            br#"{"big": 1e400, "small": -2E+999, "s": "1e400", "n": 12345678901234567890123}"#,
+        )
+        .unwrap();
+        assert_eq!(value["big"], serde_json::json!(f64::MAX));
+        assert_eq!(value["small"], serde_json::json!(f64::MIN));
+        assert_eq!(value["s"], "1e400");
+        assert!(read_json(b"[1e400,]").is_err());
+    }
 
     #[test]
     fn error_columns_count_characters() {

@@ -321,3 +321,22 @@ fn a_name_that_drives_the_terminal_is_printed_quoted() {
     let git = repo.git(&["-c", "core.quotePath=false", "ls-files"]);
     assert!(git.contains("\\033[2J"), "git quotes it too: {git}");
 }
+
+#[test]
+fn a_manifest_number_past_a_double_is_valid_json_before_and_after_a_completion() {
+    let repo = TestRepo::with_commit();
+    repo.wf(&["session", "start", "numbers"]).expect(0);
+    repo.write(
+        ".workflow/archives/manifest.json",
+        "[{\"session_id\": \"WFS-old\", \"big\": 1e400, \"n\": 123456789012345678901234567890}]\n",
+    );
+    repo.commit_all("a manifest JSON.parse reads as Infinity");
+    repo.wf(&["check", "--all"]).expect(0);
+    repo.wf(&["session", "complete", "WFS-numbers"]).expect(0);
+    let manifest = repo.read(".workflow/archives/manifest.json");
+    assert!(
+        manifest.contains("\"big\": 1e400, \"n\": 123456789012345678901234567890"),
+        "the numbers keep their bytes: {manifest}"
+    );
+    repo.wf(&["check", "--all"]).expect(0);
+}
