@@ -55,23 +55,25 @@ pub fn allowed(path: &str, roots: &Roots) -> Result<(), String> {
     }
 }
 
-/// Every path a plan (and its record) touches, folders it carries whole included.
-fn touched(plan: &Plan) -> impl Iterator<Item = &str> {
+/// Every path a plan (and its record) touches, each with whether the path itself
+/// must be no link either: a folder carried whole is emptied and filled as it
+/// stands, so a link there would be followed; a file is replaced, link or not.
+fn touched(plan: &Plan) -> impl Iterator<Item = (&str, bool)> {
     plan.record
         .iter()
         .map(|r| &**r)
         .chain([plan])
         .flat_map(|plan| {
             let actions = plan.actions.iter().flat_map(|action| match action {
-                Action::Move { from, to } => vec![from.as_str(), to.as_str()],
+                Action::Move { from, to } => vec![(from.as_str(), false), (to.as_str(), false)],
                 Action::Write { path, .. }
                 | Action::Restore { path, .. }
-                | Action::Delete { path } => vec![path.as_str()],
+                | Action::Delete { path } => vec![(path.as_str(), false)],
             });
             let carried = plan
                 .carry
                 .iter()
-                .flat_map(|(from, to)| [from.as_str(), to.as_str()]);
+                .flat_map(|(from, to)| [(from.as_str(), true), (to.as_str(), true)]);
             actions.chain(carried)
         })
 }
@@ -82,11 +84,14 @@ fn touched(plan: &Plan) -> impl Iterator<Item = &str> {
 /// when this refuses.
 pub fn refuse_unsafe_plan(repo: &Repo, plan: &Plan, roots: &Roots) -> Result<()> {
     let mut seen = HashSet::new();
-    for path in touched(plan) {
+    for (path, whole) in touched(plan) {
         if let Err(why) = allowed(path, roots) {
             return Err(unsafe_path(path, &why));
         }
         refuse_links_before(repo.workdir(), path, &mut seen)?;
+        if whole {
+            refuse_if_link(repo.workdir(), path)?;
+        }
     }
     Ok(())
 }

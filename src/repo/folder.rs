@@ -106,6 +106,10 @@ impl Repo {
     /// is left where it was and returned, so nothing is lost.
     pub fn carry_leftovers(&self, from: &str, to: &str) -> Result<Vec<String>> {
         let source = self.workdir.join(from);
+        let is_link = |path: &Path| fs::symlink_metadata(path).is_ok_and(|m| m.is_symlink());
+        if is_link(&source) || is_link(&self.workdir.join(to)) {
+            return Err(symlink_refusal(if is_link(&source) { from } else { to }));
+        }
         if !source.is_dir() {
             return Ok(Vec::new());
         }

@@ -340,3 +340,31 @@ fn a_manifest_number_past_a_double_is_valid_json_before_and_after_a_completion()
     );
     repo.wf(&["check", "--all"]).expect(0);
 }
+
+#[test]
+fn a_forged_completion_cannot_carry_a_folder_in_through_a_committed_link() {
+    let repo = TestRepo::with_commit();
+    let victim = repo.scratch().join("victim");
+    std::fs::create_dir_all(&victim).unwrap();
+    std::fs::write(victim.join("id_ed25519"), "secret\n").unwrap();
+    repo.write(".workflow/active/WFS-x/a.md", "a\n");
+    std::fs::create_dir_all(repo.path().join(".workflow/archives")).unwrap();
+    std::os::unix::fs::symlink(&victim, repo.path().join(".workflow/archives/WFS-x")).unwrap();
+    repo.commit_all("an ordinary commit holding a link");
+    repo.git(&["rm", "-q", ".workflow/active/WFS-x/a.md"]);
+    repo.git(&[
+        "commit",
+        "-q",
+        "-m",
+        "workflow: complete WFS-x\n\nWorkflow-Operation: complete\nWorkflow-Session: WFS-x\nWorkflow-Session-Folder: .workflow/active/WFS-x",
+    ]);
+    refused(
+        &repo,
+        &["rollback"],
+        &[".workflow/archives/WFS-x is a symbolic link"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(victim.join("id_ed25519")).unwrap(),
+        "secret\n"
+    );
+}
