@@ -9,6 +9,7 @@ repository REPO (whose `main` is already pushed), with `git fast-import`:
   flips    ten commits flipping .workflow/ between two trees of 1,000,000
            entries that all share one blob
   empty    1,000,000 commits touching nothing
+  keys     a 7 MB task graph (graphs/g.yaml, in workflow.graphs) of 500,000 keys
 
 Usage: bench_hostile.py REPO SHAPE
 """
@@ -75,6 +76,13 @@ def flips(out):
                 out.write(b"M 100644 :1 .workflow/%s%03d/f%03d.json\n" % (side, d, f))
 
 
+def keys(out):
+    commit(out, b"a wide graph", [], first=True)
+    body = b"".join(b"k%07d: 1\n" % n for n in range(500_000))
+    inline(out, b"graphs/g.yaml", b"name: wide\ntasks: [{id: t}]\nextra:\n" +
+           body.replace(b"\nk", b"\n  k").replace(b"k0000000", b"  k0000000", 1))
+
+
 def empty(out):
     for n in range(1_000_000):
         commit(out, b"empty %d" % n, [], first=(n == 0))
@@ -120,7 +128,7 @@ def main():
         depth(repo)
         return
     run(repo, {"fanout": fanout, "nesting": nesting, "blob": blob, "flips": flips,
-               "empty": empty}[shape])
+               "empty": empty, "keys": keys}[shape])
 
 
 if __name__ == "__main__":

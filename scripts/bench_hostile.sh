@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 bin=${GIT_WORKFLOW_BIN:-$root/target/release/git-workflow}
 [ -x "$bin" ] || (cd "$root" && cargo build --release --locked -q)
-shapes=${*:-fanout nesting depth blob flips empty}
+shapes=${*:-fanout nesting depth blob flips empty keys}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GIT_CONFIG_NOSYSTEM=1 HOME="$work/home" GIT_AUTHOR_NAME=Bench GIT_AUTHOR_EMAIL=bench@example.com \
@@ -35,6 +35,8 @@ for shape in $shapes; do
     mkdir -p "$dir"
     git init -q --bare -b main "$dir/server.git"
     git init -q -b main "$dir/client"
+    git -C "$dir/server.git" config workflow.graphs 'graphs/*.yaml'
+    git -C "$dir/client" config workflow.graphs 'graphs/*.yaml'
     (
         cd "$dir/client"
         echo hi >README.md

@@ -256,8 +256,8 @@ impl Loader<'_> {
     }
 
     fn mapping(&mut self, tag: Option<Tag>, line: usize, depth: usize) -> Result<Node> {
-        let mut entries: Vec<(Node, Node)> = Vec::new();
-        let mut merged: Vec<(Node, Node)> = Vec::new();
+        let mut entries = Entries::default();
+        let mut merged = Entries::default();
         loop {
             let (event, mark) = self.next()?;
             if matches!(event, Event::MappingEnd) {
@@ -272,15 +272,13 @@ impl Loader<'_> {
                 merge_into(&mut merged, value, line)?;
                 continue;
             }
-            insert(&mut entries, key, value);
+            entries.set(key, value);
         }
-        for (k, v) in merged {
-            if !entries.iter().any(|(have, _)| have.value == k.value) {
-                entries.push((k, v));
-            }
+        for (k, v) in merged.list {
+            entries.add(k, v);
         }
         let value = match tag.as_ref().map(|t| t.suffix.as_str()) {
-            None | Some("map") => Value::Map(entries),
+            None | Some("map") => Value::Map(entries.list),
             Some("set") => Value::Other("set"),
             Some(other) => {
                 bail!("could not determine a constructor for the tag '!!{other}' (line {line})")
@@ -290,16 +288,41 @@ impl Loader<'_> {
     }
 }
 
-/// A repeated key keeps its first position and takes the last value.
-fn insert(entries: &mut Vec<(Node, Node)>, key: Node, value: Node) {
-    match entries.iter_mut().find(|(k, _)| k.value == key.value) {
-        Some(slot) => slot.1 = value,
-        None => entries.push((key, value)),
+/// A mapping's entries in first-seen order, with each key found by hashing, not by
+/// a scan: a pushed graph of a million keys costs a million lookups, not half a
+/// million million comparisons. Keys are told apart as `Value`'s equality tells
+/// them (its `Debug` form, which shows every field equality compares).
+#[derive(Default)]
+struct Entries {
+    list: Vec<(Node, Node)>,
+    at: HashMap<String, usize>,
+}
+
+impl Entries {
+    /// A repeated key keeps its first position and takes the last value.
+    fn set(&mut self, key: Node, value: Node) {
+        let id = format!("{:?}", key.value);
+        match self.at.get(&id) {
+            Some(&i) => self.list[i].1 = value,
+            None => {
+                self.at.insert(id, self.list.len());
+                self.list.push((key, value));
+            }
+        }
+    }
+
+    /// A key not there yet is added; one that is keeps its value.
+    fn add(&mut self, key: Node, value: Node) {
+        let id = format!("{:?}", key.value);
+        if !self.at.contains_key(&id) {
+            self.at.insert(id, self.list.len());
+            self.list.push((key, value));
+        }
     }
 }
 
 /// `<<: *base` or `<<: [*a, *b]`: earlier sources win over later ones.
-fn merge_into(merged: &mut Vec<(Node, Node)>, source: Node, line: usize) -> Result<()> {
+fn merge_into(merged: &mut Entries, source: Node, line: usize) -> Result<()> {
     let maps = match source.value {
         Value::Map(entries) => vec![entries],
         Value::Seq(items) => items
@@ -313,9 +336,7 @@ fn merge_into(merged: &mut Vec<(Node, Node)>, source: Node, line: usize) -> Resu
     };
     for entries in maps {
         for (k, v) in entries {
-            if !merged.iter().any(|(have, _)| have.value == k.value) {
-                merged.push((k, v));
-            }
+            merged.add(k, v);
         }
     }
     Ok(())
