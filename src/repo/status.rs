@@ -242,14 +242,14 @@ impl Repo {
     /// paths differ from `HEAD`: the paths a commit made now would add, change or
     /// remove there. Folders the index's cache tree vouches for are not read at all.
     pub fn index_under(&self, dir: &str, against_head: bool) -> Result<IndexState> {
-        let (rows, cache) = self.index_rows(dir)?;
+        let (rows, cache, at_dir) = self.index_rows(dir)?;
         let mut state = IndexState {
             rows,
             changed: Vec::new(),
         };
         if !against_head {
             state.changed = state.paths().map(|p| (p.to_string(), true)).collect();
-            self.add_folder_entry(dir, None, &mut state)?;
+            add_folder_entry(dir, at_dir, None, &mut state);
             return Ok(state);
         }
         let mut head_entry = Some(None);
@@ -283,57 +283,33 @@ impl Repo {
         )?;
         changed.sort();
         state.changed = changed;
-        self.add_folder_entry(dir, head_entry, &mut state)?;
+        add_folder_entry(dir, at_dir, head_entry, &mut state);
         Ok(state)
-    }
-
-    /// An index entry at `dir` itself (a link or submodule where a folder should
-    /// be) joins the rows, and the changed paths when `HEAD` holds something else
-    /// there (`head`: HEAD's entry at `dir` as mode and id; `None` for `--all`, where
-    /// every row counts).
-    fn add_folder_entry(
-        &self,
-        dir: &str,
-        head: Option<Option<(u32, Oid)>>,
-        state: &mut IndexState,
-    ) -> Result<()> {
-        if dir.is_empty() {
-            return Ok(());
-        }
-        let Some(row) = self.index_row_at(dir)? else {
-            return Ok(());
-        };
-        let same_as_head = head.is_some_and(|entry| {
-            entry.is_some_and(|(mode, id)| mode == row.mode && id.as_bytes() == row.id)
-        });
-        if !same_as_head {
-            state.changed.insert(0, (dir.to_string(), true));
-        }
-        state.rows.insert(0, row);
-        Ok(())
-    }
-
-    /// The index entry at exactly `path`, read as [`Repo::index_under`] reads.
-    fn index_row_at(&self, path: &str) -> Result<Option<index::Row>> {
-        if let Some(view) = index::IndexView::open(&self.index_path())?
-            && let Some(row) = view.row_at(path.as_bytes())
-        {
-            return Ok(row);
-        }
-        let rows = self.index_rows_by_libgit2(&[path])?;
-        Ok(rows.into_iter().rfind(|r| r.path == path.as_bytes()))
     }
 
     /// The index entries under `dir`, and the cache tree's node of `dir` when the
     /// index is one this crate reads itself (libgit2 reads the others, without it).
-    fn index_rows(&self, dir: &str) -> Result<(Vec<index::Row>, Option<index::CacheNode>)> {
+    /// With them, the entry at `dir` itself, if any (a link or a submodule where a
+    /// folder should be), from the same read of the index.
+    fn index_rows(&self, dir: &str) -> Result<IndexRows> {
         let prefix = folder_prefix(dir);
         if let Some(view) = index::IndexView::open(&self.index_path())?
             && let Some(rows) = view.rows_under(prefix.as_bytes())
+            && let Some(at_dir) = if dir.is_empty() {
+                Some(None)
+            } else {
+                view.row_at(dir.as_bytes())
+            }
         {
-            return Ok((rows, view.cache_node(dir)));
+            return Ok((rows, view.cache_node(dir), at_dir));
         }
-        Ok((self.index_rows_by_libgit2(&[&prefix])?, None))
+        let mut rows = self.index_rows_by_libgit2(&[dir])?;
+        let at = rows
+            .iter()
+            .rposition(|r| r.path == dir.as_bytes() && !dir.is_empty());
+        let at_dir = at.map(|i| rows[i].clone());
+        rows.retain(|r| r.path.starts_with(prefix.as_bytes()));
+        Ok((rows, None, at_dir))
     }
 
     /// The index entries under any of `prefixes`, the index read once.
@@ -484,4 +460,34 @@ fn describe_status(status: Status) -> &'static str {
     } else {
         "modified"
     }
+}
+
+/// The index entries under a folder, its cache-tree node, and an entry at the
+/// folder's own path.
+type IndexRows = (
+    Vec<index::Row>,
+    Option<index::CacheNode>,
+    Option<index::Row>,
+);
+
+/// An index entry at `dir` itself (a link or submodule where a folder should be)
+/// joins the rows, and the changed paths when `HEAD` holds something else there
+/// (`head`: HEAD's entry at `dir` as mode and id; `None` for `--all`, where every
+/// row counts).
+fn add_folder_entry(
+    dir: &str,
+    at_dir: Option<index::Row>,
+    head: Option<Option<(u32, Oid)>>,
+    state: &mut IndexState,
+) {
+    let Some(row) = at_dir else {
+        return;
+    };
+    let same_as_head = head.is_some_and(|entry| {
+        entry.is_some_and(|(mode, id)| mode == row.mode && id.as_bytes() == row.id)
+    });
+    if !same_as_head {
+        state.changed.insert(0, (dir.to_string(), true));
+    }
+    state.rows.insert(0, row);
 }
