@@ -51,12 +51,25 @@ pub fn from_definition(definition: &[u8], meta: &SnapshotMeta) -> Result<Vec<u8>
     {
         return Ok(appended);
     }
-    Ok(serde_yaml::to_string(&expected)?.into_bytes())
+    written_back(&expected)
+}
+
+/// `value` serialised, refused when the text would not read back as `value` (the
+/// YAML writer spells some tags, such as `![`, in a way its own reader refuses):
+/// a snapshot is never written that does not parse.
+fn written_back(value: &Value) -> Result<Vec<u8>> {
+    let written = serde_yaml::to_string(value)?.into_bytes();
+    if parse_yaml(&written).ok().as_ref() != Some(value) {
+        bail!(
+            "it cannot be written back as YAML that reads the same (it holds a tag or key the YAML writer cannot spell); write that part plainly"
+        );
+    }
+    Ok(written)
 }
 
 /// A snapshot built from the session alone, for a task whose definition is missing.
 pub fn minimal(task: Mapping, meta: &SnapshotMeta) -> Result<Vec<u8>> {
-    Ok(serde_yaml::to_string(&with_meta(task, meta))?.into_bytes())
+    written_back(&with_meta(task, meta))
 }
 
 /// The mapping a snapshot must read back as: the definition with the metadata set.
@@ -126,6 +139,18 @@ mod tests {
             status_at_snapshot: Value::String("completed".into()),
             migration_note: Some("Created during migration from flat file structure".into()),
         }
+    }
+
+    #[test]
+    fn a_definition_the_writer_cannot_spell_is_refused_not_written_broken() {
+        let meta = SnapshotMeta {
+            snapshotted_at: "2025-01-01T00:00:00".into(),
+            source_path: Some("tasks/t.yml".into()),
+            status_at_snapshot: Value::Null,
+            migration_note: None,
+        };
+        let err = from_definition(b" \n ? !%5b", &meta).unwrap_err();
+        assert!(err.to_string().contains("cannot be written back"), "{err}");
     }
 
     #[test]
