@@ -18,7 +18,7 @@ for t in $targets; do
     (
         cargo fuzz run "$t" -- -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=10 \
             >"$logs/$t.log" 2>&1 && found=0 || found=1
-        runs=$(grep -o '#[0-9]*' "$logs/$t.log" | tail -1 | tr -d '#')
+        runs=$(grep -oE 'Done [0-9]+ runs|^#[0-9]+' "$logs/$t.log" | tail -1 | tr -dc '0-9')
         corpus=$(find "fuzz/corpus/$t" -type f 2>/dev/null | wc -l)
         echo "| $t | $((seconds / 60)) | ${runs:-0} | $corpus | $([ $found = 0 ] && echo none || echo "see $logs/$t.log") |"
     ) &
