@@ -136,6 +136,12 @@ mod tests {
         assert_eq!(value["small"], serde_json::json!(f64::MIN));
         assert_eq!(value["s"], "1e400");
         assert!(read_json(b"[1e400,]").is_err());
+        let edge = read_json(b"[1.7976931348623158e308, -1.7976931348623158e308]").unwrap();
+        assert_eq!(
+            edge,
+            serde_json::json!([f64::MAX, f64::MIN]),
+            "rounded as JavaScript rounds"
+        );
     }
 
     #[test]
