@@ -22,14 +22,47 @@ pub const MAX_EXPANDED: usize = 1_000_000;
 /// Block nesting needs a line of indentation per level, so it costs its own size
 /// and is left to the parser's limit.
 pub fn refuse_deep_flow(text: &[u8]) -> Result<()> {
+    let text = lines_as_libyaml_breaks_them(text);
     let mut scan = Scan {
-        text,
+        text: &text,
         at: 0,
         line: 1,
         depth: 0,
         node_start: true,
     };
     scan.run()
+}
+
+/// The text with every line break libyaml knows (`\r\n`, `\r`, U+0085, U+2028,
+/// U+2029) written as `\n`: the scan and the alias count then see the lines the
+/// parser that builds the value sees, and a comment cannot hide a line from them.
+fn lines_as_libyaml_breaks_them(text: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let has_other_breaks = memchr::memchr(b'\r', text).is_some()
+        || memchr::memmem::find(text, "\u{85}".as_bytes()).is_some()
+        || memchr::memmem::find(text, "\u{2028}".as_bytes()).is_some()
+        || memchr::memmem::find(text, "\u{2029}".as_bytes()).is_some();
+    if !has_other_breaks {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let rest = &text[i..];
+        let (is_break, width) = match rest {
+            [b'\r', b'\n', ..] => (true, 2),
+            [b'\r', ..] => (true, 1),
+            [0xC2, 0x85, ..] => (true, 2),
+            [0xE2, 0x80, 0xA8 | 0xA9, ..] => (true, 3),
+            _ => (false, 1),
+        };
+        if is_break {
+            out.push(b'\n');
+        } else {
+            out.push(rest[0]);
+        }
+        i += width;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The state of the nesting scan.
@@ -100,10 +133,14 @@ impl Scan<'_> {
         }
     }
 
-    /// An anchor or a tag: up to the next white space, a node may still begin.
+    /// An anchor or a tag: up to the next white space or flow indicator (an
+    /// anchor's name holds neither), and a node may still begin after it.
     fn skip_token(&mut self) {
         while self.at < self.text.len()
-            && !matches!(self.text[self.at], b' ' | b'\t' | b'\n' | b'\r')
+            && !matches!(
+                self.text[self.at],
+                b' ' | b'\t' | b'\n' | b'\r' | b',' | b'[' | b']' | b'{' | b'}'
+            )
         {
             self.at += 1;
         }
@@ -169,15 +206,21 @@ fn indentation(line: &[u8]) -> usize {
 /// Refuses a YAML text that nests deeper than [`MAX_DEPTH`] or whose aliases stand
 /// for more than [`MAX_EXPANDED`] nodes, after [`refuse_deep_flow`]. Nothing is
 /// built: each anchor's size is counted as its events pass, each alias adds the
-/// size of its anchor. `Ok(false)` when the text is not YAML this parser reads:
-/// the caller's own parser then says what is wrong.
+/// size of its anchor. `Ok(false)` when the text is not YAML this parser reads
+/// and holds no anchor (so no alias can expand in it): the caller's own parser then
+/// says what is wrong. Text this parser cannot read that does hold an anchor is
+/// refused: its aliases could not be counted.
 pub fn within_budget(text: &str) -> Result<bool> {
     refuse_deep_flow(text.as_bytes())?;
+    let lines = lines_as_libyaml_breaks_them(text.as_bytes());
+    let lines = std::str::from_utf8(&lines)?;
     let mut budget = Budget::default();
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new_from_str(lines);
     loop {
-        let Ok((event, _)) = parser.next_token() else {
-            return Ok(false);
+        let (event, _) = match parser.next_token() {
+            Ok(next) => next,
+            Err(_) if !text.contains('&') => return Ok(false),
+            Err(e) => bail!("{e}"),
         };
         if event == Event::StreamEnd {
             return Ok(true);
@@ -299,8 +342,30 @@ mod tests {
     }
 
     #[test]
+    fn no_line_break_or_token_hides_nesting_or_aliases_from_the_bounds() {
+        let deep = "[".repeat(200) + &"]".repeat(200);
+        for hidden in [
+            format!("a: 1 #\rb: {deep}\n"),
+            format!("a: 1 #\u{85}b: {deep}\n"),
+            format!("a: 1 #\u{2028}b: {deep}\n"),
+            format!("a: 1 #\u{2029}b: {deep}\n"),
+            format!("a: [&x,{deep}]\n"),
+            format!("a: [!t,{deep}]\n"),
+        ] {
+            assert!(refuse_deep_flow(hidden.as_bytes()).is_err(), "{hidden:?}");
+        }
+        let bomb = fan_out(7).replace('\n', "\u{2028}");
+        let err = within_budget(&format!("x: 1 #\u{2028}{bomb}")).unwrap_err();
+        assert!(err.to_string().contains("expand to more than"), "{err}");
+    }
+
+    #[test]
     fn text_this_parser_cannot_read_is_left_to_the_caller() {
         assert!(!within_budget("a: [\n").unwrap());
+        assert!(
+            within_budget("a: &x [\n").is_err(),
+            "anchors it cannot count"
+        );
         assert!(within_budget("a: 1\nb: [x, {c: d}]\n").unwrap());
     }
 }
