@@ -176,8 +176,11 @@ pub fn start_task(
     verify::refuse_links_to(repo.workdir(), &format!("{dir}/{task_id}"))?;
     let full = repo.workdir().join(&dir);
     fs::create_dir_all(&full).with_context(|| format!("creating {dir}/"))?;
-    let staging = full.join(format!(".{task_id}.git-workflow-{}", std::process::id()));
-    fs::create_dir_all(&staging)?;
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{task_id}.git-workflow-"))
+        .tempdir_in(&full)
+        .with_context(|| format!("creating a folder for {task_id} in {dir}/"))?
+        .keep();
     let written = (|| -> Result<()> {
         let text = serde_yaml::to_string(&session)?;
         fs::write(staging.join(guardrail::SESSION_FILE), text)?;
