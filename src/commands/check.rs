@@ -278,11 +278,14 @@ fn print(ctx: &Ctx, report: &Report) {
             .as_ref()
             .map(|s| format!("{s}: "))
             .unwrap_or_default();
+        let path = &found.violation.path;
         ctx.out.problem(format!(
             "{at}{} [{}]",
-            found.violation.message, found.violation.rule
+            one_line(&found.violation.message, path),
+            found.violation.rule
         ));
-        ctx.out.problem(format!("  fix: {}", found.violation.fix));
+        ctx.out
+            .problem(format!("  fix: {}", one_line(&found.violation.fix, path)));
     }
     if report.violations.is_empty() && report.mode != "staged" {
         ctx.out.line(format!(
@@ -290,6 +293,27 @@ fn print(ctx: &Ctx, report: &Report) {
             report.checked
         ));
     }
+}
+
+/// A violation's text as one line of the report: its path quoted as git quotes
+/// paths, and no character from the repository (a line break in a committed
+/// name included) able to start a line of its own or drive the terminal.
+fn one_line(text: &str, path: &str) -> String {
+    let quoted = layout::quote(path);
+    let text = if quoted != path {
+        text.replace(path, &quoted)
+    } else {
+        text.to_string()
+    };
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                layout::c_escape(c)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// What the index holds, for the rules.

@@ -257,7 +257,11 @@ fn show_plan(
         ctx.out.actions(&step.actions);
     }
     for failure in &outcome.failures {
-        eprintln!("error: cannot migrate {}: {}", failure.path, failure.reason);
+        eprintln!(
+            "error: cannot migrate {}: {}",
+            layout::quote(&failure.path),
+            layout::escape_controls(&failure.reason)
+        );
     }
     warn_all(ctx, &outcome.plan.warnings);
     let verb = if dry_run { "would migrate" } else { "migrated" };

@@ -368,3 +368,27 @@ fn a_forged_completion_cannot_carry_a_folder_in_through_a_committed_link() {
         "secret\n"
     );
 }
+
+#[test]
+fn a_line_break_in_a_committed_name_cannot_forge_a_line_of_the_report() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        ".workflow/WFS-x\nno layout problems (0 path(s) checked)/a.md",
+        "a\n",
+    );
+    repo.commit_all("a name with a line break");
+    let run = repo.wf(&["check", "--all"]).expect(1);
+    assert!(
+        !run.stdout
+            .lines()
+            .any(|l| l.starts_with("no layout problems")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\".workflow/WFS-x\\nno layout problems"),
+        "quoted as git quotes it: {}",
+        run.stdout
+    );
+}
