@@ -10,7 +10,6 @@ use crate::dialects::agentrelay::rules::INVALID_GRAPH;
 use crate::dialects::ccw::rules::{ARCHIVES, DUPLICATE, MARKER, SESSION_DIR, SUPERSEDED};
 use crate::dialects::guardrail::rules::{FLAT, INCOMPLETE};
 use crate::dialects::{agentrelay, ccw, guardrail};
-use crate::engine::rule::unread_because;
 pub use crate::engine::rule::{Content, Rule, Touched, Verdicts, Violation};
 use crate::formats;
 use crate::layout::{self, CcwLayout, Globs};
@@ -83,7 +82,7 @@ pub fn check(
         }
         if enabled(INVALID_GRAPH.id)
             && graphs.matches(&t.path)
-            && let Some(v) = agentrelay::rules::invalid_graph(&t.path, content)?
+            && let Some(v) = agentrelay::rules::invalid_graph(&t.path, content, verdicts)?
         {
             found.push(v);
         }
@@ -137,24 +136,16 @@ fn symlink(path: &str) -> Violation {
 /// The `malformed-state` violation of the file at `path`, if it does not parse;
 /// a blob already judged in this run is not read again.
 fn malformed(path: &str, content: &dyn Content, verdicts: &Verdicts) -> Result<Option<Violation>> {
-    let json = path.ends_with(".json");
-    let id = content.blob_id(path);
-    let verdict = match id.and_then(|id| verdicts.get(id, json)) {
-        Some(verdict) => verdict,
-        None => {
-            let verdict = match content.read(path) {
-                Ok(None) => return Ok(None),
-                Ok(Some(bytes)) => formats::check_syntax(path, &bytes)
-                    .err()
-                    .map(|e| e.to_string()),
-                Err(e) => Some(unread_because(&e).ok_or(e)?),
-            };
-            if let Some(id) = id {
-                verdicts.put(id, json, verdict.clone());
-            }
-            verdict
-        }
+    let how = if path.ends_with(".json") {
+        "json"
+    } else {
+        "yaml"
     };
+    let verdict = verdicts.judge(path, content, how, &|_, bytes| {
+        formats::check_syntax(path, bytes)
+            .err()
+            .map(|e| e.to_string())
+    })?;
     Ok(verdict.map(|e| Violation {
         rule: MALFORMED.id,
         path: path.to_string(),

@@ -60,22 +60,55 @@ pub trait Content {
 
 /// The syntax verdicts one run has reached, by blob: a push that carries one blob
 /// at a million paths, or in a thousand commits, has it parsed once (SPEC §7).
-/// Keyed by the blob and whether it was read as JSON; the verdict is what is wrong
-/// with it, without the path.
+/// Keyed by the blob and how it was read (`"json"`, `"yaml"`, `"graph"`); the
+/// verdict is what is wrong with it, with [`PATH_MARK`] where its path goes.
 #[derive(Debug, Default)]
 pub struct Verdicts {
-    seen: RefCell<HashMap<(Oid, bool), Option<String>>>,
+    seen: RefCell<HashMap<(Oid, &'static str), Option<String>>>,
 }
 
+/// Where a kept verdict names the path it was reached at: the same blob at
+/// another path gets the same words with its own path.
+pub const PATH_MARK: &str = "\u{0}path\u{0}";
+
 impl Verdicts {
-    /// The verdict reached on `id` read as JSON (`json`) or YAML, if any yet.
-    pub fn get(&self, id: Oid, json: bool) -> Option<Option<String>> {
-        self.seen.borrow().get(&(id, json)).cloned()
+    /// The verdict reached on `id` read as `how`, if any yet.
+    pub fn get(&self, id: Oid, how: &'static str) -> Option<Option<String>> {
+        self.seen.borrow().get(&(id, how)).cloned()
     }
 
     /// Keeps a verdict.
-    pub fn put(&self, id: Oid, json: bool, verdict: Option<String>) {
-        self.seen.borrow_mut().insert((id, json), verdict);
+    pub fn put(&self, id: Oid, how: &'static str, verdict: Option<String>) {
+        self.seen.borrow_mut().insert((id, how), verdict);
+    }
+
+    /// The verdict on the file at `path` read as `how`: kept from an earlier
+    /// path holding the same blob, else `judge(path, bytes)` (given [`PATH_MARK`]
+    /// for the path, to keep), or `None` when there is no file. A blob refused
+    /// from its header is judged by that refusal.
+    pub fn judge(
+        &self,
+        path: &str,
+        content: &dyn Content,
+        how: &'static str,
+        judge: &dyn Fn(&str, &[u8]) -> Option<String>,
+    ) -> Result<Option<String>> {
+        let id = content.blob_id(path);
+        let kept = match id.and_then(|id| self.get(id, how)) {
+            Some(kept) => kept,
+            None => {
+                let verdict = match content.read(path) {
+                    Ok(None) => return Ok(None),
+                    Ok(Some(bytes)) => judge(PATH_MARK, &bytes),
+                    Err(e) => Some(unread_because(&e).ok_or(e)?),
+                };
+                if let Some(id) = id {
+                    self.put(id, how, verdict.clone());
+                }
+                verdict
+            }
+        };
+        Ok(kept.map(|words| words.replace(PATH_MARK, path)))
     }
 }
 

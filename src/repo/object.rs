@@ -44,14 +44,16 @@ impl Repo {
     /// the object's header first: a larger one is refused unread
     /// ([`GitError::BlobTooLarge`]), so a pushed 1 GiB file costs its header.
     pub fn read_blob_at_most(&self, id: Oid, limit: u64) -> Result<Vec<u8>> {
-        if let Ok((size, _)) = self.git.odb()?.read_header(id)
-            && size as u64 > limit
-        {
-            return Err(GitError::BlobTooLarge {
-                size: size as u64,
-                limit,
+        let header = match self.git.odb()?.read_header(id) {
+            Err(e) if e.code() == git2::ErrorCode::NotFound => {
+                self.fetch_missing(&[id])?;
+                self.git.odb()?.read_header(id)?
             }
-            .into());
+            other => other?,
+        };
+        let size = header.0 as u64;
+        if size > limit {
+            return Err(GitError::BlobTooLarge { size, limit }.into());
         }
         self.read_blob(id)
     }
