@@ -107,6 +107,21 @@ pub fn check(
     Ok(found)
 }
 
+/// Whether the folder `folder` (a path ending in `/`) lies where no rule reads
+/// its position: under `.workflow/<name>/` for a name no dialect gives meaning.
+/// Every rule then judges what it holds by its own content and names alone, so a
+/// folder of the same tree checks the same wherever such a place holds it, and a
+/// removed one matters to no rule.
+pub fn position_free(folder: &str) -> bool {
+    let Some(rest) = folder.strip_prefix(layout::WORKFLOW_PATHSPEC) else {
+        return false;
+    };
+    let first = rest.split('/').next().unwrap_or_default();
+    !first.is_empty()
+        && !guardrail::rules::reads_first_level(first)
+        && !ccw::rules::reads_first_level(first)
+}
+
 fn symlink(path: &str) -> Violation {
     if path == layout::WORKFLOW_DIR {
         return Violation {

@@ -212,7 +212,10 @@ fn check_index(
 
 /// `--range`: each commit's own additions, changes and removals, read from it, one
 /// commit at a time. Each folder is read once for the whole range and each blob
-/// parsed once, so a push costs in proportion to its distinct new content.
+/// parsed once; a folder where no rule reads its position (`rules::position_free`)
+/// is judged once per tree: removed, it matters to no rule; added again (in this
+/// commit or a later one) after it was found clean, it is not read again. So a push
+/// costs in proportion to its distinct new content, not to the paths it repeats.
 fn check_range(
     repo: &Repo,
     range: &str,
@@ -232,35 +235,35 @@ fn check_range(
     let bar = ctx.out.progress("checking commits");
     let mut changes = repo.range_changes();
     let verdicts = Verdicts::default();
+    let mut clean = CleanFolders::default();
+    let settings = (graphs, target);
     for (n, commit) in commits.into_iter().enumerate() {
         bar.update(n, total);
-        let mut ids = HashMap::new();
-        let touched: Vec<Touched> = changes
-            .of(commit, scope)?
-            .into_iter()
-            .filter(|c| layout::is_under_workflow(&c.path) || graphs.matches(&c.path))
-            .map(|c| {
-                if let Some(id) = c.id {
-                    ids.insert(c.path.clone(), id);
-                }
-                Touched {
-                    path: c.path,
-                    present: c.present,
-                    link: c.link,
-                }
-            })
-            .collect();
-        if touched.is_empty() {
-            continue;
-        }
-        report.checked += touched.len();
-        let snapshot = repo.snapshot(Some(commit))?;
-        let content = Committed {
-            snapshot: &snapshot,
-            ids,
+        let mut seen = SeenFolders::default();
+        let mut descend = |folder: &str, added: bool, id: Oid| {
+            !graphs.is_empty() || !seen.skip(folder, added, id, &mut clean)
         };
-        let settings = (graphs, target);
-        for violation in rules::check(&touched, &content, enabled, settings, &verdicts)? {
+        let changed = changes.of(commit, scope, &mut descend)?;
+        let mut found = judge(repo, commit, changed, enabled, settings, &verdicts)?;
+        report.checked += found.checked + seen.skipped;
+        seen.learn(&found, &mut clean);
+        for (folder, id) in seen.copies {
+            if clean.checked.contains_key(&id) {
+                report.checked += clean.checked[&id];
+                continue;
+            }
+            let again = judge(
+                repo,
+                commit,
+                changes.added_tree(id, &folder)?,
+                enabled,
+                settings,
+                &verdicts,
+            )?;
+            report.checked += again.checked;
+            found.violations.extend(again.violations);
+        }
+        for violation in found.violations {
             report.violations.push(Found {
                 commit: Some(commit.to_string()),
                 short: Some(repo.short_id(commit)),
@@ -269,6 +272,128 @@ fn check_range(
         }
     }
     Ok(report)
+}
+
+/// The rules over the paths one commit changed.
+fn judge(
+    repo: &Repo,
+    commit: Oid,
+    changed: Vec<repo::ChangedPath>,
+    enabled: &dyn Fn(&str) -> bool,
+    settings: (&Globs, crate::layout::CcwLayout),
+    verdicts: &Verdicts,
+) -> Result<Judged> {
+    let mut ids = HashMap::new();
+    let touched: Vec<Touched> = changed
+        .into_iter()
+        .filter(|c| layout::is_under_workflow(&c.path) || settings.0.matches(&c.path))
+        .map(|c| {
+            if let Some(id) = c.id {
+                ids.insert(c.path.clone(), id);
+            }
+            Touched {
+                path: c.path,
+                present: c.present,
+                link: c.link,
+            }
+        })
+        .collect();
+    if touched.is_empty() {
+        return Ok(Judged::default());
+    }
+    let snapshot = repo.snapshot(Some(commit))?;
+    let content = Committed {
+        snapshot: &snapshot,
+        ids,
+    };
+    let violations = rules::check(&touched, &content, enabled, settings, verdicts)?;
+    let mut per_folder: HashMap<String, usize> = HashMap::new();
+    for t in &touched {
+        if let Some(folder) = first_below_workflow(&t.path) {
+            *per_folder.entry(folder.to_string()).or_default() += 1;
+        }
+    }
+    Ok(Judged {
+        checked: touched.len(),
+        violations,
+        per_folder,
+    })
+}
+
+/// What [`judge`] found.
+#[derive(Default)]
+struct Judged {
+    checked: usize,
+    violations: Vec<Violation>,
+    /// Paths judged in each `.workflow/<name>/` folder.
+    per_folder: HashMap<String, usize>,
+}
+
+/// Position-free folders' trees found clean in this run, with how many paths each
+/// holds (counted as checked wherever the tree is met again).
+#[derive(Default)]
+struct CleanFolders {
+    checked: HashMap<Oid, usize>,
+}
+
+/// One commit's position-free folders: those entered (the first of each tree),
+/// those skipped as copies of one entered, and the paths skipped as clean.
+#[derive(Default)]
+struct SeenFolders {
+    entered: Vec<(String, Oid)>,
+    copies: Vec<(String, Oid)>,
+    skipped: usize,
+}
+
+impl SeenFolders {
+    /// Whether the walk may leave the folder unread: a position-free folder that was
+    /// removed, is a tree found clean before, or is a copy of one entered in this
+    /// commit (judged after it, and read only if that one was not clean).
+    fn skip(&mut self, folder: &str, added: bool, id: Oid, clean: &mut CleanFolders) -> bool {
+        if !rules::position_free(folder) || !is_first_below_workflow(folder) {
+            return false;
+        }
+        if !added {
+            return true;
+        }
+        if let Some(count) = clean.checked.get(&id) {
+            self.skipped += count;
+            return true;
+        }
+        if self.entered.iter().any(|(_, entered)| *entered == id) {
+            self.copies.push((folder.to_string(), id));
+            return true;
+        }
+        self.entered.push((folder.to_string(), id));
+        false
+    }
+
+    /// Keeps as clean every folder entered in this commit that no violation lies in.
+    fn learn(&self, judged: &Judged, clean: &mut CleanFolders) {
+        let violated: std::collections::HashSet<&str> = judged
+            .violations
+            .iter()
+            .filter_map(|v| first_below_workflow(&v.path))
+            .collect();
+        for (folder, id) in &self.entered {
+            if !violated.contains(folder.as_str()) {
+                let count = judged.per_folder.get(folder).copied().unwrap_or(0);
+                clean.checked.insert(*id, count);
+            }
+        }
+    }
+}
+
+/// Whether `folder` is `.workflow/<name>/`, the first level below the state folder.
+fn is_first_below_workflow(folder: &str) -> bool {
+    first_below_workflow(folder) == Some(folder)
+}
+
+/// The `.workflow/<name>/` folder a path lies in (with its `/`), if it lies in one.
+fn first_below_workflow(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix(layout::WORKFLOW_PATHSPEC)?;
+    let slash = rest.find('/')?;
+    Some(&path[..layout::WORKFLOW_PATHSPEC.len() + slash + 1])
 }
 
 fn print(ctx: &Ctx, report: &Report) {

@@ -76,13 +76,19 @@ struct Frame {
     path_len: usize,
 }
 
+/// Whether to enter a folder found on one side only: its path (ending in `/`),
+/// whether it was added (else removed), and its tree.
+pub type Descend<'d> = &'d mut dyn FnMut(&str, bool, Oid) -> bool;
+
 /// Walks two trees side by side without recursion, telling `visit` every entry
 /// that is not a folder and differs; folders with the same id on both sides are not
-/// read. `scope` limits the root to the one entry of that name.
+/// read, nor a folder on one side only that `descend` turns down. `scope` limits
+/// the root to the one entry of that name.
 fn diff_trees(
     folders: &mut Folders<'_>,
     (old, new): (Option<Oid>, Option<Oid>),
     scope: Option<&[u8]>,
+    descend: Descend<'_>,
     visit: &mut dyn FnMut(&[u8], Difference<'_>) -> Result<()>,
 ) -> Result<()> {
     let mut path: Vec<u8> = Vec::new();
@@ -138,6 +144,17 @@ fn diff_trees(
                 .into());
             }
             path.push(b'/');
+            let one_side = match (&old_entry, &new_entry) {
+                (None, Some(b)) => Some((true, b.id)),
+                (Some(a), None) => Some((false, a.id)),
+                _ => None,
+            };
+            if let Some((added, id)) = one_side
+                && !descend(&String::from_utf8_lossy(&path), added, id)
+            {
+                path.truncate(base);
+                continue;
+            }
             let below = frame(
                 folders,
                 old_entry.map(|e| e.id),
@@ -202,6 +219,7 @@ impl Repo {
             &mut folders,
             (Some(old_tree), Some(new_tree)),
             None,
+            &mut |_, _, _| true,
             &mut |path, difference| {
                 match difference {
                     Difference::Removed(a) => removed.push(ChangedFile::from(path, a)?),
@@ -233,7 +251,12 @@ impl Repo {
             .map(|id| self.git.find_commit(id).map(|c| c.tree_id()))
             .transpose()?;
         let new_tree = self.git.find_commit(new)?.tree_id();
-        self.changed_paths_between((old_tree, new_tree), scope, &mut Folders::new(self))
+        self.changed_paths_between(
+            (old_tree, new_tree),
+            scope,
+            &mut |_, _, _| true,
+            &mut Folders::new(self),
+        )
     }
 
     /// A reader of many commits' changes that reads each folder once, however
@@ -251,6 +274,7 @@ impl Repo {
         &self,
         (old, new): (Option<Oid>, Oid),
         scope: Option<&str>,
+        descend: Descend<'_>,
         folders: &mut Folders<'_>,
     ) -> Result<Vec<ChangedPath>> {
         let mut paths = Vec::new();
@@ -261,6 +285,7 @@ impl Repo {
             folders,
             (old, Some(new)),
             scope.map(str::as_bytes),
+            descend,
             &mut |path, difference| {
                 let (present, now) = match difference {
                     Difference::Removed(a) => (false, a),
@@ -287,15 +312,36 @@ pub struct RangeChanges<'r> {
 
 impl RangeChanges<'_> {
     /// The paths under `scope` that `commit` changed against its first parent
-    /// (against nothing for a root commit).
-    pub fn of(&mut self, commit: Oid, scope: Option<&str>) -> Result<Vec<ChangedPath>> {
+    /// (against nothing for a root commit), entering a folder found on one side
+    /// only when `descend` says so.
+    pub fn of(
+        &mut self,
+        commit: Oid,
+        scope: Option<&str>,
+        descend: Descend<'_>,
+    ) -> Result<Vec<ChangedPath>> {
         let found = self.repo.git.find_commit(commit)?;
         let old = match found.parent_ids().next() {
             Some(parent) => Some(self.repo.git.find_commit(parent)?.tree_id()),
             None => None,
         };
         self.repo
-            .changed_paths_between((old, found.tree_id()), scope, &mut self.folders)
+            .changed_paths_between((old, found.tree_id()), scope, descend, &mut self.folders)
+    }
+
+    /// Every file of the tree `id` as added at `prefix` (ending in `/`): a folder
+    /// [`RangeChanges::of`] was told not to enter, read after all.
+    pub fn added_tree(&mut self, id: Oid, prefix: &str) -> Result<Vec<ChangedPath>> {
+        let mut paths = self.repo.changed_paths_between(
+            (None, id),
+            None,
+            &mut |_, _, _| true,
+            &mut self.folders,
+        )?;
+        for changed in &mut paths {
+            changed.path.insert_str(0, prefix);
+        }
+        Ok(paths)
     }
 }
 

@@ -226,3 +226,73 @@ fn a_push_touching_no_state_passes_whatever_else_it_holds() {
     assert!(!refused.stderr.contains('\u{1b}'), "{:?}", refused.stderr);
     assert!(refused.stderr.contains("\\033[2J"), "{}", refused.stderr);
 }
+
+#[test]
+fn a_folder_repeated_across_places_and_commits_is_judged_once_and_reported_everywhere() {
+    let repo = client_with_server();
+    let base = repo.rev("HEAD");
+    for folder in ["a", "b", "c"] {
+        repo.write(&format!(".workflow/{folder}/ok.json"), "{}\n");
+        repo.write(&format!(".workflow/{folder}/bad.json"), "{\n");
+    }
+    repo.commit_all("three copies of one broken folder");
+    for folder in ["a", "b", "c"] {
+        std::fs::rename(
+            repo.path().join(format!(".workflow/{folder}")),
+            repo.path().join(format!(".workflow/{folder}2")),
+        )
+        .unwrap();
+    }
+    repo.commit_all("the copies moved");
+    let run = repo
+        .wf(&["check", "--range", &format!("{base}..HEAD")])
+        .expect(1);
+    for folder in ["a", "b", "c", "a2", "b2", "c2"] {
+        assert!(
+            run.stdout
+                .contains(&format!(".workflow/{folder}/bad.json does not parse")),
+            "{folder}: {}",
+            run.stdout
+        );
+    }
+    assert_eq!(
+        run.stdout.matches("[malformed-state]").count(),
+        6,
+        "{}",
+        run.stdout
+    );
+
+    let clean = client_with_server();
+    let base = clean.rev("HEAD");
+    for n in 0..50 {
+        clean.write(&format!(".workflow/f{n}/state.json"), "{}\n");
+    }
+    clean.commit_all("fifty copies of one clean folder");
+    for flip in 0..4 {
+        let (from, to) = if flip % 2 == 0 {
+            ("f", "g")
+        } else {
+            ("g", "f")
+        };
+        for n in 0..50 {
+            std::fs::rename(
+                clean.path().join(format!(".workflow/{from}{n}")),
+                clean.path().join(format!(".workflow/{to}{n}")),
+            )
+            .unwrap();
+        }
+        clean.commit_all("a flip");
+    }
+    let run = clean
+        .wf(&["check", "--range", &format!("{base}..HEAD")])
+        .expect(0);
+    assert!(
+        run.stdout
+            .contains("no layout problems (250 path(s) checked)"),
+        "every path counted, read or not: {}",
+        run.stdout
+    );
+    refused_push(&repo, &["[malformed-state]"]);
+    let pushed = push(&clean);
+    assert_eq!(pushed.code, Some(0), "{}", pushed.stderr);
+}

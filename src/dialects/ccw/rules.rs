@@ -101,6 +101,18 @@ pub fn duplicate(folder: &str, id: &str, content: &dyn Content) -> Result<Option
     Ok(None)
 }
 
+/// Whether a rule of this dialect gives meaning to `name` right under
+/// `.workflow/`: the session folders of every layout, the old markers and
+/// archives (a folder under any other name checks the same wherever it stands).
+pub fn reads_first_level(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        lower.as_str(),
+        "sessions" | "active" | "archives" | ".archives"
+    ) || lower.starts_with("wfs-")
+        || lower.starts_with(".active-")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,3 +50,9 @@ pub fn incomplete(folder: &str, content: &dyn Content) -> Result<Option<Violatio
         fix: "a task session folder holds session.yml, task.yml and operations.log: add the missing files (`git workflow task start` writes all three)".into(),
     }))
 }
+
+/// Whether a rule of this dialect gives meaning to `name` right under
+/// `.workflow/` (a folder under any other name checks the same wherever it stands).
+pub fn reads_first_level(name: &str) -> bool {
+    name.eq_ignore_ascii_case("versions")
+}
