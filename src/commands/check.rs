@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::config;
 use crate::error;
-use crate::layout::{self, Globs};
+use crate::layout::{self, CcwLayout, Globs};
 use crate::repo::{self, GitError, IndexState, Oid, Repo, Snapshot};
 use crate::rules::{self, Content, Touched, Verdicts, Violation};
 use std::collections::HashMap;
@@ -243,26 +243,23 @@ fn check_range(
         let mut descend = |folder: &str, added: bool, id: Oid| {
             !graphs.is_empty() || !seen.skip(folder, added, id, &mut clean)
         };
-        let changed = changes.of(commit, scope, &mut descend)?;
-        let mut found = judge(repo, commit, changed, enabled, settings, &verdicts)?;
-        report.checked += found.checked + seen.skipped;
-        seen.learn(&found, &mut clean);
+        let mut judge = Judge::new(repo, commit, (enabled, settings, &verdicts));
+        let streams = graphs.is_empty();
+        changes.of(commit, scope, &mut descend, &mut |changed| {
+            judge.take(changed, streams)
+        })?;
+        judge.finish()?;
+        report.checked += seen.skipped;
+        seen.learn(&judge.found, &mut clean);
         for (folder, id) in seen.copies {
-            if clean.checked.contains_key(&id) {
-                report.checked += clean.checked[&id];
+            if let Some(count) = clean.checked.get(&id) {
+                report.checked += count;
                 continue;
             }
-            let again = judge(
-                repo,
-                commit,
-                changes.added_tree(id, &folder)?,
-                enabled,
-                settings,
-                &verdicts,
-            )?;
-            report.checked += again.checked;
-            found.violations.extend(again.violations);
+            changes.added_tree(id, &folder, &mut |changed| judge.take(changed, true))?;
         }
+        let found = judge.found;
+        report.checked += found.checked;
         for violation in found.violations {
             report.violations.push(Found {
                 commit: Some(commit.to_string()),
@@ -274,53 +271,102 @@ fn check_range(
     Ok(report)
 }
 
-/// The rules over the paths one commit changed.
-fn judge(
-    repo: &Repo,
+/// The rules over the paths one commit changed, as the walk hands them over:
+/// a path in a folder where no rule reads its position is judged at once, on its
+/// own (every rule there reads the path alone), so a commit of a million such
+/// paths never holds them; every other path waits for the commit's whole list
+/// (the rules over folders and session ids need it).
+struct Judge<'a, 'r> {
+    repo: &'r Repo,
     commit: Oid,
-    changed: Vec<repo::ChangedPath>,
-    enabled: &dyn Fn(&str) -> bool,
-    settings: (&Globs, crate::layout::CcwLayout),
-    verdicts: &Verdicts,
-) -> Result<Judged> {
-    let mut ids = HashMap::new();
-    let touched: Vec<Touched> = changed
-        .into_iter()
-        .filter(|c| layout::is_under_workflow(&c.path) || settings.0.matches(&c.path))
-        .map(|c| {
-            if let Some(id) = c.id {
-                ids.insert(c.path.clone(), id);
-            }
-            Touched {
-                path: c.path,
-                present: c.present,
-                link: c.link,
-            }
-        })
-        .collect();
-    if touched.is_empty() {
-        return Ok(Judged::default());
-    }
-    let snapshot = repo.snapshot(Some(commit))?;
-    let content = Committed {
-        snapshot: &snapshot,
-        ids,
-    };
-    let violations = rules::check(&touched, &content, enabled, settings, verdicts)?;
-    let mut per_folder: HashMap<String, usize> = HashMap::new();
-    for t in &touched {
-        if let Some(folder) = first_below_workflow(&t.path) {
-            *per_folder.entry(folder.to_string()).or_default() += 1;
-        }
-    }
-    Ok(Judged {
-        checked: touched.len(),
-        violations,
-        per_folder,
-    })
+    rules: (
+        &'a dyn Fn(&str) -> bool,
+        (&'a Globs, CcwLayout),
+        &'a Verdicts,
+    ),
+    snapshot: Option<Snapshot<'r>>,
+    waiting: Vec<repo::ChangedPath>,
+    found: Judged,
 }
 
-/// What [`judge`] found.
+impl<'a, 'r> Judge<'a, 'r> {
+    fn new(
+        repo: &'r Repo,
+        commit: Oid,
+        rules: (
+            &'a dyn Fn(&str) -> bool,
+            (&'a Globs, CcwLayout),
+            &'a Verdicts,
+        ),
+    ) -> Self {
+        Self {
+            repo,
+            commit,
+            rules,
+            snapshot: None,
+            waiting: Vec::new(),
+            found: Judged::default(),
+        }
+    }
+
+    /// One changed path: judged now when `stream` allows it and it lies where no
+    /// rule reads its position, else kept for [`Judge::finish`].
+    fn take(&mut self, changed: repo::ChangedPath, stream: bool) -> Result<()> {
+        let free = first_below_workflow(&changed.path).is_some_and(rules::position_free);
+        if stream && free {
+            self.judge(vec![changed])
+        } else {
+            self.waiting.push(changed);
+            Ok(())
+        }
+    }
+
+    /// Judges the paths kept for the commit's whole list.
+    fn finish(&mut self) -> Result<()> {
+        let waiting = std::mem::take(&mut self.waiting);
+        self.judge(waiting)
+    }
+
+    fn judge(&mut self, changed: Vec<repo::ChangedPath>) -> Result<()> {
+        let (enabled, settings, verdicts) = self.rules;
+        let mut ids = HashMap::new();
+        let touched: Vec<Touched> = changed
+            .into_iter()
+            .filter(|c| layout::is_under_workflow(&c.path) || settings.0.matches(&c.path))
+            .map(|c| {
+                if let Some(id) = c.id {
+                    ids.insert(c.path.clone(), id);
+                }
+                Touched {
+                    path: c.path,
+                    present: c.present,
+                    link: c.link,
+                }
+            })
+            .collect();
+        if touched.is_empty() {
+            return Ok(());
+        }
+        if self.snapshot.is_none() {
+            self.snapshot = Some(self.repo.snapshot(Some(self.commit))?);
+        }
+        let content = Committed {
+            snapshot: self.snapshot.as_ref().expect("made above"),
+            ids,
+        };
+        let violations = rules::check(&touched, &content, enabled, settings, verdicts)?;
+        for t in &touched {
+            if let Some(folder) = first_below_workflow(&t.path) {
+                *self.found.per_folder.entry(folder.to_string()).or_default() += 1;
+            }
+        }
+        self.found.checked += touched.len();
+        self.found.violations.extend(violations);
+        Ok(())
+    }
+}
+
+/// What a [`Judge`] found in one commit.
 #[derive(Default)]
 struct Judged {
     checked: usize,

@@ -251,12 +251,17 @@ impl Repo {
             .map(|id| self.git.find_commit(id).map(|c| c.tree_id()))
             .transpose()?;
         let new_tree = self.git.find_commit(new)?.tree_id();
-        self.changed_paths_between(
+        let mut paths = Vec::new();
+        self.each_changed_path(
             (old_tree, new_tree),
             scope,
-            &mut |_, _, _| true,
-            &mut Folders::new(self),
-        )
+            (&mut |_, _, _| true, &mut Folders::new(self)),
+            &mut |changed| {
+                paths.push(changed);
+                Ok(())
+            },
+        )?;
+        Ok(paths)
     }
 
     /// A reader of many commits' changes that reads each folder once, however
@@ -268,18 +273,19 @@ impl Repo {
         }
     }
 
-    /// [`Repo::changed_paths`] between two trees, reading folders through
-    /// `folders`.
-    fn changed_paths_between(
+    /// [`Repo::changed_paths`] between two trees, one path at a time to `each`,
+    /// entering a one-sided folder when `descend` says so and reading folders
+    /// through `folders`: nothing is collected, so a commit of a million paths
+    /// costs the walk one path at a time.
+    fn each_changed_path(
         &self,
         (old, new): (Option<Oid>, Oid),
         scope: Option<&str>,
-        descend: Descend<'_>,
-        folders: &mut Folders<'_>,
-    ) -> Result<Vec<ChangedPath>> {
-        let mut paths = Vec::new();
+        (descend, folders): (Descend<'_>, &mut Folders<'_>),
+        each: &mut dyn FnMut(ChangedPath) -> Result<()>,
+    ) -> Result<()> {
         if old == Some(new) {
-            return Ok(paths);
+            return Ok(());
         }
         diff_trees(
             folders,
@@ -291,16 +297,14 @@ impl Repo {
                     Difference::Removed(a) => (false, a),
                     Difference::Added(b) | Difference::Changed(_, b) => (true, b),
                 };
-                paths.push(ChangedPath {
+                each(ChangedPath {
                     path: String::from_utf8_lossy(path).into_owned(),
                     present,
                     link: is_link_mode(now.mode),
                     id: present.then_some(now.id),
-                });
-                Ok(())
+                })
             },
-        )?;
-        Ok(paths)
+        )
     }
 }
 
@@ -311,37 +315,46 @@ pub struct RangeChanges<'r> {
 }
 
 impl RangeChanges<'_> {
-    /// The paths under `scope` that `commit` changed against its first parent
-    /// (against nothing for a root commit), entering a folder found on one side
-    /// only when `descend` says so.
+    /// Each path under `scope` that `commit` changed against its first parent
+    /// (against nothing for a root commit), to `each`, entering a folder found on
+    /// one side only when `descend` says so.
     pub fn of(
         &mut self,
         commit: Oid,
         scope: Option<&str>,
         descend: Descend<'_>,
-    ) -> Result<Vec<ChangedPath>> {
+        each: &mut dyn FnMut(ChangedPath) -> Result<()>,
+    ) -> Result<()> {
         let found = self.repo.git.find_commit(commit)?;
         let old = match found.parent_ids().next() {
             Some(parent) => Some(self.repo.git.find_commit(parent)?.tree_id()),
             None => None,
         };
-        self.repo
-            .changed_paths_between((old, found.tree_id()), scope, descend, &mut self.folders)
+        self.repo.each_changed_path(
+            (old, found.tree_id()),
+            scope,
+            (descend, &mut self.folders),
+            each,
+        )
     }
 
-    /// Every file of the tree `id` as added at `prefix` (ending in `/`): a folder
-    /// [`RangeChanges::of`] was told not to enter, read after all.
-    pub fn added_tree(&mut self, id: Oid, prefix: &str) -> Result<Vec<ChangedPath>> {
-        let mut paths = self.repo.changed_paths_between(
+    /// Every file of the tree `id` as added at `prefix` (ending in `/`), to
+    /// `each`: a folder [`RangeChanges::of`] was told not to enter, read after all.
+    pub fn added_tree(
+        &mut self,
+        id: Oid,
+        prefix: &str,
+        each: &mut dyn FnMut(ChangedPath) -> Result<()>,
+    ) -> Result<()> {
+        self.repo.each_changed_path(
             (None, id),
             None,
-            &mut |_, _, _| true,
-            &mut self.folders,
-        )?;
-        for changed in &mut paths {
-            changed.path.insert_str(0, prefix);
-        }
-        Ok(paths)
+            (&mut |_, _, _| true, &mut self.folders),
+            &mut |mut changed| {
+                changed.path.insert_str(0, prefix);
+                each(changed)
+            },
+        )
     }
 }
 

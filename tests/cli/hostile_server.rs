@@ -296,3 +296,46 @@ fn a_folder_repeated_across_places_and_commits_is_judged_once_and_reported_every
     let pushed = push(&clean);
     assert_eq!(pushed.code, Some(0), "{}", pushed.stderr);
 }
+
+#[test]
+fn long_paths_times_many_entries_are_judged_one_at_a_time() {
+    let repo = client_with_server();
+    let base = repo.rev("HEAD");
+    let blob = repo.git_input(&["hash-object", "-w", "--stdin"], b"{}\n");
+    let leaf: String = (0..50_000)
+        .map(|n| format!("100644 blob {blob}\tf{n:05}.json\n"))
+        .collect();
+    let mut tree = repo.git_input(&["mktree"], leaf.as_bytes());
+    for level in 0..200 {
+        let name = format!("{level:03}{}", "n".repeat(197));
+        tree = repo.git_input(
+            &["mktree"],
+            format!("040000 tree {tree}\t{name}\n").as_bytes(),
+        );
+    }
+    let x = repo.git_input(&["mktree"], format!("040000 tree {tree}\tx\n").as_bytes());
+    let workflow = format!("040000 tree {x}\t.workflow\n");
+    let root = repo.git(&["ls-tree", "HEAD"]) + &workflow;
+    let root = repo.git_input(&["mktree"], root.as_bytes());
+    let commit = repo.git(&[
+        "commit-tree",
+        &root,
+        "-p",
+        &base,
+        "-m",
+        "50,000 paths of 40 KB",
+    ]);
+    repo.git(&["update-ref", "refs/heads/main", commit.trim()]);
+    let run = capped(
+        &repo,
+        "git-workflow",
+        &["check", "--range", &format!("{base}..main")],
+    );
+    assert_eq!(run.code, Some(0), "{}", run.said());
+    assert!(
+        run.stdout
+            .contains("no layout problems (50000 path(s) checked)"),
+        "2 GB of paths if they were held at once: {}",
+        run.stdout
+    );
+}
