@@ -271,6 +271,14 @@ fn check_range(
     Ok(report)
 }
 
+/// What the rules need besides the paths: which are on, the graph globs and CCW
+/// target, and the run's verdicts.
+type RuleSet<'a> = (
+    &'a dyn Fn(&str) -> bool,
+    (&'a Globs, CcwLayout),
+    &'a Verdicts,
+);
+
 /// The rules over the paths one commit changed, as the walk hands them over:
 /// a path in a folder where no rule reads its position is judged at once, on its
 /// own (every rule there reads the path alone), so a commit of a million such
@@ -279,26 +287,14 @@ fn check_range(
 struct Judge<'a, 'r> {
     repo: &'r Repo,
     commit: Oid,
-    rules: (
-        &'a dyn Fn(&str) -> bool,
-        (&'a Globs, CcwLayout),
-        &'a Verdicts,
-    ),
+    rules: RuleSet<'a>,
     snapshot: Option<Snapshot<'r>>,
     waiting: Vec<repo::ChangedPath>,
     found: Judged,
 }
 
 impl<'a, 'r> Judge<'a, 'r> {
-    fn new(
-        repo: &'r Repo,
-        commit: Oid,
-        rules: (
-            &'a dyn Fn(&str) -> bool,
-            (&'a Globs, CcwLayout),
-            &'a Verdicts,
-        ),
-    ) -> Self {
+    fn new(repo: &'r Repo, commit: Oid, rules: RuleSet<'a>) -> Self {
         Self {
             repo,
             commit,
