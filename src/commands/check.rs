@@ -383,6 +383,8 @@ struct CleanFolders {
 #[derive(Default)]
 struct SeenFolders {
     entered: Vec<(String, Oid)>,
+    /// The trees of `entered`, looked up once per folder met.
+    entered_ids: std::collections::HashSet<Oid>,
     copies: Vec<(String, Oid)>,
     skipped: usize,
 }
@@ -402,7 +404,7 @@ impl SeenFolders {
             self.skipped += count;
             return true;
         }
-        if self.entered.iter().any(|(_, entered)| *entered == id) {
+        if !self.entered_ids.insert(id) {
             self.copies.push((folder.to_string(), id));
             return true;
         }
@@ -472,15 +474,7 @@ fn one_line(text: &str, path: &str) -> String {
     } else {
         text.to_string()
     };
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                layout::c_escape(c)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    layout::one_line(&text).into_owned()
 }
 
 /// What the index holds, for the rules.
