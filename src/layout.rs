@@ -115,13 +115,23 @@ pub fn quote(path: &str) -> std::borrow::Cow<'_, str> {
 /// [`c_escape`] writes it. The last line of defence behind [`quote`], applied to
 /// everything printed for a person.
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
-    if !text.chars().any(unsafe_char) {
+    escape_where(text, |c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// Text from a repository as one line: every control character escaped, line
+/// breaks and tabs too, so a name holding `\n` cannot start a line of its own.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    escape_where(text, char::is_control)
+}
+
+/// `text` with each character `escape` picks written as [`c_escape`] writes it.
+fn escape_where(text: &str, escape: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(&escape) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if unsafe_char(c) {
+        if escape(c) {
             out.push_str(&c_escape(c));
         } else {
             out.push(c);
@@ -292,6 +302,7 @@ mod tests {
         assert_eq!(quote("\u{7f}"), "\"\\177\"");
         assert_eq!(quote("\u{9b}2J"), "\"\\302\\2332J\"");
         assert_eq!(escape_controls("a\tb\nc\x1bd"), "a\tb\nc\\033d");
+        assert_eq!(one_line("a\tb\nc"), "a\\tb\\nc");
     }
 
     #[test]

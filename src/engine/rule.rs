@@ -73,12 +73,12 @@ pub const PATH_MARK: &str = "\u{0}path\u{0}";
 
 impl Verdicts {
     /// The verdict reached on `id` read as `how`, if any yet.
-    pub fn get(&self, id: Oid, how: &'static str) -> Option<Option<String>> {
+    fn get(&self, id: Oid, how: &'static str) -> Option<Option<String>> {
         self.seen.borrow().get(&(id, how)).cloned()
     }
 
     /// Keeps a verdict.
-    pub fn put(&self, id: Oid, how: &'static str, verdict: Option<String>) {
+    fn put(&self, id: Oid, how: &'static str, verdict: Option<String>) {
         self.seen.borrow_mut().insert((id, how), verdict);
     }
 
@@ -114,7 +114,7 @@ impl Verdicts {
 
 /// What is wrong with a file that was refused from its blob's header alone,
 /// unread (over the size limit), when that is why `err` stopped a read.
-pub fn unread_because(err: &anyhow::Error) -> Option<String> {
+fn unread_because(err: &anyhow::Error) -> Option<String> {
     match err.downcast_ref::<GitError>() {
         Some(too_large @ GitError::BlobTooLarge { .. }) => Some(too_large.to_string()),
         _ => None,

@@ -236,34 +236,6 @@ impl Repo {
         Ok((removed, added))
     }
 
-    /// Every path that differs between `old` (none: a root commit) and `new` under
-    /// `scope` (a folder of the root, or the entry of that name itself when it is
-    /// no folder; `None` for the whole tree). Symlinks, submodules and blobs
-    /// missing from a partial clone are reported as paths, never read; a name
-    /// outside `scope` is never parsed beyond its bytes.
-    pub fn changed_paths(
-        &self,
-        old: Option<Oid>,
-        new: Oid,
-        scope: Option<&str>,
-    ) -> Result<Vec<ChangedPath>> {
-        let old_tree = old
-            .map(|id| self.git.find_commit(id).map(|c| c.tree_id()))
-            .transpose()?;
-        let new_tree = self.git.find_commit(new)?.tree_id();
-        let mut paths = Vec::new();
-        self.each_changed_path(
-            (old_tree, new_tree),
-            scope,
-            (&mut |_, _, _| true, &mut Folders::new(self)),
-            &mut |changed| {
-                paths.push(changed);
-                Ok(())
-            },
-        )?;
-        Ok(paths)
-    }
-
     /// A reader of many commits' changes that reads each folder once, however
     /// many commits it appears in (a `--range` of a push).
     pub fn range_changes(&self) -> RangeChanges<'_> {
@@ -273,7 +245,11 @@ impl Repo {
         }
     }
 
-    /// [`Repo::changed_paths`] between two trees, one path at a time to `each`,
+    /// Every path under `scope` (a folder of the root, or the entry of that name
+    /// itself when it is no folder; `None` for the whole tree) that differs
+    /// between two trees, one path at a time to `each`. Symlinks, submodules and
+    /// blobs missing from a partial clone are reported as paths, never read; a name
+    /// outside `scope` is never parsed beyond its bytes;
     /// entering a one-sided folder when `descend` says so and reading folders
     /// through `folders`: nothing is collected, so a commit of a million paths
     /// costs the walk one path at a time.

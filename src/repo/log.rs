@@ -24,12 +24,7 @@ pub struct CommitInfo {
 impl Repo {
     /// The commits `range` names (`A..B`, or `B` alone for everything reachable from
     /// it that no ref reaches yet, as a pre-receive hook sees a new branch), oldest
-    /// first. An all-zero `A` means the same as `B` alone.
-    pub fn commits_in_range(&self, range: &str) -> Result<Vec<CommitInfo>> {
-        self.range_walk(range)?.map(|id| self.commit(id?)).collect()
-    }
-
-    /// The ids of [`Repo::commits_in_range`], oldest first, nothing else read.
+    /// first, as ids, nothing else read. An all-zero `A` means the same as `B` alone.
     pub fn commit_ids_in_range(&self, range: &str) -> Result<Vec<Oid>> {
         Ok(self.range_walk(range)?.collect::<Result<_, _>>()?)
     }

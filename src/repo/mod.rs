@@ -52,7 +52,7 @@ mod tree_edit;
 mod worktree;
 
 pub use cli::{config_by_git, staged_paths_by_git};
-pub use diff::{ChangedFile, ChangedPath, Descend, MAX_TREE_DEPTH, RangeChanges};
+pub use diff::{ChangedFile, ChangedPath, Descend, RangeChanges};
 pub use error::GitError;
 pub use folder::FolderContents;
 pub use index::{

@@ -77,32 +77,28 @@ impl<'r> Snapshot<'r> {
     /// refused by name: what the planners read is the file's text, which the
     /// commit does not hold.
     pub fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
-        let Some(entry) = self.entry(path) else {
-            return Ok(None);
-        };
-        if entry.kind() != Some(ObjectType::Blob) {
-            return Ok(None);
-        }
-        let bytes = self.repo.read_blob(entry.id())?;
-        if bytes.starts_with(LFS_POINTER) {
-            return Err(GitError::LfsPointer {
-                path: path.to_string(),
-            }
-            .into());
-        }
-        Ok(Some(bytes))
+        self.read_blob_at(path, None)
     }
 
     /// [`Snapshot::read`] of a file that may be at most `limit` bytes: a larger
     /// blob is refused from its header, unread.
     pub fn read_at_most(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+        self.read_blob_at(path, Some(limit))
+    }
+
+    /// The blob at `path` (at most `limit` bytes, when given), an LFS pointer
+    /// refused by name.
+    fn read_blob_at(&self, path: &str, limit: Option<u64>) -> Result<Option<Vec<u8>>> {
         let Some(entry) = self.entry(path) else {
             return Ok(None);
         };
         if entry.kind() != Some(ObjectType::Blob) {
             return Ok(None);
         }
-        let bytes = self.repo.read_blob_at_most(entry.id(), limit)?;
+        let bytes = match limit {
+            Some(limit) => self.repo.read_blob_at_most(entry.id(), limit)?,
+            None => self.repo.read_blob(entry.id())?,
+        };
         if bytes.starts_with(LFS_POINTER) {
             return Err(GitError::LfsPointer {
                 path: path.to_string(),

@@ -227,6 +227,12 @@ fn a_push_touching_no_state_passes_whatever_else_it_holds() {
     assert!(refused.stderr.contains("\\033[2J"), "{}", refused.stderr);
 }
 
+/// Renames `.workflow/<from>` to `.workflow/<to>` in the work tree.
+fn move_folder(repo: &TestRepo, from: &str, to: &str) {
+    let workflow = repo.path().join(".workflow");
+    std::fs::rename(workflow.join(from), workflow.join(to)).unwrap();
+}
+
 #[test]
 fn a_folder_repeated_across_places_and_commits_is_judged_once_and_reported_everywhere() {
     let repo = client_with_server();
@@ -237,11 +243,7 @@ fn a_folder_repeated_across_places_and_commits_is_judged_once_and_reported_every
     }
     repo.commit_all("three copies of one broken folder");
     for folder in ["a", "b", "c"] {
-        std::fs::rename(
-            repo.path().join(format!(".workflow/{folder}")),
-            repo.path().join(format!(".workflow/{folder}2")),
-        )
-        .unwrap();
+        move_folder(&repo, folder, &format!("{folder}2"));
     }
     repo.commit_all("the copies moved");
     let run = repo
@@ -275,11 +277,7 @@ fn a_folder_repeated_across_places_and_commits_is_judged_once_and_reported_every
             ("g", "f")
         };
         for n in 0..50 {
-            std::fs::rename(
-                clean.path().join(format!(".workflow/{from}{n}")),
-                clean.path().join(format!(".workflow/{to}{n}")),
-            )
-            .unwrap();
+            move_folder(&clean, &format!("{from}{n}"), &format!("{to}{n}"));
         }
         clean.commit_all("a flip");
     }

@@ -178,12 +178,19 @@ fn a_forged_revert_outside_workflow_is_refused_even_for_an_ordinary_path() {
     assert!(!repo.exists("Makefile"));
 }
 
+/// A folder outside the repository holding `id_ed25519` ("secret"), which no
+/// operation may read, move or change.
+fn secret_folder(repo: &TestRepo, name: &str) -> PathBuf {
+    let folder = repo.scratch().join(name);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("id_ed25519"), "secret\n").unwrap();
+    folder
+}
+
 #[test]
 fn forged_completion_trailers_never_become_paths() {
     let repo = TestRepo::with_commit();
-    let victim = repo.scratch().join("victim/.ssh");
-    std::fs::create_dir_all(&victim).unwrap();
-    std::fs::write(victim.join("id_ed25519"), "secret\n").unwrap();
+    let victim = secret_folder(&repo, "victim/.ssh");
     repo.write(".workflow/archives/WFS-a/workflow-session.json", "{}\n");
     repo.commit_all("an archive");
     let tree = repo.rev("HEAD~1^{tree}");
@@ -344,9 +351,7 @@ fn a_manifest_number_past_a_double_is_valid_json_before_and_after_a_completion()
 #[test]
 fn a_forged_completion_cannot_carry_a_folder_in_through_a_committed_link() {
     let repo = TestRepo::with_commit();
-    let victim = repo.scratch().join("victim");
-    std::fs::create_dir_all(&victim).unwrap();
-    std::fs::write(victim.join("id_ed25519"), "secret\n").unwrap();
+    let victim = secret_folder(&repo, "victim");
     repo.write(".workflow/active/WFS-x/a.md", "a\n");
     std::fs::create_dir_all(repo.path().join(".workflow/archives")).unwrap();
     std::os::unix::fs::symlink(&victim, repo.path().join(".workflow/archives/WFS-x")).unwrap();
