@@ -2,23 +2,43 @@
 //! are JavaScript programs, and what they can read back is what counts.
 
 use anyhow::Result;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
+use serde_json::error::Category;
 
 /// Parses JSON as JavaScript's `JSON.parse` reads the files agents write: a byte-order mark is
 /// ignored, and a lone surrogate escape (`"\ud83d"`, which CCW writes when it cuts a
 /// string inside an emoji) reads as U+FFFD instead of failing.
 pub fn read_json(bytes: &[u8]) -> Result<Value> {
+    decode(bytes)
+}
+
+/// Whether `text` is JSON as [`read_json`] reads it, building nothing: the check a
+/// text edit makes before it touches a file.
+pub fn check_json(text: &str) -> Result<()> {
+    decode::<IgnoredAny>(text.as_bytes()).map(drop)
+}
+
+/// `T` from JSON as JavaScript reads it. The strict parse is tried first (real files
+/// are almost always strict JSON); then lone surrogates are replaced, which keeps
+/// every byte where it was, so an error's position is still the file's; then
+/// numbers past a double are clamped.
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let err = match serde_json::from_slice(bytes) {
-        Ok(value) => return Ok(value),
-        Err(e) => e,
-    };
-    let text = std::str::from_utf8(bytes)?;
-    let replaced = clamp_huge_numbers(&replace_lone_surrogates(text));
-    if replaced == text {
-        return Err(in_characters(err, text));
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
     }
-    serde_json::from_str(&replaced).map_err(|_| in_characters(err, text))
+    let text = std::str::from_utf8(bytes)?;
+    let lenient = replace_lone_surrogates(text);
+    let err = match serde_json::from_str(&lenient) {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
+    let clamped = clamp_huge_numbers(&lenient);
+    if clamped == lenient {
+        return Err(at_javascript_position(&err, &lenient));
+    }
+    serde_json::from_str(&clamped).map_err(|err| at_javascript_position(&err, &clamped))
 }
 
 /// Numbers past the range of a double (`1e400`), which JavaScript reads as
@@ -68,22 +88,40 @@ fn clamp_huge_numbers(text: &str) -> String {
     out
 }
 
-/// serde_json's error with its column counted in characters, not bytes (SPEC §7:
-/// real state files are CJK-heavy, and an editor counts characters).
-fn in_characters(err: serde_json::Error, text: &str) -> anyhow::Error {
-    let (line, column) = (err.line(), err.column());
-    let Some(line_text) = text.split('\n').nth(line.saturating_sub(1)) else {
-        return err.into();
+/// serde_json's error at the line and column `JSON.parse` reports for the same
+/// text (SPEC §7: a user compares the two): the character the parser stopped at, or
+/// the end of the text when it ran out, with the column counted in UTF-16 code
+/// units from 1, as JavaScript counts string positions.
+fn at_javascript_position(err: &serde_json::Error, text: &str) -> anyhow::Error {
+    let offset = match err.classify() {
+        Category::Eof => text.len(),
+        _ => stopped_at(text, err.line(), err.column()),
     };
-    let end = column.min(line_text.len());
-    let end = (0..=end)
-        .rev()
-        .find(|&i| line_text.is_char_boundary(i))
-        .unwrap_or(0);
-    let chars = line_text[..end].chars().count().max(1);
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].encode_utf16().count() + 1;
     let words = err.to_string();
     let what = words.split(" at line ").next().unwrap_or(&words);
-    anyhow::anyhow!("{what} at line {line} column {chars}")
+    anyhow::anyhow!("{what} at line {line} column {column}")
+}
+
+/// The byte serde_json's `line:column` names: the last byte it read (column 0 is
+/// the line break before the line, which it read last).
+fn stopped_at(text: &str, line: usize, column: usize) -> usize {
+    let line_start = text
+        .match_indices('\n')
+        .nth(line.saturating_sub(2))
+        .map_or(0, |(i, _)| i + 1);
+    let line_start = if line <= 1 { 0 } else { line_start };
+    (line_start + column).saturating_sub(1).min(text.len())
+}
+
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// `\uD800`–`\uDFFF` escapes that do not form a pair, turned into `\uFFFD`.

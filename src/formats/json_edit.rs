@@ -8,11 +8,13 @@
 
 use anyhow::{Result, anyhow, bail};
 use serde::Serialize;
-use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::ser::{PrettyFormatter, Serializer};
 use std::cell::RefCell;
 use std::ops::Range;
+
+/// The byte-order mark Windows editors put first, which a text edit keeps.
+const BOM: &str = "\u{FEFF}";
 
 /// Where a JSON value lies in the text, and the shape of what it holds.
 #[derive(Debug, Clone)]
@@ -82,9 +84,11 @@ struct Member {
 }
 
 impl JsonText {
-    /// Parses `text`; an invalid document is refused with serde_json's line and column.
+    /// Parses `text` as `JSON.parse` reads it (a byte-order mark, which an edit keeps,
+    /// and lone surrogates are accepted); an invalid document is refused with the
+    /// line and column `JSON.parse` names.
     pub fn parse(text: &str) -> Result<Self> {
-        serde_json::from_str::<IgnoredAny>(text).map_err(|e| anyhow!("{e}"))?;
+        crate::formats::json::check_json(text)?;
         Ok(Self {
             text: text.to_string(),
             top: RefCell::new(None),
@@ -98,7 +102,7 @@ impl JsonText {
 
     /// The document's value, for reading.
     pub fn value(&self) -> Result<Value> {
-        Ok(serde_json::from_str(&self.text)?)
+        crate::formats::json::read_json(self.text.as_bytes())
     }
 
     /// The node at `path` (object keys), if there is one. A key that occurs twice is
@@ -192,7 +196,10 @@ impl JsonText {
     /// Whether the document is an object (`{`) or an array (`[`), told by its first
     /// byte, without stepping over it.
     pub fn opens_with(&self, bracket: char) -> bool {
-        self.text.trim_start().starts_with(bracket)
+        self.text
+            .trim_start_matches(BOM)
+            .trim_start()
+            .starts_with(bracket)
     }
 
     /// The value at `path`, decoded on its own: the rest of the document is not.
@@ -352,7 +359,11 @@ fn shift_node(node: &mut Node, delta: isize) {
 /// The top level of the document: an object's members one by one, or any other
 /// root located whole.
 fn scan_top(b: &[u8]) -> Option<Scanned> {
-    let mut at = 0;
+    let mut at = if b.starts_with(BOM.as_bytes()) {
+        BOM.len()
+    } else {
+        0
+    };
     skip_ws(b, &mut at);
     if b.get(at) != Some(&b'{') {
         return locate(b, at).map(Scanned::Other);
