@@ -56,6 +56,16 @@ impl CcwLayout {
     }
 }
 
+/// `n` and the noun, singular for one: "1 file", "3 files". Commit bodies and
+/// messages are read by people, and "(1 files)" reads as a slip.
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Joins repository path components with `/`.
 pub fn join(parts: &[&str]) -> String {
     parts.join("/")

@@ -252,7 +252,7 @@ fn local_changes(repo: &Repo, workflow: &str) -> Result<Vec<String>> {
         return Ok(Vec::new());
     }
     Ok(repo
-        .local_changes(&[layout::WORKFLOW_PATHSPEC], None)?
+        .local_changes(&[layout::WORKFLOW_PATHSPEC])?
         .into_iter()
         .map(|c| format!("{} ({})", c.path, c.state))
         .collect())

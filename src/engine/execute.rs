@@ -1,6 +1,7 @@
 //! The executor: the one code path that changes a repository. A plan becomes a
 //! commit built from `HEAD`'s tree (on top of its record commit, when it has one),
-//! the branch moves by compare-and-swap, then the touched paths are materialised.
+//! its index written into `index.lock`, the branch moved by compare-and-swap, the
+//! index published, then the touched paths are materialised.
 
 use anyhow::{Context, Result};
 use std::fs;
@@ -11,7 +12,8 @@ use super::preflight::Base;
 use super::verify::{self, Roots};
 use crate::error;
 use crate::fault;
-use crate::repo::{self, KeptPack, Oid, Repo, TreeEdit};
+use crate::layout;
+use crate::repo::{self, EarlyIndex, IndexLock, KeptPack, Oid, Repo, TreeEdit};
 
 /// Carries out a plan: every path it touches verified first (`verify.rs`: as git
 /// verifies a path it checks out, under `.workflow/` or `roots`, no link on the
@@ -57,16 +59,35 @@ pub fn execute(
             return Err(e);
         }
     };
+    let early = match plan.record.is_none() && !plan.index_only {
+        true => index_ahead(repo, base.commit, commit, plan, &mut index_lock)?,
+        false => None,
+    };
     let landed = land(repo, base, plan, commit, &kept);
     kept.release()?;
     let journal = landed?;
-    finish(repo, &journal, &mut index_lock, progress)
+    index_lock.publish()?;
+    finish(repo, &journal, &mut index_lock, early, progress)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
     drop(index_lock);
     repo.reapply_sparse_checkout()?;
     repo.run_post_commit()?;
     Ok(commit)
+}
+
+/// The new index, written into the held lock before the branch moves and published
+/// right after ([`Repo::index_ahead`]), so that a `git commit -a` running beside
+/// the operation can hardly read the moved branch with the old index.
+fn index_ahead(
+    repo: &Repo,
+    old: Oid,
+    new: Oid,
+    plan: &Plan,
+    lock: &mut IndexLock,
+) -> Result<Option<EarlyIndex>> {
+    let swept: Vec<&str> = plan.carry.iter().map(|(from, _)| from.as_str()).collect();
+    repo.index_ahead((old, new), &swept, layout::WORKFLOW_DIR, lock)
 }
 
 /// The record's commit (when the plan has one) and the plan's, on `base`, one per

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use crate::error;
 use crate::fault;
 use crate::layout;
-use crate::repo::{self, IndexLock, Oid, Repo};
+use crate::repo::{self, EarlyIndex, IndexLock, Oid, Repo};
 
 /// What the journal says happened to an operation interrupted before it finished.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,17 +122,21 @@ impl Journal {
 /// journal lets the next command do it again; returns how many paths it touched.
 /// `lock` is `index.lock`, held from before the commit point until the index is
 /// written, as `git commit` holds it.
+/// `early` is the index as it was when the executor published the new one ahead
+/// of the work tree ([`Repo::index_ahead`]); recovery has none and reads the index
+/// as it finds it.
 pub(super) fn finish(
     repo: &Repo,
     journal: &Journal,
     lock: &mut IndexLock,
+    early: Option<EarlyIndex>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<usize> {
     fault::point("after-ref")?;
     let mut paths = 0;
     let from = match journal.record {
         Some(record) => {
-            paths += repo.stage(journal.old, record, lock)?;
+            paths += repo.stage(journal.old, record, layout::WORKFLOW_DIR, lock)?;
             record
         }
         None => journal.old,
@@ -143,13 +147,13 @@ pub(super) fn finish(
         .map(|(from, _)| from.as_str())
         .collect();
     paths += if journal.index_only {
-        repo.stage(from, journal.new, lock)?
+        repo.stage(from, journal.new, layout::WORKFLOW_DIR, lock)?
     } else {
         repo.materialise(
-            from,
-            journal.new,
+            (from, journal.new),
             &swept,
             layout::WORKFLOW_DIR,
+            early,
             (lock, progress),
         )?
     };
@@ -187,7 +191,7 @@ pub(super) fn recover(repo: &Repo) -> Result<Option<Recovery>> {
     }
     let now = repo.ref_target(&journal.refname)?;
     let recovery = if now == Some(journal.new) {
-        let paths = finish(repo, &journal, &mut repo.lock_index()?, &|_, _| {})?;
+        let paths = finish(repo, &journal, &mut repo.lock_index()?, None, &|_, _| {})?;
         Recovery::Finished {
             commit: journal.new,
             paths,

@@ -81,14 +81,12 @@ pub struct Plan {
 
 /// The paths a plan declares must be as `HEAD` has them: what it writes would
 /// otherwise overwrite or mix in uncommitted work. A plan that commits the work tree
-/// as it stands (adopt, a record) declares none.
+/// as it stands (adopt, a record) declares none; a completion declares only the
+/// files it writes besides the session it archives (SPEC §4.2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Clean {
     /// Repository paths; folders end in `/`.
     pub paths: Vec<String>,
-    /// The one folder inside them whose local changes the plan takes as they are:
-    /// the session folder a completion archives.
-    pub except: Option<String>,
 }
 
 impl Clean {
@@ -101,7 +99,6 @@ impl Clean {
     pub fn paths(paths: impl IntoIterator<Item = String>) -> Self {
         Self {
             paths: paths.into_iter().collect(),
-            except: None,
         }
     }
 
@@ -112,7 +109,6 @@ impl Clean {
                 self.paths.push(path.clone());
             }
         }
-        self.except = self.except.or_else(|| other.except.clone());
         self
     }
 }

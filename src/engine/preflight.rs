@@ -5,7 +5,7 @@ use anyhow::Result;
 
 use super::plan::Clean;
 use crate::error;
-use crate::repo::{Head, LocalChange, Oid, Repo};
+use crate::repo::{Head, IGNORED, LocalChange, Oid, Repo};
 
 /// The commit an operation starts from and the ref it will move.
 #[derive(Debug, Clone)]
@@ -54,20 +54,17 @@ pub fn preflight(repo: &Repo, detach_ok: bool) -> Result<Base> {
     }
 }
 
-/// Refuses when a path the plan declares has a local change (staged, unstaged or
-/// untracked): an operation builds on `HEAD`, and would otherwise lose that work or
-/// mix it in. Changes inside the declared exception are taken as they stand.
+/// Refuses when a path the plan declares has a local change (staged, unstaged,
+/// untracked, or an ignored file where it writes one): an operation builds on
+/// `HEAD`, and would otherwise lose that work or mix it in.
 pub fn require_clean(repo: &Repo, clean: &Clean) -> Result<()> {
     if clean.paths.is_empty() {
         return Ok(());
     }
     let paths: Vec<&str> = clean.paths.iter().map(String::as_str).collect();
-    let mut changes = repo.local_changes(&paths, clean.except.as_deref())?;
+    let mut changes = repo.local_changes(&paths)?;
     changes.extend(repo.hidden_changes(&paths)?);
-    match &clean.except {
-        Some(folder) => refuse_mixing(&changes, &paths, folder),
-        None => refuse_overwriting(&changes, &paths),
-    }
+    refuse_overwriting(&changes, &paths)
 }
 
 /// Local changes that an operation's commit would overwrite.
@@ -92,6 +89,19 @@ fn refuse_overwriting(changes: &[LocalChange], paths: &[&str]) -> Result<()> {
             paths.join(" ")
         ),
     };
+    let ignored: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.state == IGNORED)
+        .map(|c| c.path.as_str())
+        .collect();
+    let force = match ignored.as_slice() {
+        [] => String::new(),
+        paths => format!(
+            "`.gitignore` hides {}: commit it (`git add -f {}`) or move it away; ",
+            paths.join(", "),
+            paths.join(" ")
+        ),
+    };
     Err(error::refused(
         format!(
             "{} local change(s) that are not in HEAD would be overwritten:\n{}",
@@ -99,32 +109,7 @@ fn refuse_overwriting(changes: &[LocalChange], paths: &[&str]) -> Result<()> {
             listed.join("\n")
         ),
         format!(
-            "{unhide}commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
-        ),
-    ))
-}
-
-/// Local changes outside the session folder that a completion would take with it.
-fn refuse_mixing(changes: &[LocalChange], paths: &[&str], folder: &str) -> Result<()> {
-    let inside = format!("{folder}/");
-    let others: Vec<String> = changes
-        .iter()
-        .filter(|c| !c.path.starts_with(&inside))
-        .map(describe)
-        .collect();
-    if others.is_empty() {
-        return Ok(());
-    }
-    let spec: Vec<&str> = paths.iter().map(|p| p.trim_end_matches('/')).collect();
-    let spec = spec.join(" ");
-    Err(error::refused(
-        format!(
-            "{} local change(s) under {spec}/ outside {inside} would be mixed into the completion:\n{}",
-            others.len(),
-            others.join("\n")
-        ),
-        format!(
-            "commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
+            "{force}{unhide}commit them (`git add {spec} && git commit`) or set them aside (`git stash -u -- {spec}`), then run this again"
         ),
     ))
 }

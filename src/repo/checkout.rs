@@ -15,7 +15,47 @@ use super::index_update::{IndexUpdate, new_entry, unstatted_entry};
 use super::{IndexLock, Oid, Repo, folder_prefix};
 use crate::fault;
 
+/// The index for an operation's commit, written into `index.lock` before the branch
+/// moves ([`Repo::index_ahead`]), with what [`Repo::materialise`] needs of the index
+/// as it was: which moves it vouches for, and the base the index is spliced from.
+pub struct EarlyIndex {
+    base: IndexUpdate,
+    removed: Vec<ChangedFile>,
+    added: Vec<ChangedFile>,
+}
+
 impl Repo {
+    /// Writes the index commit `new` will have into the held `index.lock`, not yet
+    /// published: the caller publishes it ([`IndexLock::publish`]) the moment the
+    /// branch has moved, then brings the work tree up. `git commit -a` reads the
+    /// index before it takes the lock, so one that reads the branch after it moved
+    /// and the index before it was replaced commits the old index on top of the
+    /// operation; with the index ready beforehand that window is one rename long
+    /// instead of the whole work-tree update (`git checkout` writes its index before
+    /// it moves `HEAD` for the same reason). The entries carry no stat data until
+    /// the files are written; `None` for an index libgit2 writes.
+    pub fn index_ahead(
+        &self,
+        (old, new): (Oid, Oid),
+        swept: &[&str],
+        top: &str,
+        lock: &mut IndexLock,
+    ) -> Result<Option<EarlyIndex>> {
+        let (removed, added) = self.changed_files(old, new)?;
+        let base = IndexUpdate::open(&self.git, &self.index_path())?;
+        let dropped = dropped_paths(&base, &removed, swept);
+        let primed = self.primed_after((old, new), top, (&dropped, &added), &base)?;
+        let entries = added.iter().map(unstatted_entry).collect();
+        if !base.write_pending(&dropped, entries, primed, lock)? {
+            return Ok(None);
+        }
+        Ok(Some(EarlyIndex {
+            base,
+            removed,
+            added,
+        }))
+    }
+
     /// Brings the work tree and the index from commit `old` to commit `new` for the
     /// paths that differ between them, and only those: every other path, staged or
     /// not, is left as it is. Safe to run again after an interruption.
@@ -25,18 +65,27 @@ impl Repo {
     /// the committed one. The index forgets every entry under the `swept` folders
     /// (a folder archived whole leaves nothing staged behind).
     ///
-    /// `clean` is a top-level folder the caller checked had no local change before
-    /// the operation: when every touched path lies in it, the index then holds
-    /// exactly the new commit's tree there, and its cache-tree node is written valid.
+    /// `top` is the top-level folder the operation works in: when every touched path
+    /// lies in it and the index's cache tree vouched that it held exactly `old`'s
+    /// tree there, it then holds exactly `new`'s, and its node is written valid.
+    /// `early` is the index as it was before [`Repo::index_ahead`] published the
+    /// new one, which vouches for the moves and is the base of the final index.
     pub fn materialise(
         &self,
-        old: Oid,
-        new: Oid,
+        (old, new): (Oid, Oid),
         swept: &[&str],
-        clean: &str,
+        top: &str,
+        early: Option<EarlyIndex>,
         (lock, progress): (&mut IndexLock, &dyn Fn(usize, usize)),
     ) -> Result<usize> {
-        let (removed, added) = self.changed_files(old, new)?;
+        let (staged, removed, added) = match early {
+            Some(early) => (early.base, early.removed, early.added),
+            None => {
+                let (removed, added) = self.changed_files(old, new)?;
+                let staged = IndexUpdate::open(&self.git, &self.index_path())?;
+                (staged, removed, added)
+            }
+        };
         let total = removed.len() + added.len();
         let mut done = 0;
         let mut step = |n: usize| {
@@ -45,7 +94,6 @@ impl Repo {
                 progress(done, total);
             }
         };
-        let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let (moves, mut to_write) = vouched_moves(&staged, &removed, &added);
         let sources: HashSet<&str> = moves.iter().map(|m| m.from.path.as_str()).collect();
         let gone: Vec<&str> = removed
@@ -91,16 +139,8 @@ impl Repo {
             };
             entries.push(new_entry(file, &meta));
         }
-        let mut dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
-        for dir in swept {
-            dropped.extend(staged.paths_under(&folder_prefix(dir)));
-        }
-        let touched: Vec<&str> = dropped
-            .iter()
-            .map(String::as_str)
-            .chain(added.iter().map(|f| f.path.as_str()))
-            .collect();
-        let primed = self.primed_cache(new, clean, &touched, &staged)?;
+        let dropped = dropped_paths(&staged, &removed, swept);
+        let primed = self.primed_after((old, new), top, (&dropped, &added), &staged)?;
         staged.update(&dropped, entries, primed, lock)?;
         fault::point("index")?;
         Ok(removed.len() + added.len())
@@ -110,7 +150,8 @@ impl Repo {
     /// differ, leaving the work tree alone (what `git add` and `git rm --cached` do).
     /// A work-tree file that holds exactly the new blob gets its stat data, so git
     /// sees it clean; any other gets none, so git compares it before trusting it.
-    pub fn stage(&self, old: Oid, new: Oid, lock: &mut IndexLock) -> Result<usize> {
+    /// The cache-tree node of `top` stays valid on the terms of [`Repo::materialise`].
+    pub fn stage(&self, old: Oid, new: Oid, top: &str, lock: &mut IndexLock) -> Result<usize> {
         let (removed, added) = self.changed_files(old, new)?;
         let staged = IndexUpdate::open(&self.git, &self.index_path())?;
         let mut entries = Vec::with_capacity(added.len());
@@ -126,18 +167,37 @@ impl Repo {
         }
         fault::point("index")?;
         let dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
-        staged.update(&dropped, entries, None, lock)?;
+        let primed = self.primed_after((old, new), top, (&dropped, &added), &staged)?;
+        staged.update(&dropped, entries, primed, lock)?;
         Ok(removed.len() + added.len())
     }
 
-    /// The valid cache-tree node of the clean folder `top`, when every touched path
-    /// lies in it and the index is one this crate splices. A subfolder the index's
-    /// cache tree already vouches for, at the same tree and with no touched path in
-    /// it, keeps its node unread: an archive's thousands of unchanged sessions cost
-    /// no tree reads.
+    /// [`Repo::primed_cache`] for an update that drops `dropped` and adds `added`.
+    fn primed_after(
+        &self,
+        commits: (Oid, Oid),
+        top: &str,
+        (dropped, added): (&[String], &[ChangedFile]),
+        staged: &IndexUpdate,
+    ) -> Result<Option<index::CacheNode>> {
+        let touched: Vec<&str> = dropped
+            .iter()
+            .map(String::as_str)
+            .chain(added.iter().map(|f| f.path.as_str()))
+            .collect();
+        self.primed_cache(commits, top, &touched, staged)
+    }
+
+    /// The valid cache-tree node of the folder `top` after the index goes from
+    /// commit `old` to `new` there, when every touched path lies in it, the index is
+    /// one this crate splices, and its node of `top` was valid for `old`'s tree (so
+    /// nothing else under `top` is staged: other sessions' staged work leaves the
+    /// node invalid, as git leaves it). A subfolder the node already vouches for, at
+    /// the same tree and with no touched path in it, keeps its node unread: an
+    /// archive's thousands of unchanged sessions cost no tree reads.
     fn primed_cache(
         &self,
-        new: Oid,
+        (old, new): (Oid, Oid),
         top: &str,
         touched: &[&str],
         staged: &IndexUpdate,
@@ -149,20 +209,29 @@ impl Repo {
         if !touched.iter().all(|path| path.starts_with(&inside)) {
             return Ok(None);
         }
-        let tree = self.git.find_commit(new)?.tree()?;
-        let Some(entry) = tree
-            .get_name(top)
-            .filter(|e| e.kind() == Some(ObjectType::Tree))
-        else {
+        let folder_of = |commit: Oid| -> Result<Option<Oid>> {
+            let tree = self.git.find_commit(commit)?.tree()?;
+            Ok(tree
+                .get_name(top)
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .map(|e| e.id()))
+        };
+        let old_node = file.cache_node(top);
+        let was = old_node.as_ref().and_then(index::CacheNode::valid_id);
+        let vouched = match folder_of(old)? {
+            Some(id) => was.is_some_and(|was| was == id.as_bytes()),
+            None => false,
+        };
+        let Some(entry) = folder_of(new)?.filter(|_| vouched) else {
             return Ok(None);
         };
         let paths: Vec<&[u8]> = touched.iter().map(|p| p.as_bytes()).collect();
         let holding_touched = index::folders_above(&paths);
-        let old = file.cache_node(top);
+        let old = old_node;
         let mut folder = top.as_bytes().to_vec();
         Ok(Some(self.cache_node(
             &mut folder,
-            entry.id(),
+            entry,
             old.as_ref(),
             &holding_touched,
         )?))
@@ -247,6 +316,16 @@ struct Move<'f> {
     from: &'f ChangedFile,
     to: &'f ChangedFile,
     staged: index::Stat,
+}
+
+/// The index entries an update drops: the removed files, and everything staged
+/// under the `swept` folders (a folder archived whole leaves nothing behind).
+fn dropped_paths(staged: &IndexUpdate, removed: &[ChangedFile], swept: &[&str]) -> Vec<String> {
+    let mut dropped: Vec<String> = removed.iter().map(|f| f.path.clone()).collect();
+    for dir in swept {
+        dropped.extend(staged.paths_under(&folder_prefix(dir)));
+    }
+    dropped
 }
 
 /// Pairs each added file with a removed one holding the same blob and mode, when the
@@ -607,7 +686,7 @@ mod tests {
         }
         let repo = Repo::open_at(root).unwrap();
         let mut lock = repo.lock_index().unwrap();
-        repo.materialise(old, new, &[], ".workflow", (&mut lock, &|_, _| {}))
+        repo.materialise((old, new), &[], ".workflow", None, (&mut lock, &|_, _| {}))
             .unwrap();
         drop(lock);
         let ours = IndexFile::read(&index)

@@ -18,7 +18,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use super::index::{self, Row};
-use super::{Oid, Repo};
+use super::{LocalChange, Oid, Repo};
 
 /// What the index expects at one name of a folder.
 enum Expected<'r> {
@@ -45,19 +45,16 @@ const SHARE_AT: usize = 64;
 /// What every folder's read needs to know.
 struct Walk<'a> {
     workdir: &'a Path,
-    skip: Option<&'a str>,
     index_time: IndexTime,
 }
 
 impl Repo {
     /// Whether `git status` would list nothing under the folder `prefix` (ending
-    /// in `/`) apart from changes inside the folder `skip`; `false` means "not
-    /// proved", and the caller asks for the full status.
-    pub(super) fn proved_clean(&self, prefix: &str, skip: Option<&str>) -> Result<bool> {
+    /// in `/`); `false` means "not proved", and the caller asks for the full status.
+    pub(super) fn proved_clean(&self, prefix: &str) -> Result<bool> {
         let dir = prefix.trim_end_matches('/');
         let state = self.index_under(dir, true)?;
-        let inside_skip = |path: &str| skip.is_some_and(|s| path.starts_with(&format!("{s}/")));
-        if state.changed.iter().any(|(path, _)| !inside_skip(path)) {
+        if !state.changed.is_empty() {
             return Ok(false);
         }
         let Ok(index_meta) = fs::metadata(self.index_path()) else {
@@ -72,7 +69,6 @@ impl Repo {
         }
         let walk = Walk {
             workdir: &self.workdir,
-            skip,
             index_time: (index_meta.mtime(), index_meta.mtime_nsec()),
         };
         let Some(untracked) = walk.run(prefix, &state.rows) else {
@@ -84,6 +80,69 @@ impl Repo {
             }
         }
         Ok(true)
+    }
+}
+
+impl Repo {
+    /// The local changes `git status -- <file>…` lists for each file path alone,
+    /// read from the index's rows for it, `HEAD`'s entry and one `lstat` (a hash
+    /// only where the stat data cannot vouch), so their cost does not grow with the
+    /// folders around them; `None` when the index is not one this crate reads, for
+    /// the caller to ask libgit2. Ignored untracked files and hidden entries are
+    /// left to the callers that look for them.
+    pub(super) fn file_changes(&self, paths: &[&str]) -> Result<Option<Vec<LocalChange>>> {
+        let index_path = self.index_path();
+        let Some(file) = index::IndexFile::read(&index_path)? else {
+            return Ok(None);
+        };
+        let index_meta = fs::metadata(&index_path)?;
+        let walk = Walk {
+            workdir: &self.workdir,
+            index_time: (index_meta.mtime(), index_meta.mtime_nsec()),
+        };
+        let head = match self.git.head() {
+            Ok(head) => Some(head.peel_to_tree()?),
+            Err(_) => None,
+        };
+        let mut changes = Vec::new();
+        for path in paths {
+            let rows: Vec<Row> = file
+                .rows_under(path.as_bytes())
+                .into_iter()
+                .filter(|r| r.path == path.as_bytes())
+                .collect();
+            let committed = head
+                .as_ref()
+                .and_then(|tree| tree.get_path(Path::new(path)).ok())
+                .map(|e| (e.id(), e.filemode() as u32));
+            let on_disk = fs::symlink_metadata(self.workdir.join(path)).ok();
+            let state = match (rows.last(), on_disk) {
+                (Some(_), _) if rows.iter().any(|r| r.stage != 0) => Some("conflicted"),
+                (Some(row), _) if row.hidden => None,
+                (Some(row), _)
+                    if committed
+                        .is_none_or(|(id, mode)| id.as_bytes() != row.id || mode != row.mode) =>
+                {
+                    Some("staged")
+                }
+                (Some(_), None) => Some("deleted"),
+                (Some(row), Some(meta)) if !walk.file_unchanged(path, row, &meta) => {
+                    Some("modified")
+                }
+                (Some(_), Some(_)) => None,
+                (None, _) if committed.is_some() => Some("staged"),
+                (None, Some(_)) if !self.is_ignored(path)? => Some("untracked"),
+                (None, _) => None,
+            };
+            if let Some(state) = state {
+                changes.push(LocalChange {
+                    path: path.to_string(),
+                    state,
+                    hidden: false,
+                });
+            }
+        }
+        Ok(Some(changes))
     }
 }
 
@@ -130,7 +189,7 @@ impl<'a> Walk<'a> {
     }
 
     /// One folder: every name in it is a staged file whose stat data matches, a
-    /// subfolder (returned, to be read in turn), the skipped folder, or untracked
+    /// subfolder (returned, to be read in turn), or untracked
     /// (noted in `untracked`); every staged name is there or hidden from git's
     /// status. `None` when that does not hold.
     fn read_folder<'r>(
@@ -148,7 +207,6 @@ impl<'a> Walk<'a> {
             let path = format!("{folder}{name}");
             match expected.remove(name.as_bytes()) {
                 _ if name == ".git" => return None,
-                _ if self.skip == Some(path.as_str()) => {}
                 Some(Expected::File(row)) => {
                     if !row.hidden && !self.file_unchanged(&path, row, &entry.metadata().ok()?) {
                         return None;
@@ -163,13 +221,9 @@ impl<'a> Walk<'a> {
                 None => untracked.push(path),
             }
         }
-        let all_there = expected.into_iter().all(|(name, missing)| {
-            let path = format!("{folder}{}", String::from_utf8_lossy(name));
-            self.skip == Some(path.as_str())
-                || match missing {
-                    Expected::File(row) => row.hidden,
-                    Expected::Folder(inner) => inner.iter().all(|r| r.hidden),
-                }
+        let all_there = expected.into_values().all(|missing| match missing {
+            Expected::File(row) => row.hidden,
+            Expected::Folder(inner) => inner.iter().all(|r| r.hidden),
         });
         all_there.then_some(subfolders)
     }
@@ -287,21 +341,21 @@ mod tests {
     /// A local change made to a committed repository.
     type Change = fn(&Path);
 
-    fn proved(dir: &Path, skip: Option<&str>) -> bool {
+    fn proved(dir: &Path) -> bool {
         Repo::open_at(dir)
             .unwrap()
-            .proved_clean(".workflow/", skip)
+            .proved_clean(".workflow/")
             .unwrap()
     }
 
     #[test]
     fn a_committed_folder_is_proved_clean_and_ignored_files_do_not_count() {
         let dir = committed();
-        assert!(proved(dir.path(), None));
+        assert!(proved(dir.path()));
         write(dir.path(), ".workflow/active/WFS-a/scratch.tmp", "x");
         write(dir.path(), ".workflow/cache.tmp/deep/file", "x");
         write(dir.path(), "src/untracked.rs", "outside the folder");
-        assert!(proved(dir.path(), None));
+        assert!(proved(dir.path()));
     }
 
     #[test]
@@ -346,7 +400,7 @@ mod tests {
         for (what, change) in changes {
             let dir = committed();
             change(dir.path());
-            assert!(!proved(dir.path(), None), "{what} was proved clean");
+            assert!(!proved(dir.path()), "{what} was proved clean");
         }
     }
 
@@ -362,37 +416,19 @@ mod tests {
         }
         git(dir.path(), &["add", "-A"]);
         git(dir.path(), &["commit", "-q", "-m", "archives"]);
-        assert!(proved(dir.path(), None));
+        assert!(proved(dir.path()));
         write(
             dir.path(),
             ".workflow/archives/WFS-150/s.json",
             "{\"x\": 1}\n",
         );
-        assert!(!proved(dir.path(), None), "an edit in a shared-out folder");
+        assert!(!proved(dir.path()), "an edit in a shared-out folder");
         write(dir.path(), ".workflow/archives/WFS-150/s.json", "{}\n");
         git(dir.path(), &["update-index", "--refresh"]);
         write(dir.path(), ".workflow/archives/WFS-100/new.json", "{}\n");
         assert!(
-            !proved(dir.path(), None),
+            !proved(dir.path()),
             "an untracked file in a shared-out folder"
-        );
-    }
-
-    #[test]
-    fn changes_inside_the_skipped_folder_are_not_looked_at() {
-        let dir = committed();
-        write(dir.path(), ".workflow/active/WFS-a/IMPL_PLAN.md", "# new\n");
-        write(
-            dir.path(),
-            ".workflow/active/WFS-a/workflow-session.json",
-            "{\"x\": 1}\n",
-        );
-        git(dir.path(), &["add", ".workflow/active/WFS-a/IMPL_PLAN.md"]);
-        assert!(!proved(dir.path(), None));
-        assert!(proved(dir.path(), Some(".workflow/active/WFS-a")));
-        assert!(
-            !proved(dir.path(), Some(".workflow/active/WFS")),
-            "a name's prefix is not its folder"
         );
     }
 
@@ -407,7 +443,7 @@ mod tests {
             .status()
             .unwrap();
         git(dir.path(), &["update-index", "--refresh"]);
-        assert!(proved(dir.path(), None), "same bytes, hashed");
+        assert!(proved(dir.path()), "same bytes, hashed");
         // The racy case: the file rewritten in the tick git staged it in, so the
         // stat data git recorded is the new file's, over the old blob.
         write(dir.path(), ".workflow/project-tech.json", "[]\n");
@@ -427,7 +463,7 @@ mod tests {
             .arg(&index_path)
             .status()
             .unwrap();
-        assert!(!proved(dir.path(), None), "a racily clean file was trusted");
+        assert!(!proved(dir.path()), "a racily clean file was trusted");
         assert_eq!(
             git(dir.path(), &["status", "--porcelain", "--", ".workflow/"]),
             " M .workflow/project-tech.json\n",

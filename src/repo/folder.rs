@@ -124,6 +124,22 @@ impl Repo {
 }
 
 impl WorkFile {
+    /// Reads the work-tree file at repository path `path`, with its executable
+    /// bit; a link there is refused with its path, as a folder walk refuses it.
+    pub fn read_at(workdir: &Path, path: &str) -> Result<Self> {
+        let full = workdir.join(path);
+        let meta = fs::symlink_metadata(&full).with_context(|| format!("reading {path}"))?;
+        if meta.file_type().is_symlink() {
+            return Err(symlink_refusal(path));
+        }
+        let bytes = fs::read(&full).with_context(|| format!("reading {path}"))?;
+        Ok(Self {
+            executable: meta.mode() & 0o111 != 0,
+            path: path.to_string(),
+            bytes,
+        })
+    }
+
     /// Reads the file behind a folder entry, with its executable bit.
     pub(super) fn read(path: String, entry: &fs::DirEntry) -> Result<Self> {
         let bytes = fs::read(entry.path()).with_context(|| format!("reading {path}"))?;

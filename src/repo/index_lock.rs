@@ -21,6 +21,8 @@ pub struct IndexLock {
     lock: PathBuf,
     file: Option<fs::File>,
     shared: i32,
+    /// The lock holds an index not published yet ([`IndexLock::write_pending`]).
+    pending: bool,
 }
 
 impl Repo {
@@ -34,6 +36,7 @@ impl Repo {
             index,
             file: None,
             shared: self.shared_perm(),
+            pending: false,
         };
         held.file = Some(held.create().map_err(|e| match e {
             LockError::Busy => anyhow::Error::new(GitError::IndexBusy {
@@ -121,6 +124,41 @@ impl IndexLock {
         Ok(())
     }
 
+    /// Writes what the index is to become beside the lock
+    /// (`index.git-workflow-next`), not yet the index, while the lock stays held:
+    /// [`IndexLock::publish`] makes it the index, and dropping the lock instead
+    /// leaves the index as it was (an operation whose branch did not move).
+    pub(super) fn write_pending(
+        &mut self,
+        write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let next = self.next();
+        fs::File::create(&next)
+            .and_then(|mut file| write(&mut file))
+            .with_context(|| format!("writing {}", next.display()))?;
+        perms::adjust(self.shared, &next)?;
+        self.pending = true;
+        Ok(())
+    }
+
+    /// Makes what [`IndexLock::write_pending`] wrote the index, renamed over it
+    /// while `index.lock` stays held: no other git process can take the lock
+    /// between the index being replaced and the work tree catching up with it.
+    pub fn publish(&mut self) -> Result<()> {
+        if !std::mem::take(&mut self.pending) {
+            return Ok(());
+        }
+        fs::rename(self.next(), &self.index)
+            .with_context(|| format!("writing {}", self.index.display()))
+    }
+
+    /// Where [`IndexLock::write_pending`] writes.
+    fn next(&self) -> PathBuf {
+        let mut next = self.index.as_os_str().to_owned();
+        next.push(".git-workflow-next");
+        PathBuf::from(next)
+    }
+
     /// Lets libgit2 write the index (it takes the lock itself), then holds it again.
     pub(super) fn released_for<T>(&mut self, write: impl FnOnce() -> Result<T>) -> Result<T> {
         let file = self.take()?;
@@ -148,6 +186,9 @@ impl IndexLock {
 
 impl Drop for IndexLock {
     fn drop(&mut self) {
+        if self.pending {
+            let _ = fs::remove_file(self.next());
+        }
         if self.file.take().is_some() {
             let _ = fs::remove_file(&self.lock);
         }

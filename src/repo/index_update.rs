@@ -62,6 +62,30 @@ impl IndexUpdate {
         }
     }
 
+    /// What [`IndexUpdate::update`] would write, written into the held lock but not
+    /// made the index ([`IndexLock::write_pending`]); `false`, writing nothing, for
+    /// an index libgit2 writes, which takes the lock itself.
+    pub(super) fn write_pending(
+        &self,
+        removed: &[String],
+        added: Vec<index::NewEntry>,
+        primed: Option<index::CacheNode>,
+        lock: &mut IndexLock,
+    ) -> Result<bool> {
+        let Self::Spliced(file) = self else {
+            return Ok(false);
+        };
+        let removed = removed.iter().map(|p| p.as_bytes().to_vec()).collect();
+        lock.write_pending(|lock| {
+            let out = io::BufWriter::with_capacity(WRITE_BUFFER, lock);
+            file.write_spliced(&removed, added, primed, out)?
+                .into_inner()
+                .map_err(io::IntoInnerError::into_error)?;
+            Ok(())
+        })?;
+        Ok(true)
+    }
+
     /// Drops the removed paths, puts in the new entries, writes the index through
     /// the held lock.
     pub(super) fn update(

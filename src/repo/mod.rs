@@ -51,6 +51,7 @@ mod tree;
 mod tree_edit;
 mod worktree;
 
+pub use checkout::EarlyIndex;
 pub use cli::{config_by_git, staged_paths_by_git};
 pub use diff::{ChangedFile, ChangedPath, Descend, RangeChanges};
 pub use error::GitError;
@@ -62,7 +63,7 @@ pub use index_lock::IndexLock;
 pub use log::CommitInfo;
 pub use object::{KeptPack, hash_blob, release_keep};
 pub use reference::Head;
-pub use status::{IndexState, LocalChange};
+pub use status::{IGNORED, IndexState, LocalChange};
 pub use tree::{Entry, EntryKind, Snapshot};
 pub use tree_edit::TreeEdit;
 pub use worktree::WorkFile;

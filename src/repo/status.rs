@@ -35,6 +35,10 @@ pub struct LocalChange {
     pub hidden: bool,
 }
 
+/// The state of an ignored file that was never committed where an operation
+/// writes: `git status` does not list it, but it would be replaced.
+pub const IGNORED: &str = "ignored and never committed";
+
 /// What the index holds under a folder and what differs from `HEAD` there.
 pub struct IndexState {
     /// The entries in index order (by path, then stage), looked up by bisection:
@@ -118,18 +122,35 @@ impl IndexState {
 
 impl Repo {
     /// Every staged, unstaged or untracked change under these paths (folders end in
-    /// `/`), as `git status` lists them (ignored files are not changes).
-    ///
-    /// Changes inside the folder `skip` may be left out: a caller that takes them
-    /// as they are lets the check step over it. When the index's stat data proves
-    /// every folder of `paths` clean, no status is run at all.
-    pub fn local_changes(&self, paths: &[&str], skip: Option<&str>) -> Result<Vec<LocalChange>> {
-        if self.converts(paths.iter().copied()) {
-            return self.local_changes_by_git(paths);
+    /// `/`), as `git status` lists them; and, for a file path, an ignored untracked
+    /// file there, which `git status` does not list but an operation that writes the
+    /// path would replace. When the index's stat data proves every folder of
+    /// `paths` clean, no status is run at all; file paths alone are asked about one
+    /// by one, so their cost does not grow with the folders around them.
+    pub fn local_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
+        let mut changes = if self.converts(paths.iter().copied()) {
+            self.local_changes_by_git(paths)?
+        } else if self.all_proved_clean(paths)? {
+            Vec::new()
+        } else if let Some(changes) = self.files_alone(paths)? {
+            changes
+        } else {
+            self.folder_changes(paths)?
+        };
+        changes.extend(self.ignored_in_the_way(paths)?);
+        Ok(changes)
+    }
+
+    /// [`Repo::file_changes`] when every path is a file.
+    fn files_alone(&self, paths: &[&str]) -> Result<Option<Vec<LocalChange>>> {
+        match paths.iter().all(|p| !p.ends_with('/')) {
+            true => self.file_changes(paths),
+            false => Ok(None),
         }
-        if self.all_proved_clean(paths, skip)? {
-            return Ok(Vec::new());
-        }
+    }
+
+    /// libgit2's status under `paths`.
+    fn folder_changes(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
         let mut opts = StatusOptions::new();
         for path in paths {
             opts.pathspec(path);
@@ -159,10 +180,45 @@ impl Repo {
             .collect())
     }
 
+    /// The file paths among `paths` where the work tree holds a file the index does
+    /// not track and `.gitignore` matches: `git status` is silent about it, and
+    /// `git checkout` would replace it, but an operation that writes the path would
+    /// lose what it holds.
+    fn ignored_in_the_way(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
+        let mut found = Vec::new();
+        for path in paths.iter().filter(|p| !p.ends_with('/')) {
+            let on_disk = std::fs::symlink_metadata(self.workdir.join(path)).is_ok();
+            if on_disk && self.is_ignored(path)? && !self.is_staged(path)? {
+                found.push(LocalChange {
+                    path: path.to_string(),
+                    state: IGNORED,
+                    hidden: false,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether the index has an entry at `path` (any stage).
+    fn is_staged(&self, path: &str) -> Result<bool> {
+        let index_path = self.index_path();
+        if let Some(file) = index::IndexFile::read(&index_path)? {
+            return Ok(file
+                .rows_under(path.as_bytes())
+                .iter()
+                .any(|r| r.path == path.as_bytes()));
+        }
+        let index = self
+            .git
+            .index()
+            .map_err(|e| unreadable_index(e, &index_path))?;
+        Ok(index.get_path(Path::new(path), 0).is_some())
+    }
+
     /// Whether every one of `paths` is a folder [`Repo::proved_clean`] proves clean.
-    fn all_proved_clean(&self, paths: &[&str], skip: Option<&str>) -> Result<bool> {
+    fn all_proved_clean(&self, paths: &[&str]) -> Result<bool> {
         for path in paths {
-            if !path.ends_with('/') || !self.proved_clean(path, skip)? {
+            if !path.ends_with('/') || !self.proved_clean(path)? {
                 return Ok(false);
             }
         }

@@ -105,6 +105,8 @@ proptest! {
         let input = CompletionInput {
             folder: FOLDER.into(),
             files: work.clone(),
+            left_out: Vec::new(),
+            ignored: Vec::new(),
             project_on_disk: None,
             head_hash: "0".repeat(40),
             lessons: json!({}),

@@ -42,6 +42,12 @@ pub struct CompletionInput {
     pub folder: String,
     /// Its files as a commit of it would hold them ([`Repo::folder_contents`]).
     pub files: Vec<WorkFile>,
+    /// What the folder holds that a commit cannot (ignored untracked files, empty
+    /// folders ending in `/`): it moves with the folder in the work tree only.
+    pub left_out: Vec<String>,
+    /// Those of the ignored files the completion reads ([`metrics::reads`]): the
+    /// metrics and the title count what the folder holds, ignored or not.
+    pub ignored: Vec<WorkFile>,
     /// The project file (`project-tech.json`, else `project.json`) the work tree
     /// holds, uncommitted when `HEAD` lacks it.
     pub project_on_disk: Option<&'static str>,
@@ -64,9 +70,17 @@ impl CompletionInput {
     ) -> Result<Self> {
         let session_path = format!("{folder}/{}", ccw::SESSION_JSON);
         let contents = repo.folder_contents(folder, std::slice::from_ref(&session_path))?;
+        let ignored = contents
+            .left_out
+            .iter()
+            .filter(|path| metrics::reads(folder, path))
+            .map(|path| WorkFile::read_at(repo.workdir(), path))
+            .collect::<Result<_>>()?;
         Ok(Self {
             folder: folder.to_string(),
             files: contents.files,
+            left_out: contents.left_out,
+            ignored,
             project_on_disk: [ccw::PROJECT_TECH_JSON, ccw::PROJECT_JSON]
                 .into_iter()
                 .find(|p| fs::symlink_metadata(repo.workdir().join(p)).is_ok()),
@@ -85,8 +99,14 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
     let archive = format!("{}/{session_id}", ccw::ARCHIVES_DIR);
     let session_path = format!("{folder}/{}", ccw::SESSION_JSON);
     let files = &input.files;
-    let file = |name: &str| files.iter().find(|f| f.path == format!("{folder}/{name}"));
-    let mut warnings = Vec::new();
+    let held: Vec<&WorkFile> = files.iter().chain(&input.ignored).collect();
+    let file = |name: &str| {
+        let path = format!("{folder}/{name}");
+        held.iter().copied().find(|f| f.path == path)
+    };
+    let mut warnings: Vec<String> = left_out_warning(folder, &archive, &input.left_out)
+        .into_iter()
+        .collect();
     let session_json = file(ccw::SESSION_JSON)
         .map(|f| files::utf8(&f.path, &f.bytes).map(str::to_string))
         .transpose()?;
@@ -110,7 +130,7 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         .map_err(|e| files::malformed(ccw::MANIFEST, e))?;
     let last = parsed.as_ref().and_then(files::Manifest::last_entry);
     let schema = metrics::Schema::of(last.as_ref());
-    let metrics = metrics::metrics(folder, files, &facts, &session_path, schema, &mut warnings);
+    let metrics = metrics::metrics(folder, &held, &facts, &session_path, &schema, &mut warnings);
     let last_archived = last
         .as_ref()
         .and_then(|e| e.get("archived_at"))
@@ -133,10 +153,6 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         ],
         record: record(head, folder, &session_id, files)?.map(Box::new),
         carry: vec![(folder.to_string(), archive.clone())],
-        clean: Clean {
-            except: Some(folder.to_string()),
-            ..Clean::workflow()
-        },
         ..Plan::default()
     };
     plan.actions = archive_files(folder, &archive, files, &session_text, &mut warnings);
@@ -181,8 +197,17 @@ pub fn plan_complete(head: &dyn Tree, input: &CompletionInput) -> Result<Complet
         }
         None => None,
     };
+    plan.clean = Clean::paths(
+        std::iter::once(ccw::MANIFEST)
+            .chain(development.is_some().then_some(ccw::PROJECT_TECH_JSON))
+            .chain(feature.is_some().then_some(ccw::PROJECT_JSON))
+            .map(str::to_string),
+    );
     plan.body = vec![
-        format!("Archive {folder}/ as {archive}/ ({} files).", files.len()),
+        format!(
+            "Archive {folder}/ as {archive}/ ({}).",
+            layout::count(files.len(), "file")
+        ),
         format!("Append its entry to {}.", ccw::MANIFEST),
     ];
     if development.is_some() {
@@ -305,8 +330,8 @@ fn record(
         operation: Kind::Record,
         subject: format!("workflow: record {session_id} as it stands"),
         body: vec![format!(
-            "Commit the {} uncommitted change(s) of {folder}/ before it is archived, so that nothing of it exists only in the work tree.",
-            actions.len()
+            "Commit the {} of {folder}/ before it is archived, so that nothing of it exists only in the work tree.",
+            layout::count(actions.len(), "uncommitted change")
         )],
         trailers: vec![(history::SESSION.into(), session_id.to_string())],
         actions,
@@ -349,6 +374,34 @@ fn archive_files(
         });
     }
     actions
+}
+
+/// The warning naming the files of the session folder that `.gitignore` keeps out
+/// of the commit: they are counted and move with the folder in the work tree, but
+/// no commit holds them, so no clone and no `git revert` has them.
+fn left_out_warning(folder: &str, archive: &str, left_out: &[String]) -> Option<String> {
+    let ignored: Vec<&str> = left_out
+        .iter()
+        .filter(|p| !p.ends_with('/'))
+        .map(String::as_str)
+        .collect();
+    if ignored.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = ignored
+        .iter()
+        .take(10)
+        .map(|p| layout::quote(p).into_owned())
+        .collect();
+    if ignored.len() > 10 {
+        named.push(format!("… and {} more", ignored.len() - 10));
+    }
+    Some(format!(
+        "{} of {folder}/ {} ignored by .gitignore and never committed: {}. They are counted, and they move to {archive}/ in the work tree, but the commit does not hold them; to have them committed, `git add -f` them first",
+        layout::count(ignored.len(), "file"),
+        if ignored.len() == 1 { "is" } else { "are" },
+        named.join(", ")
+    ))
 }
 
 /// Why no feature is recorded: there is no project file, or there is one the
@@ -423,6 +476,8 @@ mod tests {
         CompletionInput {
             folder: FOLDER.into(),
             files,
+            left_out: Vec::new(),
+            ignored: Vec::new(),
             project_on_disk: None,
             head_hash: "0".repeat(40),
             lessons: json!({}),
@@ -502,7 +557,7 @@ mod tests {
             from: format!("{FOLDER}/.task/IMPL-1.json"),
             to: ".workflow/archives/WFS-auth/.task/IMPL-1.json".into(),
         }));
-        assert_eq!(done.plan.clean.except.as_deref(), Some(FOLDER));
+        assert_eq!(done.plan.clean, Clean::paths([ccw::MANIFEST.to_string()]));
         assert!(
             done.plan
                 .warnings

@@ -44,19 +44,41 @@ pub fn feature_id(title: &str) -> String {
     out.chars().take(SLUG_MAX).collect()
 }
 
-/// Writes `now` the way an existing timestamp of the file is written (CCW's
-/// `toISOString()` gives `…:00.000Z`); with none to follow, in CCW 7's own style
-/// (SPEC §1.3: a time without a zone is local time to CCW's JavaScript).
+/// Writes `now` the way an existing timestamp of the file is written: its zone
+/// (`Z`, or an offset such as `+08:00`, kept as the same offset) and its fraction
+/// of a second (CCW's `toISOString()` gives `…:00.000Z`). With none to follow, or
+/// a date alone, in CCW 7's own style (SPEC §1.3: a time without a zone is local
+/// time to CCW's JavaScript).
 pub fn timestamp_like(example: Option<&str>, now: i64) -> String {
     let moment = DateTime::<Utc>::from_timestamp(now, 0).unwrap_or_default();
-    match example {
-        Some(e) if e.ends_with('Z') && !e.contains('.') => {
-            moment.to_rfc3339_opts(SecondsFormat::Secs, true)
-        }
-        Some(e) if !e.ends_with('Z') && e.len() >= 19 && !e.contains('+') => {
-            crate::formats::timestamp(now)
-        }
-        _ => iso_string(now),
+    let Some(example) = example else {
+        return iso_string(now);
+    };
+    let digits = fraction_digits(example);
+    if let Ok(zoned) = DateTime::parse_from_rfc3339(example) {
+        let utc = example.ends_with(['Z', 'z']);
+        return moment
+            .with_timezone(zoned.offset())
+            .to_rfc3339_opts(digits, utc);
+    }
+    if example.len() >= 19 {
+        return crate::formats::timestamp(now);
+    }
+    iso_string(now)
+}
+
+/// How many digits of a second an ISO timestamp writes after its seconds, as
+/// chrono names the styles (an unusual count is written as milliseconds).
+fn fraction_digits(example: &str) -> SecondsFormat {
+    let digits = example
+        .get(19..)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .map_or(0, |f| f.bytes().take_while(u8::is_ascii_digit).count());
+    match digits {
+        0 => SecondsFormat::Secs,
+        6 => SecondsFormat::Micros,
+        9 => SecondsFormat::Nanos,
+        _ => SecondsFormat::Millis,
     }
 }
 
@@ -156,6 +178,13 @@ pub struct SessionFacts {
     pub kind: Option<String>,
     /// `tags`, as the session holds them.
     pub tags: Option<Value>,
+}
+
+/// The `workflow-session.json` of an inactive old-layout session that had none:
+/// in the target layout every session counts as active unless its file says
+/// otherwise, and `paused` is CCW's word for work that is not going on.
+pub fn paused_session(id: &str) -> String {
+    pretty(&json!({"session_id": id, "status": "paused"}))
 }
 
 /// `workflow-session.json` marked completed: `status`, `completed_at` (an existing one
@@ -416,6 +445,11 @@ pub fn duration_hours(start: Option<&str>, end: &str) -> Option<f64> {
 /// Rounds to one decimal, as CCW reports rates and durations.
 pub fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
+}
+
+/// Rounds to two decimals, for a rate written as a fraction (`0.67`).
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
 }
 
 /// Describes a JSON file that does not parse, naming it and the line; or, for one

@@ -8,44 +8,93 @@ use super::files;
 use crate::dialects::ccw;
 use crate::repo::WorkFile;
 
-/// The manifest schema a new entry is written in: the file's last entry's, else
-/// CCW 7's (SPEC §1.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Schema {
-    /// `tasks_completed`, `summaries_generated`, `review_metrics`.
-    Ccw7,
-    /// `task_count`, `success_rate`.
-    SeedEra,
+/// The metrics a new entry holds, in the schema of the manifest's last entry (SPEC
+/// §1.3, §4.2 step 2): the keys it has that a completion can count, in its order,
+/// and `success_rate` on its scale. With no last entry, or none of those keys in
+/// it, CCW 7's schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schema {
+    keys: Vec<&'static str>,
+    /// `success_rate` as a fraction (`1.0` for all done), as some real manifests
+    /// write it, rather than the seed era's percentage.
+    fraction: bool,
 }
 
+/// Every metric a completion can count, CCW 7's first.
+const KNOWN: [&str; 6] = [
+    "duration_hours",
+    "tasks_completed",
+    "summaries_generated",
+    "review_metrics",
+    "task_count",
+    "success_rate",
+];
+
 impl Schema {
-    /// The schema of the manifest whose last entry is `last`.
-    pub fn of(last: Option<&Value>) -> Self {
-        let metrics = last.and_then(|e| e.get("metrics"));
-        match metrics {
-            Some(m) if m.get("task_count").is_some() || m.get("success_rate").is_some() => {
-                Self::SeedEra
-            }
-            _ => Self::Ccw7,
+    /// CCW 7's: `duration_hours`, `tasks_completed`, `summaries_generated`, and
+    /// `review_metrics` when the session was reviewed.
+    pub fn ccw7() -> Self {
+        Self {
+            keys: KNOWN[..4].to_vec(),
+            fraction: false,
         }
+    }
+
+    /// The schema of the manifest whose last entry is `last`: CCW 7's when it holds
+    /// any of CCW 7's metrics (with `success_rate` too when it has one, as real
+    /// files mixing the two do), else the seed era's when it holds any of those;
+    /// its own keys first, in its order.
+    pub fn of(last: Option<&Value>) -> Self {
+        let Some(metrics) = last
+            .and_then(|e| e.get("metrics"))
+            .and_then(Value::as_object)
+        else {
+            return Self::ccw7();
+        };
+        let has = |key: &str| metrics.contains_key(key);
+        let family: Vec<&'static str> = if KNOWN[1..4].iter().any(|k| has(k)) {
+            let rate = has("success_rate").then_some("success_rate");
+            KNOWN[..4].iter().copied().chain(rate).collect()
+        } else if has("task_count") || has("success_rate") {
+            vec!["task_count", "success_rate", "duration_hours"]
+        } else {
+            return Self::ccw7();
+        };
+        let mut keys: Vec<&'static str> = metrics
+            .keys()
+            .filter_map(|k| family.iter().copied().find(|known| known == k))
+            .collect();
+        keys.extend(family.iter().filter(|k| !has(k)));
+        let fraction = metrics
+            .get("success_rate")
+            .and_then(Value::as_f64)
+            .is_some_and(|rate| rate > 0.0 && rate <= 1.0);
+        Self { keys, fraction }
+    }
+
+    /// Whether the entry holds `success_rate`, which a task that does not parse is
+    /// left out of.
+    pub fn rates(&self) -> bool {
+        self.keys.contains(&"success_rate")
     }
 }
 
-/// `task_count`, `success_rate`, `duration_hours` (SPEC §4.2, step 2). A task file
-/// that does not parse is named in a warning and left out of the rate (never counted
-/// as not done); a session without a readable start time gets no duration, and a
-/// warning, rather than a silent 0.
+/// The metrics of SPEC §4.2 step 2 in `schema`. A task file that does not parse is
+/// named in a warning and left out of the rate (never counted as not done); a
+/// session without a readable start time gets no duration, and a warning, rather
+/// than a silent 0.
 pub fn metrics(
     folder: &str,
-    files: &[WorkFile],
+    files: &[&WorkFile],
     facts: &files::SessionFacts,
     session_path: &str,
-    schema: Schema,
+    schema: &Schema,
     warnings: &mut Vec<String>,
 ) -> Value {
     let task_prefix = format!("{folder}/{}/", ccw::TASK_DIR);
     let task_files: Vec<&WorkFile> = files
         .iter()
+        .copied()
         .filter(|f| {
             f.path.starts_with(&task_prefix)
                 && f.path.ends_with(".json")
@@ -56,8 +105,12 @@ pub fn metrics(
     for task in &task_files {
         match files::task_status(&task.bytes) {
             Ok(status) => statuses.push(status),
-            Err(e) => warnings.push(format!(
+            Err(e) if schema.rates() => warnings.push(format!(
                 "{} does not parse ({e}); it is counted as a task but left out of success_rate",
+                task.path
+            )),
+            Err(e) => warnings.push(format!(
+                "{} does not parse ({e}); it is counted as a task",
                 task.path
             )),
         }
@@ -66,10 +119,10 @@ pub fn metrics(
         .iter()
         .filter(|s| s.as_deref() == Some("completed"))
         .count();
-    let rate = if statuses.is_empty() {
+    let share = if statuses.is_empty() {
         0.0
     } else {
-        files::round1(done as f64 / statuses.len() as f64 * 100.0)
+        done as f64 / statuses.len() as f64
     };
     let duration = files::duration_hours(facts.started.as_deref(), &facts.completed);
     if duration.is_none() {
@@ -81,37 +134,58 @@ pub fn metrics(
             "{session_path}: {why}, so duration_hours is left empty (null)"
         ));
     }
-    if schema == Schema::SeedEra {
-        return json!({
-            "task_count": task_files.len(),
-            "success_rate": rate,
-            "duration_hours": duration,
-        });
+    let mut metrics = serde_json::Map::new();
+    for key in &schema.keys {
+        let value = match *key {
+            "duration_hours" => json!(duration),
+            "tasks_completed" | "task_count" => json!(task_files.len()),
+            "summaries_generated" => json!(summaries(folder, files)),
+            "success_rate" if schema.fraction => json!(files::round2(share)),
+            "success_rate" => json!(files::round1(share * 100.0)),
+            _ => match review_metrics(folder, files) {
+                Some(review) => review,
+                None => continue,
+            },
+        };
+        metrics.insert((*key).to_string(), value);
     }
+    Value::Object(metrics)
+}
+
+/// Whether a completion reads `path` of the session folder `folder` (its plan, its
+/// tasks, summaries and review dimensions): what it reads of the folder's ignored
+/// files, which it counts but cannot commit (SPEC §4.2).
+pub fn reads(folder: &str, path: &str) -> bool {
+    let Some(rest) = path.strip_prefix(folder).and_then(|r| r.strip_prefix('/')) else {
+        return false;
+    };
+    let directly_in = |dir: &str, ext: &str| {
+        rest.strip_prefix(dir)
+            .is_some_and(|name| name.ends_with(ext) && !name.contains('/'))
+    };
+    rest == ccw::IMPL_PLAN
+        || directly_in(".task/", ".json")
+        || directly_in(".summaries/", ".md")
+        || directly_in(".review/dimensions/", ".json")
+}
+
+/// `.summaries/*.md`, the summaries CCW's agents wrote.
+fn summaries(folder: &str, files: &[&WorkFile]) -> usize {
     let summaries = format!("{folder}/.summaries/");
-    let summaries = files
+    files
         .iter()
         .filter(|f| f.path.starts_with(&summaries) && f.path.ends_with(".md"))
         .filter(|f| !f.path[summaries.len()..].contains('/'))
-        .count();
-    let mut metrics = json!({
-        "duration_hours": duration,
-        "tasks_completed": task_files.len(),
-        "summaries_generated": summaries,
-    });
-    if let Some(review) = review_metrics(folder, files) {
-        metrics["review_metrics"] = review;
-    }
-    metrics
+        .count()
 }
-
 /// `dimensions_analyzed` (`.review/dimensions/*.json`) and `total_findings` (the
 /// `findings` they list, or the `total_findings` they give), when the session was
 /// reviewed (SPEC §1.3, CCW's `complete.md`).
-fn review_metrics(folder: &str, files: &[WorkFile]) -> Option<Value> {
+fn review_metrics(folder: &str, files: &[&WorkFile]) -> Option<Value> {
     let prefix = format!("{folder}/.review/dimensions/");
     let dimensions: Vec<&WorkFile> = files
         .iter()
+        .copied()
         .filter(|f| f.path.starts_with(&prefix) && f.path.ends_with(".json"))
         .filter(|f| !f.path[prefix.len()..].contains('/'))
         .collect();
