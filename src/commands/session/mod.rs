@@ -21,10 +21,13 @@ pub struct Args {
 /// The session subcommands.
 #[derive(Debug, clap::Subcommand)]
 pub enum Action {
-    /// Create .workflow/sessions/WFS-<slug>/ for new work (writes files, commits nothing).
+    /// Create .workflow/active/WFS-<slug>/ (or sessions/, as workflow.ccw.layout says) for new work (writes files, commits nothing).
     Start {
         /// What the session is for; its slug names the session.
         description: String,
+        /// The session id to use instead of one made from the description (WFS-<letters, digits, ->).
+        #[arg(long, value_name = "WFS-ID")]
+        id: Option<String>,
     },
     /// List active, old-layout and archived sessions with task progress.
     List,
@@ -50,7 +53,7 @@ pub enum Action {
 /// Runs `session`.
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     match args.action {
-        Action::Start { description } => start::run(&description, ctx),
+        Action::Start { description, id } => start::run(&description, id.as_deref(), ctx),
         Action::List => list::run(ctx),
         Action::Complete {
             id,

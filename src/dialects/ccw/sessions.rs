@@ -26,29 +26,29 @@ pub struct Started {
     pub path: String,
     /// The CCW layout it was started in.
     pub layout: CcwLayout,
+    /// Why the id is not the description's slug, when it is a dated one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<String>,
 }
 
 /// Creates `<target>/WFS-<slug>/workflow-session.json` and the `.task/`,
 /// `.summaries/`, `.process/` folders, as `ccw session init` does; no project file
-/// (CCW's `/workflow:init` makes that). Writes files; commits nothing.
-pub fn start(repo: &Repo, description: &str, now: i64, target: CcwLayout) -> Result<Started> {
-    let slug = files::slug(description);
-    if slug.is_empty() {
-        return Err(error::usage(
-            format!(
-                "the description {description:?} has no letters or digits to name a session by"
-            ),
-            "describe the work in words, e.g. `git workflow session start \"add login page\"`",
-        ));
-    }
+/// (CCW's `/workflow:init` makes that). The id is `chosen` when given, else made
+/// from the description, else (a description with no ASCII letters or digits,
+/// such as one written in Chinese) `WFS-session-<date>`. Writes files; commits
+/// nothing.
+pub fn start(
+    repo: &Repo,
+    description: &str,
+    chosen: Option<&str>,
+    now: i64,
+    target: CcwLayout,
+) -> Result<Started> {
     let taken = session_names(repo)?;
-    let session_id = (1..)
-        .map(|n| match n {
-            1 => ccw::session_id(&slug),
-            n => ccw::session_id(&format!("{slug}-{n}")),
-        })
-        .find(|id| !taken.contains(&id.to_lowercase()))
-        .unwrap_or_default();
+    let (session_id, named_by) = match chosen {
+        Some(id) => (chosen_id(id, &taken)?, None),
+        None => made_id(description, now, &taken),
+    };
     let folder = format!("{}/{session_id}", target.dir());
     for sub in INIT_FOLDERS {
         verify::refuse_links_to(repo.workdir(), &format!("{folder}/{sub}"))?;
@@ -67,7 +67,54 @@ pub fn start(repo: &Repo, description: &str, now: i64, target: CcwLayout) -> Res
         session_id,
         path: format!("{folder}/"),
         layout: target,
+        named_by,
     })
+}
+
+/// The id `--id` asks for, when it is a session id no session uses (compared
+/// without case, as CCW's folders compare on Windows and macOS).
+fn chosen_id(id: &str, taken: &BTreeSet<String>) -> Result<String> {
+    if !ccw::is_session_id(id) || layout::verify_path(id).is_err() {
+        return Err(error::usage(
+            format!(
+                "--id {}: a session id is WFS- and a name that is one path component git accepts (no '/', '\\', control characters or trailing dot)",
+                layout::quote(id)
+            ),
+            "choose one such as `--id WFS-login-page`",
+        ));
+    }
+    if taken.contains(&id.to_lowercase()) {
+        return Err(error::refused(
+            format!("--id {id}: a session of that name exists already"),
+            "`git workflow session list` shows the sessions; choose another id",
+        ));
+    }
+    Ok(id.to_string())
+}
+
+/// The id made from the description's slug, or from the date when the slug is
+/// empty, with `-2`, `-3`, … on a clash; and, for a dated id, the words saying so.
+fn made_id(description: &str, now: i64, taken: &BTreeSet<String>) -> (String, Option<String>) {
+    let slug = files::slug(description);
+    let (base, named_by) = if slug.is_empty() {
+        let date = files::iso_string(now).chars().take(10).collect::<String>();
+        (format!("session-{date}"), true)
+    } else {
+        (slug, false)
+    };
+    let session_id = (1..)
+        .map(|n| match n {
+            1 => ccw::session_id(&base),
+            n => ccw::session_id(&format!("{base}-{n}")),
+        })
+        .find(|id| !taken.contains(&id.to_lowercase()))
+        .unwrap_or_default();
+    let why = named_by.then(|| {
+        format!(
+            "the description has no ASCII letters or digits to make an id from, so the session is named {session_id} by today's date; choose a name with `--id WFS-<name>`"
+        )
+    });
+    (session_id, why)
 }
 
 /// Every session name in use anywhere (sessions/, active/, archives/, the old
@@ -133,8 +180,9 @@ pub enum State {
     /// In `sessions/` or `active/`.
     #[serde(rename = "active")]
     Active,
-    /// Directly in `.workflow/`, the old layout, with its `.active-` marker.
-    #[serde(rename = "old layout")]
+    /// Directly in `.workflow/`, the old layout, with its `.active-` marker: active
+    /// to CCW of that time.
+    #[serde(rename = "active, old layout")]
     OldLayout,
     /// Directly in `.workflow/` with no `.active-` marker: inactive to CCW.
     #[serde(rename = "inactive, old layout")]
@@ -152,7 +200,7 @@ impl State {
     pub fn words(self) -> &'static str {
         match self {
             State::Active => "active",
-            State::OldLayout => "old layout",
+            State::OldLayout => "active, old layout",
             State::OldLayoutInactive => "inactive, old layout",
             State::Archived => "archived",
             State::ArchivedOldLayout => "archived, old layout",
@@ -313,7 +361,15 @@ pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
 
 /// The only active session's id, or why there is not exactly one.
 fn only_active(found: &[Listed]) -> Result<String> {
-    let active: Vec<&Listed> = found.iter().filter(|s| s.state == State::Active).collect();
+    let mut active: Vec<&Listed> = found.iter().filter(|s| s.state == State::Active).collect();
+    active.dedup_by(|a, b| a.session_id.eq_ignore_ascii_case(&b.session_id));
+    if let [first, ..] = active.as_slice()
+        && active
+            .iter()
+            .all(|s| s.session_id.eq_ignore_ascii_case(&first.session_id))
+    {
+        return Ok(first.session_id.clone());
+    }
     match active.as_slice() {
         [one] => Ok(one.session_id.clone()),
         [] => Err(error::refused(
