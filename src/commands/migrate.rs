@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::runner::Runner;
 use super::{Ctx, unknown_migration};
 use crate::config;
-use crate::engine::Plan;
+use crate::engine::{Action, MemTree, Plan, Tree, WithFolder};
 use crate::error;
 use crate::layout;
 use crate::migrations::{self, Failure, Item, Migration, Outcome, adopt};
@@ -93,17 +93,25 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         Tracking::Untracked { ignored } if !args.adopt => return Err(untracked(ignored)),
         Tracking::Untracked { .. } => {
-            let step = run_adopt(&mut runner, ctx)?;
-            report.adopt = Some(step);
-            if args.dry_run {
-                ctx.out.line("dry run: nothing was changed; the migrations are planned once .workflow/ is adopted");
-                ctx.out.json(&report);
-                return Ok(());
+            let adopt = adopt::plan(runner.repo())?;
+            let head = runner.head()?;
+            let adopted = adopted_tree(&head, &adopt);
+            let outcomes = plan_all(&runner, &adopted, selected.clone(), ctx)?;
+            let refused = outcomes.iter().any(|(_, o)| !o.failures.is_empty());
+            if refused || args.dry_run {
+                report.adopt = Some(show_adopt(&adopt, &head, refused, ctx));
+                report.migrations = show_all(&outcomes, refused, args.dry_run, &adopted, ctx);
+                drop(head);
+                return finish(ctx, &report, refused);
             }
+            drop(head);
+            report.adopt = Some(commit_adopt(&mut runner, &adopt)?);
         }
         Tracking::Tracked => {}
     }
-    let outcomes = plan_all(&runner, selected, ctx)?;
+    let head = runner.head()?;
+    let outcomes = plan_all(&runner, &head, selected, ctx)?;
+    drop(head);
     runner.require_clean(outcomes.iter().map(|(_, o)| &o.plan.clean))?;
     let refused = outcomes.iter().any(|(_, o)| !o.failures.is_empty());
     for (migration, outcome) in outcomes {
@@ -133,7 +141,7 @@ fn finish(ctx: &Ctx, report: &Report, refused: bool) -> Result<()> {
     }
     if !pending && report.adopt.is_none() {
         ctx.out
-            .line("nothing to migrate: .workflow/ is already in the current layout");
+            .line("nothing to migrate: no migration finds anything to do in .workflow/");
     } else if report.dry_run {
         ctx.out.line(
             "dry run: nothing was changed; run `git workflow migrate` to carry out this plan",
@@ -185,40 +193,84 @@ fn untracked(ignored: bool) -> anyhow::Error {
     )
 }
 
-/// Commits the untracked `.workflow/` as it is (or shows that it would).
-fn run_adopt(runner: &mut Runner<'_>, ctx: &Ctx) -> Result<Step> {
-    let plan = adopt::plan(runner.repo())?;
-    let mut step = step_for("adopt", &plan, plan.actions.len(), &runner.head()?);
-    if runner.dry_run() {
-        step.status = Status::Planned;
+/// `HEAD` as it will be once the adopt commit holds `.workflow/`: the migrations
+/// are planned on it before that commit is made, so that a refusal changes nothing.
+fn adopted_tree<'a>(head: &'a Snapshot<'_>, adopt: &Plan) -> WithFolder<'a> {
+    let mut files = MemTree::new();
+    for action in &adopt.actions {
+        if let Action::Write {
+            path,
+            bytes,
+            executable,
+        } = action
+        {
+            files.insert(path, bytes.clone(), *executable);
+        }
+    }
+    WithFolder {
+        base: head,
+        folder: layout::WORKFLOW_DIR,
+        files,
+    }
+}
+
+/// The adopt step as planned, not committed: a dry run, or a migration after it
+/// refused.
+fn show_adopt(plan: &Plan, head: &Snapshot<'_>, refused: bool, ctx: &Ctx) -> Step {
+    let mut step = step_for("adopt", plan, plan.actions.len(), head);
+    step.status = if refused {
+        Status::NotRun
+    } else {
+        Status::Planned
+    };
+    if !refused {
         ctx.out.line(format!(
-            "adopt: would commit .workflow/ as it is ({} files)",
-            plan.actions.len()
+            "adopt: would commit .workflow/ as it is ({})",
+            layout::count(plan.actions.len(), "file")
         ));
         ctx.out.actions(&step.actions);
-        return Ok(step);
     }
-    let commit = runner.land(&plan, |_| Ok(()))?;
+    step
+}
+
+/// Commits the untracked `.workflow/` as it is.
+fn commit_adopt(runner: &mut Runner<'_>, plan: &Plan) -> Result<Step> {
+    let mut step = step_for("adopt", plan, plan.actions.len(), &runner.head()?);
+    let commit = runner.land(plan, |_| Ok(()))?;
     step.status = Status::Committed;
     step.commit = Some(commit.to_string());
     Ok(step)
+}
+
+/// Every planned migration shown, none carried out.
+fn show_all(
+    outcomes: &[(&'static Migration, Outcome)],
+    refused: bool,
+    dry_run: bool,
+    tree: &dyn Tree,
+    ctx: &Ctx,
+) -> Vec<Step> {
+    outcomes
+        .iter()
+        .map(|(migration, outcome)| show_plan(migration, outcome, refused, dry_run, tree, ctx))
+        .collect()
 }
 
 /// Plans every selected migration against `HEAD` before any commits, so that one
 /// refusal stops them all with nothing changed.
 fn plan_all(
     runner: &Runner<'_>,
+    snapshot: &dyn Tree,
     selected: Vec<&'static Migration>,
     ctx: &Ctx,
 ) -> Result<Vec<(&'static Migration, Outcome)>> {
-    let snapshot = runner.head()?;
     let settings = migrations::Settings {
         now: ctx.now.clone(),
         ccw: config::ccw_layout(runner.repo())?,
     };
     selected
         .into_iter()
-        .map(|m| Ok((m, (m.plan)(&snapshot, &settings)?)))
+        .map(|m| Ok((m, (m.plan)(snapshot, &settings)?)))
         .collect()
 }
 
@@ -228,7 +280,7 @@ fn show_plan(
     outcome: &Outcome,
     refused: bool,
     dry_run: bool,
-    head: &Snapshot<'_>,
+    head: &dyn Tree,
     ctx: &Ctx,
 ) -> Step {
     let mut step = step_for(migration.name, &outcome.plan, outcome.processed, head);
@@ -250,18 +302,18 @@ fn show_plan(
     }
     if dry_run && outcome.failures.is_empty() {
         ctx.out.line(format!(
-            "{}: would migrate {} item(s)",
+            "{}: would migrate {}",
             migration.name,
-            outcome.items.len()
+            layout::count(outcome.items.len(), "item")
         ));
         ctx.out.actions(&step.actions);
     }
     for failure in &outcome.failures {
-        eprintln!(
+        report::to_stderr(&format!(
             "error: cannot migrate {}: {}",
             layout::quote(&failure.path),
             layout::escape_controls(&failure.reason)
-        );
+        ));
     }
     warn_all(ctx, &outcome.plan.warnings);
     let verb = if dry_run { "would migrate" } else { "migrated" };
@@ -307,7 +359,7 @@ fn carry_out(
 }
 
 /// The report of one step; `head` tells a `create` from a `modify`.
-fn step_for(name: &str, plan: &Plan, processed: usize, head: &Snapshot<'_>) -> Step {
+fn step_for(name: &str, plan: &Plan, processed: usize, head: &dyn Tree) -> Step {
     Step {
         name: name.into(),
         status: Status::NothingToDo,

@@ -24,4 +24,4 @@ pub use journal::Recovery;
 pub use lock::{Guard, finish_interrupted};
 pub use plan::{Action, Clean, MAX_BODY_LINES, Plan};
 pub use preflight::{Base, preflight, require_clean};
-pub use tree::{MemTree, Tree};
+pub use tree::{MemTree, Tree, WithFolder};

@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use std::collections::{BTreeSet, HashMap};
+use std::fs;
 
 use crate::engine::history::{self, Kind, Operation};
 use crate::engine::verify::{self, Roots};
@@ -94,6 +95,15 @@ pub fn plan(
     refuse_foreign_paths(repo, target, &before, &after, roots)?;
     refuse_if_changed_since(repo, head, target, &before, &after)?;
     let mut plan = revert(target, &before, &after, ops, moved)?;
+    let moved_tree = repo.snapshot(Some(target.id))?;
+    for (from, to) in folders_moved_whole(&before, &after) {
+        let undo = (to, from);
+        let gone = !moved_tree.exists(&undo.1);
+        let free = fs::symlink_metadata(repo.workdir().join(&undo.1)).is_err();
+        if gone && free && !plan.carry.contains(&undo) {
+            plan.carry.push(undo);
+        }
+    }
     if target.id == head {
         plan.tree = Some(repo.tree_of(parent)?);
     }
@@ -180,6 +190,57 @@ fn clean_paths(actions: &[Action]) -> Clean {
         }
     }
     Clean::paths(paths)
+}
+
+/// The folders a change from `before` to `after` moved whole, as `(from, to)`:
+/// files whose blob left `from/…` and arrived at `to/…` under the same relative
+/// path, the pair named at the top of the longest path they share. A pair inside
+/// another (two sessions' identical task files) is no move of its own. Undoing the
+/// change moves what git does not hold (empty folders, ignored files) back with
+/// the files, as `git mv` of the folder moved it; the caller keeps only pairs whose
+/// `from` left the tree and is free in the work tree.
+fn folders_moved_whole(before: &[ChangedFile], after: &[ChangedFile]) -> Vec<(String, String)> {
+    let mut by_id: HashMap<Oid, Vec<&str>> = HashMap::new();
+    for file in before {
+        by_id.entry(file.id).or_default().push(&file.path);
+    }
+    let mut pairs = BTreeSet::new();
+    for file in after {
+        for old in by_id.get(&file.id).into_iter().flatten() {
+            if let Some(pair) = moved_folder(old, &file.path) {
+                pairs.insert(pair);
+            }
+        }
+    }
+    let inside_another = |from: &str| {
+        pairs
+            .iter()
+            .any(|(outer, _)| from.len() > outer.len() && from.starts_with(&format!("{outer}/")))
+    };
+    pairs
+        .iter()
+        .filter(|(from, _)| !inside_another(from))
+        .cloned()
+        .collect()
+}
+
+/// The folders `old` and `new` lie in under the same relative path, named at the
+/// top of the longest tail of components they share; `None` when they share only
+/// the file name, or nothing moved.
+fn moved_folder(old: &str, new: &str) -> Option<(String, String)> {
+    let (a, b): (Vec<&str>, Vec<&str>) = (old.split('/').collect(), new.split('/').collect());
+    let shared = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    if shared < 2 || shared >= a.len() || shared >= b.len() {
+        return None;
+    }
+    let from = a[..a.len() - shared + 1].join("/");
+    let to = b[..b.len() - shared + 1].join("/");
+    (from != to).then_some((from, to))
 }
 
 /// What undoing `target` does to the work tree beyond the revert, decided by the
@@ -333,5 +394,45 @@ mod tests {
         let plan = revert(&op, &[], &[], std::slice::from_ref(&op), &|_| Ok(None)).unwrap();
         assert!(plan.index_only);
         assert!(plan.carry.is_empty());
+    }
+
+    fn file(path: &str, bytes: &str) -> ChangedFile {
+        ChangedFile {
+            path: path.into(),
+            id: crate::repo::hash_blob(bytes.as_bytes()),
+            executable: false,
+        }
+    }
+
+    #[test]
+    fn folders_moved_whole_are_named_at_their_top_and_not_by_shared_blobs() {
+        let before = [
+            file(".workflow/WFS-a/.task/IMPL-1.json", "{}"),
+            file(".workflow/WFS-a/plan.md", "a"),
+            file(".workflow/WFS-b/.task/IMPL-1.json", "{}"),
+            file(".workflow/manifest.json", "m"),
+        ];
+        let after = [
+            file(".workflow/active/WFS-a/.task/IMPL-1.json", "{}"),
+            file(".workflow/active/WFS-a/plan.md", "a"),
+            file(".workflow/active/WFS-b/.task/IMPL-1.json", "{}"),
+            file(".workflow/archives/manifest.json", "m"),
+        ];
+        assert_eq!(
+            folders_moved_whole(&before, &after),
+            vec![
+                (
+                    ".workflow/WFS-a".to_string(),
+                    ".workflow/active/WFS-a".to_string()
+                ),
+                (
+                    ".workflow/WFS-b".to_string(),
+                    ".workflow/active/WFS-b".to_string()
+                ),
+            ],
+            "a lone file is no folder, and WFS-a's task is not WFS-b's"
+        );
+        assert_eq!(moved_folder("a/x.json", "b/y.json"), None);
+        assert_eq!(moved_folder("a/x.json", "a/x.json"), None);
     }
 }

@@ -220,6 +220,61 @@ impl Tree for MemTree {
     }
 }
 
+/// A tree with one top-level folder laid over it: what `base` would be once
+/// `folder` holds `files`, such as `HEAD` after `.workflow/` is adopted. A planner
+/// reads it to plan on a commit that is not made yet, so that a refusal comes
+/// before the first of two commits.
+pub struct WithFolder<'a> {
+    /// The tree beneath.
+    pub base: &'a dyn Tree,
+    /// The top-level folder `files` replaces.
+    pub folder: &'a str,
+    /// Every file of the folder, by repository path.
+    pub files: MemTree,
+}
+
+impl WithFolder<'_> {
+    fn laid_over(&self, path: &str) -> bool {
+        path == self.folder
+            || path
+                .strip_prefix(self.folder)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+impl Tree for WithFolder<'_> {
+    fn stat(&self, path: &str) -> Option<Entry> {
+        match self.laid_over(path) {
+            true => self.files.stat(path),
+            false => self.base.stat(path),
+        }
+    }
+
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        if !self.laid_over(path) {
+            return self.base.read(path);
+        }
+        let bytes = self.files.read(path)?;
+        if let Some(bytes) = &bytes {
+            repo::refuse_lfs_pointer(path, bytes)?;
+        }
+        Ok(bytes)
+    }
+
+    fn list(&self, path: &str) -> Result<Vec<Entry>> {
+        if self.laid_over(path) {
+            return self.files.list(path);
+        }
+        let mut entries = self.base.list(path)?;
+        if path.is_empty() {
+            entries.retain(|e| e.name != self.folder);
+            entries.extend(self.files.stat(self.folder));
+            entries.sort_by_key(git_order);
+        }
+        Ok(entries)
+    }
+}
+
 /// Git sorts a folder's entries as if folder names ended in `/`.
 fn git_order(entry: &Entry) -> String {
     match entry.kind {

@@ -64,7 +64,7 @@ pub use log::CommitInfo;
 pub use object::{KeptPack, hash_blob, release_keep};
 pub use reference::Head;
 pub use status::{IGNORED, IndexState, LocalChange};
-pub use tree::{Entry, EntryKind, Snapshot};
+pub use tree::{Entry, EntryKind, Snapshot, refuse_lfs_pointer};
 pub use tree_edit::TreeEdit;
 pub use worktree::WorkFile;
 

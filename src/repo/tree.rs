@@ -67,6 +67,18 @@ impl Repo {
 /// How every git-lfs pointer file begins (the LFS specification, v1).
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
 
+/// Refuses a git-lfs pointer by name: a planner reads a file's text, which the
+/// pointer a commit holds is not. Every tree a planner reads refuses it alike.
+pub fn refuse_lfs_pointer(path: &str, bytes: &[u8]) -> Result<()> {
+    if bytes.starts_with(LFS_POINTER) {
+        return Err(GitError::LfsPointer {
+            path: path.to_string(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 impl<'r> Snapshot<'r> {
     /// Whether there is anything at this path.
     pub fn exists(&self, path: &str) -> bool {
@@ -99,12 +111,7 @@ impl<'r> Snapshot<'r> {
             Some(limit) => self.repo.read_blob_at_most(entry.id(), limit)?,
             None => self.repo.read_blob(entry.id())?,
         };
-        if bytes.starts_with(LFS_POINTER) {
-            return Err(GitError::LfsPointer {
-                path: path.to_string(),
-            }
-            .into());
-        }
+        refuse_lfs_pointer(path, &bytes)?;
         Ok(Some(bytes))
     }
 

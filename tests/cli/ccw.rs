@@ -52,7 +52,7 @@ fn the_marker_migration_moves_sessions_drops_markers_and_renames_archives() {
     let plan = repo.wf(&["migrate", "--dry-run"]).expect(0);
     assert!(
         plan.stdout
-            .contains("ccw-sessions-dir: would migrate 4 item(s)"),
+            .contains("ccw-sessions-dir: would migrate 4 items"),
         "{}",
         plan.stdout
     );
@@ -168,8 +168,17 @@ fn sessions_start_as_ccw_session_init_does_with_unique_slugs_and_no_project_file
         1,
         "start commits nothing"
     );
-    let run = repo.wf(&["session", "start", "!!!"]).expect(2);
-    assert!(run.stderr.contains("no letters or digits"));
+    let run = repo.wf(&["session", "start", "!!!"]).expect(0);
+    assert!(
+        run.stdout.contains("WFS-session-2025-12-16"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("no ASCII letters or digits"),
+        "{}",
+        run.stderr
+    );
     repo.git(&["config", "workflow.ccw.layout", "actve"]);
     let run = repo.wf(&["session", "start", "typo"]).expect(1);
     assert!(
@@ -201,7 +210,7 @@ fn list_shows_every_place_with_task_progress() {
             .cloned()
             .unwrap()
     };
-    assert_eq!(by_id("WFS-login")["state"], "old layout");
+    assert_eq!(by_id("WFS-login")["state"], "active, old layout");
     assert_eq!(by_id("WFS-login")["tasks_done"], 2);
     assert_eq!(by_id("WFS-login")["tasks_total"], 2);
     assert_eq!(by_id("WFS-login")["layout"], "old");

@@ -874,7 +874,7 @@ fn migrate_maps_a_v01_graph_in_one_commit_that_rollback_undoes() {
     );
     assert_eq!(
         repo.git(&["log", "-1", "--format=%s"]).trim(),
-        "workflow: migrate task graphs to current schema (1 files)"
+        "workflow: migrate task graphs to current schema (1 file)"
     );
     repo.wf(&["graph", "check", "graphs/g.yaml"]).expect(0);
     let again = repo.wf(&["graph", "migrate", "graphs/g.yaml"]).expect(0);

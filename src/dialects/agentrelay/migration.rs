@@ -76,8 +76,8 @@ fn commit_plan(files: &[FileMigration], clean: &Clean) -> Option<Plan> {
     Some(Plan {
         operation: Kind::Migrate,
         subject: format!(
-            "workflow: migrate task graphs to current schema ({} files)",
-            migrated.len()
+            "workflow: migrate task graphs to current schema ({})",
+            crate::layout::count(migrated.len(), "file")
         ),
         body: migrated
             .iter()
@@ -117,7 +117,7 @@ mod tests {
         let plan = planned.plan.expect("a commit");
         assert_eq!(
             plan.subject,
-            "workflow: migrate task graphs to current schema (1 files)"
+            "workflow: migrate task graphs to current schema (1 file)"
         );
         assert_eq!(plan.actions.len(), 1);
         assert_eq!(plan.clean.paths, paths);

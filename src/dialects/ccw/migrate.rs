@@ -1,7 +1,8 @@
 //! CCW's two migrations (SPEC §3). `ccw-sessions-dir`: the old layout straight to the
 //! target layout (`workflow.ccw.layout`): `.workflow/WFS-*/` into the target folder,
 //! the `.active-*` markers gone (a marker-less session was inactive: it keeps its
-//! status and the output says so), `.workflow/.archives/` into `archives/`, and every
+//! status and the output says so; one with no `workflow-session.json` gets one that
+//! says `paused`, or the move would make it active), `.workflow/.archives/` into `archives/`, and every
 //! `archive_path` that pointed into `.archives/` rewritten as text.
 //! `ccw-active-dir` (target `active` only): `sessions/WFS-*/` into `active/`, CCW 7's
 //! other `sessions/` content left where it is. Every file moves as the same blob.
@@ -100,6 +101,7 @@ pub fn plan_active(snapshot: &dyn Tree, settings: &Settings) -> Result<Outcome> 
         }
         let to = format!("{}/{}", ccw::ACTIVE_DIR, entry.name);
         move_folder(snapshot, &from, &to, &mut outcome)?;
+        outcome.plan.carry.push((from.clone(), to.clone()));
         outcome
             .plan
             .body
@@ -209,9 +211,19 @@ fn move_session(
         return Ok(());
     }
     move_folder(snapshot, &from, &to, outcome)?;
-    let inactive = match active {
-        true => "",
-        false => " (inactive: it had no .active- marker; its status is kept)",
+    outcome.plan.carry.push((from.clone(), to.clone()));
+    let session_json = format!("{from}/{}", ccw::SESSION_JSON);
+    let inactive = match (active, snapshot.exists(&session_json)) {
+        (true, _) => "",
+        (false, true) => " (inactive: it had no .active- marker; its status is kept)",
+        (false, false) => {
+            outcome.plan.actions.push(Action::Write {
+                path: format!("{to}/{}", ccw::SESSION_JSON),
+                bytes: files::paused_session(id).into_bytes(),
+                executable: false,
+            });
+            " (inactive: it had no .active- marker and no workflow-session.json; a new one says \"paused\", so that it is not taken for active)"
+        }
     };
     outcome
         .plan
