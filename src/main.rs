@@ -2,7 +2,7 @@
 
 use clap::{CommandFactory, FromArgMatches};
 use git_workflow::layout::escape_controls;
-use git_workflow::report::{Colour, json_error, paint};
+use git_workflow::report::{Colour, json_error, paint, to_stderr};
 use git_workflow::{cli::Cli, commands, error};
 use std::ffi::OsString;
 
@@ -57,12 +57,16 @@ fn main() {
             );
         }
         let safe = |text: &str| escape_controls(text).into_owned();
-        eprintln!("{}: {}", paint("error", Colour::Red), safe(&messages[0]));
+        to_stderr(&format!(
+            "{}: {}",
+            paint("error", Colour::Red),
+            safe(&messages[0])
+        ));
         for cause in &messages[1..] {
-            eprintln!("  caused by: {}", safe(cause));
+            to_stderr(&format!("  caused by: {}", safe(cause)));
         }
         if let Some(hint) = hint {
-            eprintln!("hint: {}", safe(&hint));
+            to_stderr(&format!("hint: {}", safe(&hint)));
         }
         std::process::exit(error::exit_code(&err));
     }

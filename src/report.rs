@@ -121,18 +121,18 @@ impl Out {
     /// silent with `--quiet`.
     pub fn note(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!("{}", layout::escape_controls(text.as_ref()));
+            to_stderr(&layout::escape_controls(text.as_ref()));
         }
     }
 
     /// A warning on stderr (shown in every mode but `--quiet`).
     pub fn warn(&self, text: impl AsRef<str>) {
         if !self.quiet {
-            eprintln!(
+            to_stderr(&format!(
                 "{}: {}",
                 paint("warning", Colour::Yellow),
                 layout::escape_controls(text.as_ref())
-            );
+            ));
         }
     }
 
@@ -228,4 +228,14 @@ pub fn paint(word: &str, colour: Colour) -> String {
         Colour::Yellow => 33,
     };
     format!("\x1b[{code}m{word}\x1b[0m")
+}
+
+/// Writes one line to stderr, and nothing more when it cannot: a reader that
+/// closed the pipe (`git workflow check 2>&1 | head -1`) ends the output quietly,
+/// as SPEC §2 asks, instead of a panic and exit 101.
+pub fn to_stderr(line: &str) {
+    let mut stderr = io::stderr().lock();
+    let _ = stderr
+        .write_all(line.as_bytes())
+        .and_then(|()| stderr.write_all(b"\n"));
 }
