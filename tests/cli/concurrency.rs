@@ -167,10 +167,10 @@ fn migrate_and_rollback_survive_a_repack_loop_beside_them() {
 /// the history, and git finds nothing broken.
 ///
 /// `git commit -a` reads the index before it takes `index.lock` (git's own
-/// design), so one that reads it while an operation is materialising can commit
-/// the old index on top of the operation; that is why a rollback may find its
-/// paths changed here, and a migration the files it wrote untracked: both refuse
-/// with nothing changed. See RELIABILITY.md.
+/// design). An operation publishes its new index the moment its branch moves and
+/// keeps the lock until the work tree has caught up, so no background commit may
+/// change anything but README.md; a rollback may still find its paths changed by
+/// one that landed first, and refuse with nothing changed. See RELIABILITY.md.
 #[test]
 fn operations_and_a_commit_loop_and_a_repack_loop_lose_nothing() {
     let repo = TestRepo::with_commit();
@@ -246,5 +246,16 @@ fn operations_and_a_commit_loop_and_a_repack_loop_lose_nothing() {
         assert!(history.contains(subject), "{subject} is in the history");
     }
     assert!(!made.is_empty(), "the commit loop committed");
+    for line in repo.git(&["log", "--format=%H %s"]).lines() {
+        let (id, subject) = line.split_once(' ').unwrap();
+        if subject.starts_with("background ") {
+            let touched = repo.git(&["diff-tree", "--no-commit-id", "--name-only", "-r", id]);
+            assert_eq!(
+                touched.trim(),
+                "README.md",
+                "{subject} committed a stale index beside an operation"
+            );
+        }
+    }
     assert!(!repo.path().join(".git/index.lock").exists());
 }

@@ -239,13 +239,18 @@ fn a_full_disk_after_the_commit_keeps_the_journal_and_says_how_to_finish() {
     assert_eq!(repo.status(), "");
 }
 
-#[test]
-fn a_commit_made_by_git_while_planning_makes_the_run_fail_cleanly() {
-    let repo = flat();
+/// `migrate` started in the background, to wait at fault point `point` until the
+/// returned file exists.
+fn paused_migrate(
+    repo: &TestRepo,
+    point: &str,
+) -> (
+    std::thread::JoinHandle<std::process::Output>,
+    std::path::PathBuf,
+) {
     let go = repo.scratch().join("go");
-    let path = repo.path();
-    let home = repo.home();
-    let fault = format!("before-ref:pause={}", go.display());
+    let (path, home) = (repo.path(), repo.home());
+    let fault = format!("{point}:pause={}", go.display());
     let runner = std::thread::spawn(move || {
         crate::support::hermetic(env!("CARGO_BIN_EXE_git-workflow"), &home)
             .current_dir(&path)
@@ -254,6 +259,53 @@ fn a_commit_made_by_git_while_planning_makes_the_run_fail_cleanly() {
             .output()
             .unwrap()
     });
+    (runner, go)
+}
+
+/// What a `git commit -a` that reads the branch once it moved has for an index: git
+/// reads the index before it takes `index.lock`, so the index file as it is the
+/// moment the branch moves is what such a commit would build on. It must already
+/// be the operation's, or that commit drops both layouts' files (SPEC §5.1,
+/// RELIABILITY.md).
+#[test]
+fn the_index_is_the_operations_the_moment_the_branch_moves() {
+    let repo = flat();
+    let (runner, go) = paused_migrate(&repo, "after-ref");
+    let before = repo.rev("HEAD");
+    while repo.rev("HEAD") == before {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let seen = repo.scratch().join("index-as-read");
+    std::fs::copy(repo.path().join(".git/index"), &seen).unwrap();
+    std::fs::write(&go, "").unwrap();
+    let out = runner.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo.write("README.md", "edited beside the migration\n");
+    let seen = seen.to_str().unwrap();
+    let committed = repo.run_env(
+        "git",
+        &["commit", "-q", "-a", "-m", "beside"],
+        &[("GIT_INDEX_FILE", seen)],
+        &[],
+    );
+    assert_eq!(committed.code, Some(0), "{}", committed.stderr);
+    let touched = repo.git(&["diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"]);
+    assert_eq!(
+        touched.trim(),
+        "README.md",
+        "a commit from that index changes only README.md"
+    );
+}
+
+#[test]
+fn a_commit_made_by_git_while_planning_makes_the_run_fail_cleanly() {
+    let repo = flat();
+    let (runner, go) = paused_migrate(&repo, "before-ref");
     while !repo.path().join(".git/git-workflow.journal").exists() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }

@@ -20,6 +20,7 @@ mod hostile_server;
 mod index;
 mod install;
 mod migrate;
+mod real_data;
 mod recovery;
 mod refusals;
 mod rollback;
