@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::runner::Runner;
 use super::{Ctx, unknown_migration};
 use crate::config;
-use crate::engine::{Action, MemTree, Plan, Tree, WithFolder};
+use crate::engine::{self, Action, MemTree, Plan, Tree, WithFolder};
 use crate::error;
 use crate::layout;
 use crate::migrations::{self, Failure, Item, Migration, Outcome, adopt};
@@ -98,6 +98,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             let adopted = adopted_tree(&head, &adopt);
             let outcomes = plan_all(&runner, &adopted, selected.clone(), ctx)?;
             let refused = outcomes.iter().any(|(_, o)| !o.failures.is_empty());
+            if !refused && !args.dry_run {
+                for (_, outcome) in &outcomes {
+                    engine::refuse_work_tree_conflicts(runner.repo(), &adopted, &outcome.plan)?;
+                }
+            }
             if refused || args.dry_run {
                 report.adopt = Some(show_adopt(&adopt, &head, refused, ctx));
                 report.migrations = show_all(&outcomes, refused, args.dry_run, &adopted, ctx);

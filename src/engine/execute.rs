@@ -1,6 +1,7 @@
 //! The executor: the one code path that changes a repository. A plan becomes a
 //! commit built from `HEAD`'s tree (on top of its record commit, when it has one),
-//! its index written into `index.lock`, the branch moved by compare-and-swap, the
+//! its index written beside the held `index.lock`, the branch moved by
+//! compare-and-swap, the
 //! index published, then the touched paths are materialised.
 
 use anyhow::{Context, Result};
@@ -9,6 +10,7 @@ use std::fs;
 use super::journal::{Journal, finish};
 use super::plan::{Action, Plan};
 use super::preflight::Base;
+use super::tree::Tree;
 use super::verify::{self, Roots};
 use crate::error;
 use crate::fault;
@@ -30,11 +32,12 @@ pub fn execute(
 ) -> Result<Oid> {
     fault::point("planned")?;
     verify::refuse_unsafe_plan(repo, plan, roots)?;
+    let head = repo.snapshot(Some(base.commit))?;
     if let Some(record) = &plan.record {
-        refuse_to_overwrite_untracked(repo, base.commit, record)?;
+        refuse_to_overwrite_untracked(repo, &head, record)?;
     }
-    refuse_to_overwrite_untracked(repo, base.commit, plan)?;
-    refuse_to_carry_into_existing(repo, plan)?;
+    refuse_work_tree_conflicts(repo, &head, plan)?;
+    drop(head);
     for plan in plan.record.iter().map(|r| &**r).chain([plan]) {
         repo.fetch_missing(&restored_blobs(plan))?;
     }
@@ -59,14 +62,18 @@ pub fn execute(
             return Err(e);
         }
     };
-    let early = match plan.record.is_none() && !plan.index_only {
-        true => index_ahead(repo, base.commit, commit, plan, &mut index_lock)?,
-        false => None,
-    };
-    let landed = land(repo, base, plan, commit, &kept);
+    let early = carried(repo, plan, commit).and_then(|carry| {
+        let early = match plan.record.is_none() && !plan.index_only {
+            true => index_ahead(repo, (base.commit, commit), &carry, &mut index_lock)?,
+            false => None,
+        };
+        Ok((carry, early))
+    });
+    let landed = early.and_then(|(carry, early)| {
+        land(repo, base, plan, (commit, carry), &kept).map(|journal| (journal, early))
+    });
     kept.release()?;
-    let journal = landed?;
-    index_lock.publish()?;
+    let (journal, early) = landed?;
     finish(repo, &journal, &mut index_lock, early, progress)
         .context("the commit was made but the work tree could not be updated; run `git workflow status` to finish")?;
     Journal::remove(repo)?;
@@ -76,18 +83,34 @@ pub fn execute(
     Ok(commit)
 }
 
-/// The new index, written into the held lock before the branch moves and published
-/// right after ([`Repo::index_ahead`]), so that a `git commit -a` running beside
-/// the operation can hardly read the moved branch with the old index.
+/// The new index, written beside the held lock before the branch moves and
+/// published right after ([`Repo::index_ahead`]), so that a `git commit -a` running
+/// beside the operation can hardly read the moved branch with the old index.
 fn index_ahead(
     repo: &Repo,
-    old: Oid,
-    new: Oid,
-    plan: &Plan,
+    commits: (Oid, Oid),
+    carry: &[(String, String)],
     lock: &mut IndexLock,
 ) -> Result<Option<EarlyIndex>> {
-    let swept: Vec<&str> = plan.carry.iter().map(|(from, _)| from.as_str()).collect();
-    repo.index_ahead((old, new), &swept, layout::WORKFLOW_DIR, lock)
+    let swept: Vec<&str> = carry.iter().map(|(from, _)| from.as_str()).collect();
+    repo.index_ahead(commits, &swept, layout::WORKFLOW_DIR, lock)
+}
+
+/// The folders the plan moves whole that the new commit no longer holds: one it
+/// still holds (a file committed into it since, which a rollback leaves there)
+/// keeps its place, tracked files and all. A plan that changes only the index
+/// moves nothing.
+fn carried(repo: &Repo, plan: &Plan, commit: Oid) -> Result<Vec<(String, String)>> {
+    if plan.index_only || plan.carry.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tree = repo.snapshot(Some(commit))?;
+    Ok(plan
+        .carry
+        .iter()
+        .filter(|(from, _)| !tree.exists(from))
+        .cloned()
+        .collect())
 }
 
 /// The record's commit (when the plan has one) and the plan's, on `base`, one per
@@ -103,7 +126,13 @@ fn write_commits(repo: &Repo, base: Oid, plan: &Plan, trees: &[Oid]) -> Result<O
 /// From the objects to the branch: the journal written, then the compare-and-swap.
 /// The pack stays kept until this returns, whatever it returns: once the branch
 /// names the commit git keeps its objects, and if it never does nothing needs them.
-fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> Result<Journal> {
+fn land(
+    repo: &Repo,
+    base: &Base,
+    plan: &Plan,
+    (commit, carry): (Oid, Vec<(String, String)>),
+    kept: &KeptPack,
+) -> Result<Journal> {
     fault::point("objects")?;
     let journal = Journal {
         refname: base.refname.clone(),
@@ -114,7 +143,7 @@ fn land(repo: &Repo, base: &Base, plan: &Plan, commit: Oid, kept: &KeptPack) -> 
             None => None,
         },
         index_only: plan.index_only,
-        carry: plan.carry.clone(),
+        carry,
         keep: kept.path().map(|keep| keep.to_path_buf()),
     };
     journal.write(repo)?;
@@ -193,6 +222,60 @@ fn restored_blobs(plan: &Plan) -> Vec<Oid> {
         .collect()
 }
 
+/// What the work tree holds that the plan's commit would overwrite or mix into, on
+/// top of `base` (`HEAD`, or the tree an adopt commit would make): an untracked
+/// file where it writes, a folder where one moves whole, and an untracked file in a
+/// folder moving whole where the plan writes the same name. Refused before any
+/// commit, changing nothing.
+pub fn refuse_work_tree_conflicts(repo: &Repo, base: &dyn Tree, plan: &Plan) -> Result<()> {
+    refuse_to_overwrite_untracked(repo, base, plan)?;
+    refuse_to_carry_into_existing(repo, plan)?;
+    refuse_carry_collisions(repo, base, plan)
+}
+
+/// A file left in a folder that moves whole (ignored, or never committed) whose
+/// name the plan writes in the folder's new place: carried after the commit, it
+/// would find its place taken, and the operation would stop half-way.
+fn refuse_carry_collisions(repo: &Repo, base: &dyn Tree, plan: &Plan) -> Result<()> {
+    if plan.index_only {
+        return Ok(());
+    }
+    for (from, to) in &plan.carry {
+        let inside = format!("{to}/");
+        for action in &plan.actions {
+            let (Action::Write { path, .. } | Action::Restore { path, .. }) = action else {
+                continue;
+            };
+            let Some(rest) = path.strip_prefix(&inside) else {
+                continue;
+            };
+            let left = format!("{from}/{rest}");
+            let on_disk = fs::symlink_metadata(repo.workdir().join(&left)).is_ok();
+            if on_disk && !base.exists(&left) && !recorded(plan, &left) {
+                return Err(error::refused(
+                    format!(
+                        "{left} is not committed (ignored or untracked), and the operation writes {path}, where it would go when {from}/ moves to {to}/; nothing was changed"
+                    ),
+                    format!(
+                        "commit it (`git add -f {left}`) or move it out of {from}/, then run this again"
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the plan's record commit takes `path` as the work tree holds it.
+fn recorded(plan: &Plan, path: &str) -> bool {
+    plan.record.as_ref().is_some_and(|record| {
+        record
+            .actions
+            .iter()
+            .any(|a| matches!(a, Action::Write { path: p, .. } if p == path))
+    })
+}
+
 /// A folder moves whole only into a place that is free: an existing `to` in the
 /// work tree (an archive of the same id, a session folder recreated since) is never
 /// written into.
@@ -213,11 +296,10 @@ fn refuse_to_carry_into_existing(repo: &Repo, plan: &Plan) -> Result<()> {
 /// A file in the work tree at a path the plan creates, which `HEAD` does not track
 /// (an ignored file), would be overwritten: refuse unless it already holds exactly the
 /// blob the plan puts there.
-fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<()> {
+fn refuse_to_overwrite_untracked(repo: &Repo, snapshot: &dyn Tree, plan: &Plan) -> Result<()> {
     if plan.index_only {
         return Ok(());
     }
-    let snapshot = repo.snapshot(Some(base))?;
     for action in &plan.actions {
         let path = match action {
             Action::Write { path, .. } | Action::Restore { path, .. } => path,
@@ -230,7 +312,7 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<
         if snapshot.exists(path) {
             continue;
         }
-        let Some(expected) = blob_put_there(action, &snapshot) else {
+        let Some(expected) = blob_put_there(action, snapshot) else {
             continue;
         };
         let same = meta.is_file() && repo.blob_id_of_file(path).ok() == Some(expected);
@@ -252,7 +334,7 @@ fn refuse_to_overwrite_untracked(repo: &Repo, base: Oid, plan: &Plan) -> Result<
 /// way: hashing every written file up front cost a completion a hash of the whole
 /// manifest and `project.json` for paths `HEAD` tracks anyway. `None` for a move of a
 /// file `HEAD` does not have.
-fn blob_put_there(action: &Action, snapshot: &repo::Snapshot) -> Option<Oid> {
+fn blob_put_there(action: &Action, snapshot: &dyn Tree) -> Option<Oid> {
     match action {
         Action::Write { bytes, .. } => Some(repo::hash_blob(bytes)),
         Action::Restore { id, .. } => Some(*id),

@@ -117,8 +117,9 @@ impl Journal {
     }
 }
 
-/// Everything after the branch moved: the record into the index, the commit into the
-/// work tree and index, the leftovers of moved folders carried. Interrupted here, the
+/// Everything after the branch moved: the index written ahead published, the record
+/// into the index, the commit into the work tree and index, the leftovers of moved
+/// folders carried (none for a plan that changes only the index). Interrupted here, the
 /// journal lets the next command do it again; returns how many paths it touched.
 /// `lock` is `index.lock`, held from before the commit point until the index is
 /// written, as `git commit` holds it.
@@ -132,6 +133,7 @@ pub(super) fn finish(
     early: Option<EarlyIndex>,
     progress: &dyn Fn(usize, usize),
 ) -> Result<usize> {
+    lock.publish()?;
     fault::point("after-ref")?;
     let mut paths = 0;
     let from = match journal.record {
@@ -157,7 +159,11 @@ pub(super) fn finish(
             (lock, progress),
         )?
     };
-    for (from, to) in &journal.carry {
+    let carry = match journal.index_only {
+        true => &[][..],
+        false => &journal.carry[..],
+    };
+    for (from, to) in carry {
         let kept = repo.carry_leftovers(from, to)?;
         if !kept.is_empty() {
             return Err(error::refused(

@@ -19,7 +19,7 @@ pub mod rule;
 mod tree;
 pub mod verify;
 
-pub use execute::execute;
+pub use execute::{execute, refuse_work_tree_conflicts};
 pub use journal::Recovery;
 pub use lock::{Guard, finish_interrupted};
 pub use plan::{Action, Clean, MAX_BODY_LINES, Plan};

@@ -69,7 +69,8 @@ pub struct Plan {
     pub record: Option<Box<Plan>>,
     /// Work-tree folders that move whole: once the commit is in the work tree, what
     /// is left in `from` (ignored files, empty folders) moves into `to`, the index
-    /// forgets everything under `from`, and `from` is gone.
+    /// forgets everything under `from`, and `from` is gone. The executor carries
+    /// only folders the new commit no longer holds, and none for an index-only plan.
     pub carry: Vec<(String, String)>,
     /// Bring only the index to the new commit and leave the work tree as it is: a
     /// record commits files that are already there, and undoing one un-tracks them.

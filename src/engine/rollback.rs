@@ -96,7 +96,11 @@ pub fn plan(
     refuse_if_changed_since(repo, head, target, &before, &after)?;
     let mut plan = revert(target, &before, &after, ops, moved)?;
     let moved_tree = repo.snapshot(Some(target.id))?;
-    for (from, to) in folders_moved_whole(&before, &after) {
+    let whole = match plan.index_only {
+        true => Vec::new(),
+        false => folders_moved_whole(&before, &after),
+    };
+    for (from, to) in whole {
         let undo = (to, from);
         let gone = !moved_tree.exists(&undo.1);
         let free = fs::symlink_metadata(repo.workdir().join(&undo.1)).is_err();

@@ -34,19 +34,48 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
         Ok(value) => return Ok(value),
         Err(err) => err,
     };
-    let clamped = clamp_huge_numbers(&lenient);
-    if clamped == lenient {
-        return Err(at_javascript_position(&err, &lenient));
+    let (clamped, clamps) = clamp_huge_numbers(&lenient);
+    if clamps.is_empty() {
+        return Err(located(&err, &lenient, stop_offset(&err, &lenient)));
     }
-    serde_json::from_str(&clamped).map_err(|err| at_javascript_position(&err, &clamped))
+    serde_json::from_str(&clamped).map_err(|err| {
+        let offset = original_offset(stop_offset(&err, &clamped), &clamps);
+        located(&err, &lenient, offset)
+    })
+}
+
+/// One number [`clamp_huge_numbers`] rewrote: where it starts in the new text, its
+/// length there, and its length in the file.
+struct Clamp {
+    at: usize,
+    len: usize,
+    was: usize,
+}
+
+/// The file's offset of `offset` in the text with `clamps` applied: shifted back by
+/// each clamp before it, or the start of the number it falls in.
+fn original_offset(offset: usize, clamps: &[Clamp]) -> usize {
+    let mut shift = 0isize;
+    for clamp in clamps {
+        if offset < clamp.at {
+            break;
+        }
+        if offset < clamp.at + clamp.len {
+            return clamp.at.saturating_add_signed(-shift);
+        }
+        shift += clamp.len as isize - clamp.was as isize;
+    }
+    offset.saturating_add_signed(-shift)
 }
 
 /// Numbers past the range of a double (`1e400`), which JavaScript reads as
 /// ±Infinity and serde refuses, written as the largest double of their sign, in
-/// one pass over the text outside its strings.
-fn clamp_huge_numbers(text: &str) -> String {
+/// one pass over the text outside its strings; with where each one was, so that a
+/// later error is still placed in the file's own text.
+fn clamp_huge_numbers(text: &str) -> (String, Vec<Clamp>) {
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
+    let mut clamps = Vec::new();
     let (mut i, mut copied, mut in_string) = (0, 0, false);
     while i < bytes.len() {
         let b = bytes[i];
@@ -72,11 +101,17 @@ fn clamp_huge_numbers(text: &str) -> String {
             let number = &text[i..end];
             if number.parse::<f64>().is_ok_and(f64::is_infinite) {
                 out.push_str(&text[copied..i]);
-                out.push_str(if b == b'-' {
+                let largest = if b == b'-' {
                     "-1.7976931348623157e308"
                 } else {
                     "1.7976931348623157e308"
+                };
+                clamps.push(Clamp {
+                    at: out.len(),
+                    len: largest.len(),
+                    was: number.len(),
                 });
+                out.push_str(largest);
                 copied = end;
             }
             i = end;
@@ -85,18 +120,14 @@ fn clamp_huge_numbers(text: &str) -> String {
         i += 1;
     }
     out.push_str(&text[copied..]);
-    out
+    (out, clamps)
 }
 
 /// serde_json's error at the line and column `JSON.parse` reports for the same
-/// text (SPEC §7: a user compares the two): the character the parser stopped at, or
-/// the end of the text when it ran out, with the column counted in UTF-16 code
-/// units from 1, as JavaScript counts string positions.
-fn at_javascript_position(err: &serde_json::Error, text: &str) -> anyhow::Error {
-    let offset = match err.classify() {
-        Category::Eof => text.len(),
-        _ => stopped_at(text, err.line(), err.column()),
-    };
+/// text (SPEC §7: a user compares the two): `offset`, the character the parser
+/// stopped at ([`stop_offset`]), with the column counted in UTF-16 code units
+/// from 1, as JavaScript counts string positions.
+fn located(err: &serde_json::Error, text: &str, offset: usize) -> anyhow::Error {
     let before = &text[..floor_char_boundary(text, offset)];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -104,6 +135,15 @@ fn at_javascript_position(err: &serde_json::Error, text: &str) -> anyhow::Error 
     let words = err.to_string();
     let what = words.split(" at line ").next().unwrap_or(&words);
     anyhow::anyhow!("{what} at line {line} column {column}")
+}
+
+/// The byte serde_json stopped at in `text`: the end when it ran out, else the one
+/// its `line:column` names.
+fn stop_offset(err: &serde_json::Error, text: &str) -> usize {
+    match err.classify() {
+        Category::Eof => text.len(),
+        _ => stopped_at(text, err.line(), err.column()),
+    }
 }
 
 /// The byte serde_json's `line:column` names: the last byte it read (column 0 is
@@ -180,6 +220,14 @@ mod tests {
             serde_json::json!([f64::MAX, f64::MIN]),
             "rounded as JavaScript rounds"
         );
+    }
+
+    #[test]
+    fn an_error_after_a_clamped_number_is_placed_in_the_files_own_text() {
+        let err = read_json(b"{\"a\": 1e400, \"b\": tru}").unwrap_err();
+        assert_eq!(err.to_string(), "expected ident at line 1 column 22");
+        let err = read_json(b"[-1e999, 1e999 2]").unwrap_err();
+        assert_eq!(err.to_string(), "expected `,` or `]` at line 1 column 16");
     }
 
     #[test]

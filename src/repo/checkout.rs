@@ -15,7 +15,7 @@ use super::index_update::{IndexUpdate, new_entry, unstatted_entry};
 use super::{IndexLock, Oid, Repo, folder_prefix};
 use crate::fault;
 
-/// The index for an operation's commit, written into `index.lock` before the branch
+/// The index for an operation's commit, written beside the held `index.lock` before the branch
 /// moves ([`Repo::index_ahead`]), with what [`Repo::materialise`] needs of the index
 /// as it was: which moves it vouches for, and the base the index is spliced from.
 pub struct EarlyIndex {
@@ -25,8 +25,8 @@ pub struct EarlyIndex {
 }
 
 impl Repo {
-    /// Writes the index commit `new` will have into the held `index.lock`, not yet
-    /// published: the caller publishes it ([`IndexLock::publish`]) the moment the
+    /// Writes the index commit `new` will have beside the held `index.lock`, not
+    /// yet published: the caller publishes it ([`IndexLock::publish`]) the moment the
     /// branch has moved, then brings the work tree up. `git commit -a` reads the
     /// index before it takes the lock, so one that reads the branch after it moved
     /// and the index before it was replaced commits the old index on top of the

@@ -27,7 +27,8 @@ pub struct IndexLock {
 
 impl Repo {
     /// Takes `index.lock` (of `GIT_INDEX_FILE` when set). One that exists is another
-    /// git process at work (or one that died): refused, with nothing changed.
+    /// git process at work (or one that died): refused, with nothing changed. An
+    /// index a killed run wrote ahead and never published is dropped.
     pub fn lock_index(&self) -> Result<IndexLock> {
         self.release_stale_index_lock()?;
         let index = self.index_path();
@@ -44,6 +45,7 @@ impl Repo {
             }),
             LockError::Io(e) => e,
         })?);
+        let _ = fs::remove_file(held.next());
         Ok(held)
     }
 
@@ -133,11 +135,11 @@ impl IndexLock {
         write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
     ) -> Result<()> {
         let next = self.next();
+        self.pending = true;
         fs::File::create(&next)
             .and_then(|mut file| write(&mut file))
             .with_context(|| format!("writing {}", next.display()))?;
         perms::adjust(self.shared, &next)?;
-        self.pending = true;
         Ok(())
     }
 

@@ -62,8 +62,8 @@ impl IndexUpdate {
         }
     }
 
-    /// What [`IndexUpdate::update`] would write, written into the held lock but not
-    /// made the index ([`IndexLock::write_pending`]); `false`, writing nothing, for
+    /// What [`IndexUpdate::update`] would write, written beside the held lock but
+    /// not made the index ([`IndexLock::write_pending`]); `false`, writing nothing, for
     /// an index libgit2 writes, which takes the lock itself.
     pub(super) fn write_pending(
         &self,

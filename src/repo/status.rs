@@ -137,7 +137,13 @@ impl Repo {
         } else {
             self.folder_changes(paths)?
         };
-        changes.extend(self.ignored_in_the_way(paths)?);
+        let listed: Vec<String> = changes.iter().map(|c| c.path.clone()).collect();
+        let unlisted: Vec<&str> = paths
+            .iter()
+            .copied()
+            .filter(|p| !listed.iter().any(|l| l == p))
+            .collect();
+        changes.extend(self.ignored_in_the_way(&unlisted)?);
         Ok(changes)
     }
 
@@ -180,15 +186,16 @@ impl Repo {
             .collect())
     }
 
-    /// The file paths among `paths` where the work tree holds a file the index does
-    /// not track and `.gitignore` matches: `git status` is silent about it, and
+    /// The file paths among `paths` where the work tree holds a file that neither
+    /// the index nor `HEAD` has and `.gitignore` matches: `git status` is silent about it, and
     /// `git checkout` would replace it, but an operation that writes the path would
     /// lose what it holds.
     fn ignored_in_the_way(&self, paths: &[&str]) -> Result<Vec<LocalChange>> {
         let mut found = Vec::new();
         for path in paths.iter().filter(|p| !p.ends_with('/')) {
             let on_disk = std::fs::symlink_metadata(self.workdir.join(path)).is_ok();
-            if on_disk && self.is_ignored(path)? && !self.is_staged(path)? {
+            let quiet = on_disk && self.is_ignored(path)? && !self.is_staged(path)?;
+            if quiet && !self.head_has(path)? {
                 found.push(LocalChange {
                     path: path.to_string(),
                     state: IGNORED,
@@ -197,6 +204,15 @@ impl Repo {
             }
         }
         Ok(found)
+    }
+
+    /// Whether `HEAD` holds `path`: a file git dropped from the index but `HEAD`
+    /// has is a staged deletion, which the status names, not a never-committed one.
+    fn head_has(&self, path: &str) -> Result<bool> {
+        let Ok(head) = self.git.head() else {
+            return Ok(false);
+        };
+        Ok(head.peel_to_tree()?.get_path(Path::new(path)).is_ok())
     }
 
     /// Whether the index has an entry at `path` (any stage).

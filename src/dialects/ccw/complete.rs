@@ -397,7 +397,7 @@ fn left_out_warning(folder: &str, archive: &str, left_out: &[String]) -> Option<
         named.push(format!("… and {} more", ignored.len() - 10));
     }
     Some(format!(
-        "{} of {folder}/ {} ignored by .gitignore and never committed: {}. They are counted, and they move to {archive}/ in the work tree, but the commit does not hold them; to have them committed, `git add -f` them first",
+        "{} of {folder}/ {} ignored by .gitignore and never committed: {}. The metrics and the title count them, and they move to {archive}/ in the work tree, but the commit does not hold them; to have them committed, `git add -f` them first",
         layout::count(ignored.len(), "file"),
         if ignored.len() == 1 { "is" } else { "are" },
         named.join(", ")

@@ -61,6 +61,11 @@ pub fn timestamp_like(example: Option<&str>, now: i64) -> String {
             .with_timezone(zoned.offset())
             .to_rfc3339_opts(digits, utc);
     }
+    if let Ok(zoned) = DateTime::parse_from_str(example, "%Y-%m-%dT%H:%M:%S%.f%z") {
+        let stamp = moment.with_timezone(zoned.offset());
+        let seconds = stamp.to_rfc3339_opts(digits, false);
+        return format!("{}{}", &seconds[..seconds.len() - 6], stamp.format("%z"));
+    }
     if example.len() >= 19 {
         return crate::formats::timestamp(now);
     }
@@ -477,6 +482,29 @@ pub fn utf8<'a>(path: &str, bytes: &'a [u8]) -> Result<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn new_timestamps_take_the_zone_and_fraction_of_the_files_own() {
+        let now = 1_765_886_400;
+        let like = |example| timestamp_like(Some(example), now);
+        assert_eq!(
+            like("2026-01-02T11:04:05+08:00"),
+            "2025-12-16T20:00:00+08:00"
+        );
+        assert_eq!(like("2026-01-02T11:04:05+0800"), "2025-12-16T20:00:00+0800");
+        assert_eq!(
+            like("2026-01-02T11:04:05.123-05:00"),
+            "2025-12-16T07:00:00.000-05:00"
+        );
+        assert_eq!(like("2026-01-02T03:04:05.000Z"), "2025-12-16T12:00:00.000Z");
+        assert_eq!(
+            like("2026-01-02T03:04:05.123456Z"),
+            "2025-12-16T12:00:00.000000Z"
+        );
+        assert_eq!(like("2026-01-02T03:04:05Z"), "2025-12-16T12:00:00Z");
+        assert_eq!(like("2026-01-02T03:04:05"), "2025-12-16T12:00:00");
+        assert_eq!(like("2026-01-02"), "2025-12-16T12:00:00.000Z");
+    }
 
     #[test]
     fn archive_paths_into_the_old_folder_are_rewritten_as_text() {

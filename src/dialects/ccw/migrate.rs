@@ -285,6 +285,14 @@ fn move_archives(snapshot: &dyn Tree, places: &SessionPlaces, outcome: &mut Outc
             outcome.failures.push(failure);
         }
     }
+    for entry in snapshot.list(ccw::LEGACY_ARCHIVES_DIR)? {
+        if entry.kind == EntryKind::Dir && ccw::is_session_id(&entry.name) {
+            outcome.plan.carry.push((
+                format!("{}/{}", ccw::LEGACY_ARCHIVES_DIR, entry.name),
+                format!("{}/{}", ccw::ARCHIVES_DIR, entry.name),
+            ));
+        }
+    }
     let mut moves = Vec::new();
     for file in snapshot.files_under(ccw::LEGACY_ARCHIVES_DIR)? {
         let target = format!(

@@ -77,7 +77,7 @@ fn chosen_id(id: &str, taken: &BTreeSet<String>) -> Result<String> {
     if !ccw::is_session_id(id) || layout::verify_path(id).is_err() {
         return Err(error::usage(
             format!(
-                "--id {}: a session id is WFS- and a name that is one path component git accepts (no '/', '\\', control characters or trailing dot)",
+                "--id {}: a session id is WFS- and a name that is one path component git accepts (no '/', '\\' or control characters)",
                 layout::quote(id)
             ),
             "choose one such as `--id WFS-login-page`",
@@ -361,15 +361,12 @@ pub fn choose(repo: &Repo, id: Option<&str>) -> Result<String> {
 
 /// The only active session's id, or why there is not exactly one.
 fn only_active(found: &[Listed]) -> Result<String> {
-    let mut active: Vec<&Listed> = found.iter().filter(|s| s.state == State::Active).collect();
-    active.dedup_by(|a, b| a.session_id.eq_ignore_ascii_case(&b.session_id));
-    if let [first, ..] = active.as_slice()
-        && active
-            .iter()
-            .all(|s| s.session_id.eq_ignore_ascii_case(&first.session_id))
-    {
-        return Ok(first.session_id.clone());
-    }
+    let mut seen = BTreeSet::new();
+    let active: Vec<&Listed> = found
+        .iter()
+        .filter(|s| s.state == State::Active)
+        .filter(|s| seen.insert(s.session_id.to_lowercase()))
+        .collect();
     match active.as_slice() {
         [one] => Ok(one.session_id.clone()),
         [] => Err(error::refused(
