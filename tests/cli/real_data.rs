@@ -626,3 +626,127 @@ fn words_say_what_happens() {
     let migrate = repo.wf(&["migrate"]).expect(0).stdout;
     assert!(!migrate.contains("current layout"), "{migrate}");
 }
+
+#[test]
+fn a_file_committed_into_a_moved_folder_since_stays_tracked_through_a_rollback() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        ".workflow/WFS-a/workflow-session.json",
+        "{\"status\": \"active\"}",
+    );
+    repo.write(".workflow/.active-WFS-a", "");
+    repo.commit_all("old layout");
+    repo.wf(&["migrate"]).expect(0);
+    let migration = repo.rev("HEAD");
+    repo.write(
+        ".workflow/active/WFS-a/.summaries/IMPL-2-summary.md",
+        "done\n",
+    );
+    repo.commit_all("an agent's summary");
+    repo.wf(&["rollback", &migration]).expect(0);
+    assert!(repo.exists(".workflow/active/WFS-a/.summaries/IMPL-2-summary.md"));
+    assert_eq!(repo.status(), "", "the summary is where git has it");
+    let staged: Vec<String> = repo
+        .git(&["ls-files", "-s"])
+        .lines()
+        .map(|l| l.replacen(" 0\t", "\t", 1).replacen(' ', " blob ", 1))
+        .collect();
+    let tree = repo.git(&["write-tree"]);
+    let written: Vec<String> = repo
+        .git(&["ls-tree", "-r", tree.trim()])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(written, staged, "the index's cache tree tells the truth");
+    repo.write("README.md", "edited\n");
+    repo.git(&["commit", "-q", "-a", "-m", "an edit"]);
+    let files = repo.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
+    assert!(files.contains("README.md"), "{files}");
+    assert!(files.contains("IMPL-2-summary.md"), "{files}");
+}
+
+#[test]
+fn rolling_back_a_record_moves_nothing_in_the_work_tree() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        &format!("{A}/workflow-session.json"),
+        "{\"status\": \"active\"}",
+    );
+    repo.write(&format!("{A}/drafts/notes/a.md"), "a note\n");
+    repo.commit_all("session");
+    std::fs::create_dir_all(repo.path().join(format!("{A}/old-drafts"))).unwrap();
+    std::fs::rename(
+        repo.path().join(format!("{A}/drafts/notes")),
+        repo.path().join(format!("{A}/old-drafts/notes")),
+    )
+    .unwrap();
+    repo.wf(&["session", "complete"]).expect(0);
+    repo.wf(&["rollback"]).expect(0);
+    repo.wf(&["rollback"]).expect(0);
+    assert!(
+        repo.exists(&format!("{A}/old-drafts/notes/a.md")),
+        "{}",
+        repo.status()
+    );
+    assert!(!repo.exists(&format!("{A}/drafts/notes/a.md")));
+}
+
+#[test]
+fn an_ignored_session_file_where_the_migration_writes_one_is_refused_before_any_commit() {
+    let repo = TestRepo::with_commit();
+    repo.write(".workflow/WFS-idle/IMPL_PLAN.md", "# idle\n");
+    repo.write(".gitignore", "workflow-session.json\n");
+    repo.commit_all("old layout, session files ignored");
+    repo.write(
+        ".workflow/WFS-idle/workflow-session.json",
+        "{\"status\": \"implementing\"}",
+    );
+    let head = repo.rev("HEAD");
+    let run = repo.wf(&["migrate"]).expect(1);
+    assert!(
+        run.stderr.contains(
+            ".workflow/WFS-idle/workflow-session.json is not committed (ignored or untracked)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.rev("HEAD"), head);
+    assert!(!repo.exists(".workflow/active"));
+}
+
+#[test]
+fn adopting_into_a_folder_a_migration_would_mix_into_commits_nothing() {
+    let repo = TestRepo::with_commit();
+    repo.write(
+        ".workflow/WFS-a/workflow-session.json",
+        "{\"status\": \"active\"}",
+    );
+    std::fs::create_dir_all(repo.path().join(".workflow/active/WFS-a")).unwrap();
+    let head = repo.rev("HEAD");
+    let run = repo.wf(&["migrate", "--adopt"]).expect(1);
+    assert!(
+        run.stderr
+            .contains(".workflow/active/WFS-a/ exists already"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.rev("HEAD"), head, "no adopt commit");
+}
+
+#[test]
+fn a_manifest_untracked_by_hand_is_named_once_as_git_status_names_it() {
+    let repo = TestRepo::with_commit();
+    session(&repo, A, "{\"status\": \"active\"}");
+    repo.write(".workflow/archives/manifest.json", "[]");
+    repo.commit_all("session and manifest");
+    repo.git(&["rm", "-q", "--cached", ".workflow/archives/manifest.json"]);
+    repo.write(".gitignore", ".workflow/archives/manifest.json\n");
+    let run = repo.wf(&["session", "complete"]).expect(1);
+    assert!(
+        run.stderr
+            .contains("1 local change(s) that are not in HEAD would be overwritten:\n  .workflow/archives/manifest.json (staged)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("never committed"), "{}", run.stderr);
+}
