@@ -29,6 +29,25 @@ fn last_entry(repo: &TestRepo) -> Value {
     list.last().unwrap().clone()
 }
 
+/// The tree `git write-tree` writes from the index, one `ls-tree -r` line per file,
+/// asserted to list exactly what `git ls-files -s` lists: a cache tree that vouches
+/// for entries the index does not hold would make git write another tree.
+fn tree_written_from_the_index(repo: &TestRepo) -> Vec<String> {
+    let staged: Vec<String> = repo
+        .git(&["ls-files", "-s"])
+        .lines()
+        .map(|l| l.replacen(" 0\t", "\t", 1).replacen(' ', " blob ", 1))
+        .collect();
+    let tree = repo.git(&["write-tree"]);
+    let written: Vec<String> = repo
+        .git(&["ls-tree", "-r", tree.trim()])
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(written, staged, "the index's cache tree tells the truth");
+    written
+}
+
 /// A session with one completed task and one summary, as CCW 7 leaves it.
 fn session(repo: &TestRepo, folder: &str, session_json: &str) {
     repo.write(&format!("{folder}/workflow-session.json"), session_json);
@@ -181,18 +200,7 @@ fn another_sessions_uncommitted_work_neither_blocks_nor_joins_a_completion() {
             .contains("IMPL-2.json"),
         "still staged"
     );
-    let staged: Vec<String> = repo
-        .git(&["ls-files", "-s"])
-        .lines()
-        .map(|l| l.replacen(" 0\t", "\t", 1).replacen(' ', " blob ", 1))
-        .collect();
-    let tree = repo.git(&["write-tree"]);
-    let written: Vec<String> = repo
-        .git(&["ls-tree", "-r", tree.trim()])
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(written, staged, "the index's cache tree tells the truth");
+    let written = tree_written_from_the_index(&repo);
     assert!(
         written
             .iter()
@@ -646,18 +654,7 @@ fn a_file_committed_into_a_moved_folder_since_stays_tracked_through_a_rollback()
     repo.wf(&["rollback", &migration]).expect(0);
     assert!(repo.exists(".workflow/active/WFS-a/.summaries/IMPL-2-summary.md"));
     assert_eq!(repo.status(), "", "the summary is where git has it");
-    let staged: Vec<String> = repo
-        .git(&["ls-files", "-s"])
-        .lines()
-        .map(|l| l.replacen(" 0\t", "\t", 1).replacen(' ', " blob ", 1))
-        .collect();
-    let tree = repo.git(&["write-tree"]);
-    let written: Vec<String> = repo
-        .git(&["ls-tree", "-r", tree.trim()])
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(written, staged, "the index's cache tree tells the truth");
+    tree_written_from_the_index(&repo);
     repo.write("README.md", "edited\n");
     repo.git(&["commit", "-q", "-a", "-m", "an edit"]);
     let files = repo.git(&["ls-tree", "-r", "--name-only", "HEAD"]);
