@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-use super::Repo;
+use super::{GitError, Repo};
 
 impl Repo {
     /// `git` aimed at this repository whatever the caller's directory: the git dir
@@ -67,13 +67,26 @@ impl Repo {
         Ok(*self.beyond_libgit2.get_or_init(|| beyond))
     }
 
-    /// A string setting as git reads it here: from libgit2, or from git itself when
-    /// the configuration holds what libgit2 cannot see; `None` when unset.
-    pub(super) fn config_as_git_reads(&self, key: &str) -> Result<Option<String>> {
-        if !self.config_beyond_libgit2()? {
-            return self.config_string(key);
-        }
+    /// `git config --get key` here; `None` when unset.
+    pub(super) fn config_string_by_git(&self, key: &str) -> Result<Option<String>> {
         Ok(config_value(&self.run_git(&["config", "--get", key], b"")?))
+    }
+
+    /// `git config --type=bool --get key` here: `None` when unset, refused as git
+    /// refuses a value that is not a boolean.
+    pub(super) fn config_bool_by_git(&self, key: &str) -> Result<Option<bool>> {
+        let output = self.run_git(&["config", "--type=bool", "--get", key], b"")?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim() == "true",
+            )),
+            Some(1) => Ok(None),
+            _ => Err(GitError::NotABoolean {
+                key: key.to_string(),
+                message: stderr_text(&output),
+            }
+            .into()),
+        }
     }
 
     fn config_read_beyond_libgit2(&self) -> Result<bool> {

@@ -86,7 +86,7 @@ impl Repo {
     /// read from `core.fsync` as git reads it (asked of git when the setting may
     /// be where libgit2 does not look).
     pub(super) fn pack_sync(&self) -> Result<PackSync> {
-        let value = self.config_as_git_reads("core.fsync")?;
+        let value = self.config_string("core.fsync")?;
         let bits = value.as_deref().map_or(DEFAULT, components);
         Ok(PackSync {
             pack: bits & PACK != 0,

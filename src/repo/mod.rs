@@ -184,9 +184,21 @@ impl Repo {
         self.git.commondir()
     }
 
-    /// Reads booleans from git config the way git does (`yes`, `on`, `1`, …), opening
-    /// the configuration once for all of them (the hook reads one per rule).
+    /// Reads booleans from git config as git reads them here (`yes`, `on`, `1`, …):
+    /// from libgit2, opening the configuration once for all of them (the hook reads
+    /// one per rule), or from git itself when the configuration holds what libgit2
+    /// cannot see (`git -c`, `GIT_CONFIG_*`, a condition libgit2 does not evaluate).
     pub fn config_bools(&self, keys: &[String]) -> Result<Vec<Option<bool>>> {
+        if self.config_beyond_libgit2()? {
+            return keys
+                .iter()
+                .map(|key| self.config_bool_by_git(key))
+                .collect();
+        }
+        self.config_bools_by_libgit2(keys)
+    }
+
+    fn config_bools_by_libgit2(&self, keys: &[String]) -> Result<Vec<Option<bool>>> {
         // One snapshot: a live config re-reads its files' metadata on every lookup.
         let config = self.git.config()?.snapshot()?;
         keys.iter()
@@ -202,8 +214,13 @@ impl Repo {
             .collect()
     }
 
-    /// Reads a string from git config; `None` when unset.
+    /// Reads a string from git config as git reads it here: from libgit2, or from
+    /// git itself when the configuration holds what libgit2 cannot see; `None` when
+    /// unset.
     pub fn config_string(&self, key: &str) -> Result<Option<String>> {
+        if self.config_beyond_libgit2()? {
+            return self.config_string_by_git(key);
+        }
         match self.git.config()?.get_string(key) {
             Ok(value) => Ok(Some(value)),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),

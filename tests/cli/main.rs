@@ -25,6 +25,7 @@ mod recovery;
 mod refusals;
 mod rollback;
 mod server;
+mod settings;
 mod shells;
 mod snapshots;
 mod status_log;
