@@ -1,5 +1,5 @@
 //! SPEC §6.2 with the hook managers people use, each the real tool (installed by
-//! `.ci/run`): the pre-commit framework, prek, husky, lefthook. `hooks install`
+//! `scripts/test.sh`): the pre-commit framework, prek, husky, lefthook. `hooks install`
 //! never chains behind a manager's hook; it says how to add the check that tool's
 //! way, and following those words verbatim makes the tool run the check. No
 //! sequence of installs by either side makes the shim run itself.
