@@ -35,6 +35,7 @@ mod error;
 mod filters;
 mod folder;
 mod fsync;
+mod hash;
 mod hook_dir;
 mod index;
 mod index_lock;

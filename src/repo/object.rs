@@ -2,11 +2,11 @@
 //! pack.
 
 use anyhow::{Context, Result};
-use sha1::{Digest, Sha1};
 use std::fs;
 use std::io::Write;
 use std::path::PathBuf;
 
+use super::hash::hash_object;
 use super::tree_edit::NewTree;
 use super::{GitError, Oid, Repo, pack};
 
@@ -206,15 +206,6 @@ impl Repo {
 /// (no repository needed: planners and their tests compare contents by it).
 pub fn hash_blob(bytes: &[u8]) -> Oid {
     hash_object("blob", bytes)
-}
-
-/// The id git gives an object of this kind (`blob`, `tree`) with these bytes: the
-/// SHA-1 of its header and bytes.
-pub(super) fn hash_object(kind: &str, bytes: &[u8]) -> Oid {
-    let mut hasher = Sha1::new();
-    hasher.update(format!("{kind} {}\0", bytes.len()).as_bytes());
-    hasher.update(bytes);
-    Oid::from_bytes(&hasher.finalize()).expect("a SHA-1 digest is 20 bytes, an Oid's length")
 }
 
 /// The objects an operation wrote, held in memory until its pack is stored.

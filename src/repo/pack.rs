@@ -172,8 +172,8 @@ fn entry_header(kind: Kind, size: usize) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::hash::hash_object;
     use super::super::hash_blob;
-    use super::super::object::hash_object;
     use super::super::test_git::git;
     use super::*;
     use flate2::read::ZlibDecoder;

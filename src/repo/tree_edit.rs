@@ -9,7 +9,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use super::object::hash_object;
+use super::hash::hash_object;
 use super::{Oid, Repo};
 
 /// One edit of a tree, applied by [`Repo::edit_tree`].
