@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::runner::Runner;
 use super::{Ctx, unknown_migration};
 use crate::config;
-use crate::engine::{self, Action, MemTree, Plan, Tree, WithFolder};
+use crate::engine::{self, Action, MemTree, Plan, Tracking, Tree, WithFolder};
 use crate::error;
 use crate::layout;
 use crate::migrations::{self, Failure, Item, Migration, Outcome, adopt};
@@ -84,7 +84,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         adopt: None,
         migrations: Vec::new(),
     };
-    match tracking(&runner)? {
+    let tracking = Tracking::of(runner.repo(), &runner.head()?)?;
+    match tracking {
         Tracking::Absent => {
             ctx.out
                 .line("nothing to migrate: there is no .workflow/ in this repository");
@@ -164,26 +165,6 @@ fn select(only: Option<&str>) -> Result<Vec<&'static Migration>> {
             .map(|m| vec![m])
             .ok_or_else(|| unknown_migration(name)),
     }
-}
-
-/// Whether `.workflow/` is in `HEAD`, only in the work tree, or nowhere.
-enum Tracking {
-    Tracked,
-    Untracked { ignored: bool },
-    Absent,
-}
-
-fn tracking(runner: &Runner<'_>) -> Result<Tracking> {
-    let repo = runner.repo();
-    if runner.head()?.exists(layout::WORKFLOW_DIR) {
-        return Ok(Tracking::Tracked);
-    }
-    if std::fs::symlink_metadata(repo.workdir().join(layout::WORKFLOW_DIR)).is_err() {
-        return Ok(Tracking::Absent);
-    }
-    Ok(Tracking::Untracked {
-        ignored: repo.is_ignored(layout::WORKFLOW_DIR)?,
-    })
 }
 
 fn untracked(ignored: bool) -> anyhow::Error {

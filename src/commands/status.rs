@@ -12,7 +12,7 @@ use crate::dialects;
 use crate::dialects::ccw::sessions;
 use crate::dialects::guardrail;
 use crate::dialects::guardrail::task_session::TaskSession;
-use crate::engine::{self, Recovery};
+use crate::engine::{self, Recovery, Tracking};
 use crate::hooks::{self, HookState};
 use crate::layout::{self, CcwLayout};
 use crate::migrations;
@@ -74,7 +74,7 @@ pub fn run(_args: Args, ctx: &Ctx) -> Result<()> {
     };
     let (head, commit) = head_of(&repo)?;
     let snapshot = repo.snapshot(commit)?;
-    let workflow = tracking(&repo, &snapshot)?;
+    let workflow = Tracking::of(&repo, &snapshot)?.word();
     let report = Report {
         head,
         workflow,
@@ -118,18 +118,6 @@ fn head_of(repo: &Repo) -> Result<(String, Option<Oid>)> {
 
 fn short_ref(refname: &str) -> String {
     refname.trim_start_matches("refs/heads/").to_string()
-}
-
-fn tracking(repo: &Repo, snapshot: &Snapshot<'_>) -> Result<&'static str> {
-    if snapshot.exists(layout::WORKFLOW_DIR) {
-        Ok("tracked")
-    } else if std::fs::symlink_metadata(repo.workdir().join(layout::WORKFLOW_DIR)).is_err() {
-        Ok("absent")
-    } else if repo.is_ignored(layout::WORKFLOW_DIR)? {
-        Ok("ignored")
-    } else {
-        Ok("untracked")
-    }
 }
 
 fn dialects(repo: &Repo, snapshot: &Snapshot<'_>, workflow: &str) -> Result<Vec<&'static str>> {

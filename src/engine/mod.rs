@@ -23,5 +23,5 @@ pub use execute::{execute, refuse_work_tree_conflicts};
 pub use journal::Recovery;
 pub use lock::{Guard, finish_interrupted};
 pub use plan::{Action, Clean, MAX_BODY_LINES, Plan};
-pub use preflight::{Base, preflight, require_clean};
+pub use preflight::{Base, Tracking, preflight, require_clean};
 pub use tree::{MemTree, Tree, WithFolder};

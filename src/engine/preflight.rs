@@ -4,7 +4,9 @@
 use anyhow::Result;
 
 use super::plan::Clean;
+use super::tree::Tree;
 use crate::error;
+use crate::layout;
 use crate::repo::{Head, IGNORED, LocalChange, Oid, Repo};
 
 /// The commit an operation starts from and the ref it will move.
@@ -116,4 +118,45 @@ fn refuse_overwriting(changes: &[LocalChange], paths: &[&str]) -> Result<()> {
 
 fn describe(change: &LocalChange) -> String {
     format!("  {} ({})", change.path, change.state)
+}
+
+/// Whether `.workflow/` is in `HEAD`, only in the work tree (ignored or not), or
+/// nowhere: what `status` reports and what decides whether `migrate` needs
+/// `--adopt`, decided here once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracking {
+    /// `HEAD` holds it.
+    Tracked,
+    /// Only the work tree holds it; `ignored` when `.gitignore` matches it.
+    Untracked {
+        /// Whether git ignores it.
+        ignored: bool,
+    },
+    /// Neither does.
+    Absent,
+}
+
+impl Tracking {
+    /// How `.workflow/` stands in `repo`, whose `HEAD` is `head`.
+    pub fn of(repo: &Repo, head: &dyn Tree) -> Result<Self> {
+        if head.exists(layout::WORKFLOW_DIR) {
+            return Ok(Self::Tracked);
+        }
+        if std::fs::symlink_metadata(repo.workdir().join(layout::WORKFLOW_DIR)).is_err() {
+            return Ok(Self::Absent);
+        }
+        Ok(Self::Untracked {
+            ignored: repo.is_ignored(layout::WORKFLOW_DIR)?,
+        })
+    }
+
+    /// The word `status` prints: `tracked`, `untracked`, `ignored` or `absent`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Tracked => "tracked",
+            Self::Untracked { ignored: true } => "ignored",
+            Self::Untracked { ignored: false } => "untracked",
+            Self::Absent => "absent",
+        }
+    }
 }
