@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod completions;
+mod ctx;
 pub mod graph;
 pub mod hooks;
 pub mod log;
@@ -16,19 +17,10 @@ pub mod version;
 use anyhow::Result;
 use clap::CommandFactory;
 
-use crate::cli::{Cli, Command};
-use crate::formats;
-use crate::report::Out;
+pub use ctx::Ctx;
 
-/// What every command gets besides its own arguments.
-pub struct Ctx {
-    /// Where the report goes.
-    pub out: Out,
-    /// "Now" as SPEC §2 defines it, already formatted as a timestamp.
-    pub now: String,
-    /// The same moment in seconds, for files that write time their own way.
-    pub now_seconds: i64,
-}
+use crate::cli::{Cli, Command};
+use crate::report::Out;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
@@ -40,12 +32,7 @@ pub fn run(cli: Cli) -> Result<()> {
             )
         })?;
     }
-    let now = now_seconds()?;
-    let ctx = Ctx {
-        out: Out::new(cli.json, cli.quiet),
-        now: formats::timestamp(now),
-        now_seconds: now,
-    };
+    let ctx = Ctx::new(Out::new(cli.json, cli.quiet))?;
     match cli.command {
         Command::Status(args) => status::run(args, &ctx),
         Command::Migrate(args) => migrate::run(args, &ctx),
@@ -59,20 +46,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Hooks(args) => hooks::run(args, &ctx),
         Command::Completions(args) => completions::run(args, Cli::command()),
         Command::Man(args) => completions::man(args, Cli::command()),
-    }
-}
-
-/// The system clock, or `SOURCE_DATE_EPOCH` when set, so that tests and reproducible
-/// builds get the same files twice.
-fn now_seconds() -> Result<i64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(text) => text.trim().parse().map_err(|_| {
-            crate::error::usage(
-                format!("SOURCE_DATE_EPOCH={text:?} is not a number of seconds"),
-                "unset it or set it to seconds since 1970, e.g. SOURCE_DATE_EPOCH=1765886400",
-            )
-        }),
-        Err(_) => Ok(chrono::Utc::now().timestamp()),
     }
 }
 
