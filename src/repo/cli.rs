@@ -96,7 +96,7 @@ impl Repo {
         {
             return Ok(true);
         }
-        let config = self.git.config()?.snapshot()?;
+        let config = self.config_snapshot()?;
         let mut entries = config.entries(Some("^includeif\\."))?;
         while let Some(entry) = entries.next() {
             let name = entry?.name().unwrap_or_default().to_string();

@@ -37,23 +37,10 @@ impl Repo {
         Oid::from_str(id.trim()).with_context(|| format!("git commit-tree printed {id:?}"))
     }
 
-    /// Whether `git commit` would sign here (`commit.gpgsign`): read by libgit2,
-    /// or asked of git when the configuration holds what libgit2 cannot read.
+    /// Whether `git commit` would sign here (`commit.gpgsign`), read as git reads
+    /// it ([`Repo::config_bools`]).
     fn commit_signs(&self) -> Result<bool> {
-        const KEY: &str = "commit.gpgsign";
-        if !self.config_beyond_libgit2()? {
-            return Ok(self.config_bools(&[KEY.to_string()])?[0].unwrap_or(false));
-        }
-        let output = self.run_git(&["config", "--type=bool", "--get", KEY], b"")?;
-        match output.status.code() {
-            Some(0) => Ok(String::from_utf8_lossy(&output.stdout).trim() == "true"),
-            Some(1) => Ok(false),
-            _ => Err(GitError::NotABoolean {
-                key: KEY.to_string(),
-                message: stderr_text(&output),
-            }
-            .into()),
-        }
+        Ok(self.config_bools(&["commit.gpgsign".to_string()])?[0].unwrap_or(false))
     }
 
     /// `prepare-commit-msg <file> message`, then `commit-msg <file>`, on

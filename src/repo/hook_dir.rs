@@ -53,7 +53,7 @@ impl Repo {
 
     /// Whether any `hook.*` setting exists (git 2.54 runs hooks named in config).
     fn has_hook_settings(&self) -> Result<bool> {
-        let config = self.git.config()?.snapshot()?;
+        let config = self.config_snapshot()?;
         let mut entries = config.entries(Some("^hook\\."))?;
         Ok(entries.next().is_some())
     }

@@ -83,6 +83,10 @@ pub struct Repo {
     hook_folders: std::cell::OnceCell<Option<[PathBuf; 2]>>,
     /// Whether git may see settings libgit2 does not, worked out once (`cli.rs`).
     beyond_libgit2: std::cell::OnceCell<bool>,
+    /// libgit2's view of the configuration, read once per run: a live config
+    /// re-reads its files' metadata on every lookup, and the hook asks one key
+    /// per rule.
+    config: std::cell::OnceCell<git2::Config>,
 }
 
 /// The repository extension libgit2's refusal to open names, as git spells it in
@@ -166,6 +170,7 @@ impl Repo {
             shared: std::cell::OnceCell::new(),
             hook_folders: std::cell::OnceCell::new(),
             beyond_libgit2: std::cell::OnceCell::new(),
+            config: std::cell::OnceCell::new(),
             conversions: RefCell::new(None),
         }
     }
@@ -185,6 +190,16 @@ impl Repo {
         self.git.commondir()
     }
 
+    /// The configuration as libgit2 reads it, taken once per run and shared by
+    /// every reader here.
+    pub(super) fn config_snapshot(&self) -> Result<&git2::Config> {
+        if let Some(config) = self.config.get() {
+            return Ok(config);
+        }
+        let config = self.git.config()?.snapshot()?;
+        Ok(self.config.get_or_init(|| config))
+    }
+
     /// Reads booleans from git config as git reads them here (`yes`, `on`, `1`, …):
     /// from libgit2, opening the configuration once for all of them (the hook reads
     /// one per rule), or from git itself when the configuration holds what libgit2
@@ -200,8 +215,7 @@ impl Repo {
     }
 
     fn config_bools_by_libgit2(&self, keys: &[String]) -> Result<Vec<Option<bool>>> {
-        // One snapshot: a live config re-reads its files' metadata on every lookup.
-        let config = self.git.config()?.snapshot()?;
+        let config = self.config_snapshot()?;
         keys.iter()
             .map(|key| match config.get_bool(key) {
                 Ok(value) => Ok(Some(value)),
@@ -222,7 +236,7 @@ impl Repo {
         if self.config_beyond_libgit2()? {
             return self.config_string_by_git(key);
         }
-        match self.git.config()?.get_string(key) {
+        match self.config_snapshot()?.get_string(key) {
             Ok(value) => Ok(Some(value)),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e).with_context(|| format!("reading git config {key}")),

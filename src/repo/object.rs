@@ -105,7 +105,7 @@ impl Repo {
         if let Some(remote) = self.config_string("extensions.partialClone")? {
             return Ok(Some(remote));
         }
-        let config = self.git.config()?;
+        let config = self.config_snapshot()?;
         let mut entries = config.entries(Some(r"remote\..*\.promisor"))?;
         while let Some(entry) = entries.next() {
             let entry = entry?;

@@ -91,16 +91,7 @@ pub fn metrics(
     schema: &Schema,
     warnings: &mut Vec<String>,
 ) -> Value {
-    let task_prefix = format!("{folder}/{}/", ccw::TASK_DIR);
-    let task_files: Vec<&WorkFile> = files
-        .iter()
-        .copied()
-        .filter(|f| {
-            f.path.starts_with(&task_prefix)
-                && f.path.ends_with(".json")
-                && !f.path[task_prefix.len()..].contains('/')
-        })
-        .collect();
+    let task_files = directly_in(folder, files, TASKS);
     let mut statuses = Vec::new();
     for task in &task_files {
         match files::task_status(&task.bytes) {
@@ -139,7 +130,7 @@ pub fn metrics(
         let value = match *key {
             "duration_hours" => json!(duration),
             "tasks_completed" | "task_count" => json!(task_files.len()),
-            "summaries_generated" => json!(summaries(folder, files)),
+            "summaries_generated" => json!(directly_in(folder, files, SUMMARIES).len()),
             "success_rate" if schema.fraction => json!(files::round2(share)),
             "success_rate" => json!(files::round1(share * 100.0)),
             _ => match review_metrics(folder, files) {
@@ -156,39 +147,51 @@ pub fn metrics(
 /// tasks, summaries and review dimensions): what it reads of the folder's ignored
 /// files, which it counts but cannot commit (SPEC §4.2).
 pub fn reads(folder: &str, path: &str) -> bool {
-    let Some(rest) = path.strip_prefix(folder).and_then(|r| r.strip_prefix('/')) else {
-        return false;
-    };
-    let directly_in = |dir: &str, ext: &str| {
-        rest.strip_prefix(dir)
-            .is_some_and(|name| name.ends_with(ext) && !name.contains('/'))
-    };
-    rest == ccw::IMPL_PLAN
-        || directly_in(".task/", ".json")
-        || directly_in(".summaries/", ".md")
-        || directly_in(".review/dimensions/", ".json")
+    path.strip_prefix(folder)
+        .and_then(|r| r.strip_prefix('/'))
+        .is_some_and(|rest| {
+            rest == ccw::IMPL_PLAN
+                || [TASKS, SUMMARIES, DIMENSIONS]
+                    .iter()
+                    .any(|&kind| is_a(rest, kind))
+        })
 }
 
-/// `.summaries/*.md`, the summaries CCW's agents wrote.
-fn summaries(folder: &str, files: &[&WorkFile]) -> usize {
-    let summaries = format!("{folder}/.summaries/");
+/// A kind of file the metrics count: `(folder inside the session, extension)`.
+type FileKind = (&'static str, &'static str);
+
+/// Task files, `.task/*.json`.
+const TASKS: FileKind = (".task/", ".json");
+/// The agents' summaries, `.summaries/*.md`.
+const SUMMARIES: FileKind = (".summaries/", ".md");
+/// The review's dimensions, `.review/dimensions/*.json`.
+const DIMENSIONS: FileKind = (".review/dimensions/", ".json");
+
+/// Whether `rest`, a path inside a session folder, is a file of `kind` lying
+/// directly in its folder.
+fn is_a(rest: &str, (dir, ext): FileKind) -> bool {
+    rest.strip_prefix(dir)
+        .is_some_and(|name| name.ends_with(ext) && !name.contains('/'))
+}
+
+/// The files of `kind` directly in their folder of the session `folder`.
+fn directly_in<'f>(folder: &str, files: &[&'f WorkFile], kind: FileKind) -> Vec<&'f WorkFile> {
+    let inside = format!("{folder}/");
     files
         .iter()
-        .filter(|f| f.path.starts_with(&summaries) && f.path.ends_with(".md"))
-        .filter(|f| !f.path[summaries.len()..].contains('/'))
-        .count()
+        .copied()
+        .filter(|f| {
+            f.path
+                .strip_prefix(&inside)
+                .is_some_and(|rest| is_a(rest, kind))
+        })
+        .collect()
 }
 /// `dimensions_analyzed` (`.review/dimensions/*.json`) and `total_findings` (the
 /// `findings` they list, or the `total_findings` they give), when the session was
 /// reviewed (SPEC §1.3, CCW's `complete.md`).
 fn review_metrics(folder: &str, files: &[&WorkFile]) -> Option<Value> {
-    let prefix = format!("{folder}/.review/dimensions/");
-    let dimensions: Vec<&WorkFile> = files
-        .iter()
-        .copied()
-        .filter(|f| f.path.starts_with(&prefix) && f.path.ends_with(".json"))
-        .filter(|f| !f.path[prefix.len()..].contains('/'))
-        .collect();
+    let dimensions = directly_in(folder, files, DIMENSIONS);
     if dimensions.is_empty() {
         return None;
     }

@@ -72,8 +72,8 @@ pub fn plan(snapshot: &dyn Tree, settings: &Settings) -> Result<Outcome> {
         .count();
     let target = settings.ccw.name();
     outcome.plan.subject = format!(
-        "workflow: move CCW sessions to {target}/ and archives/ ({sessions} session{})",
-        plural(sessions)
+        "workflow: move CCW sessions to {target}/ and archives/ ({})",
+        layout::count(sessions, "session")
     );
     outcome.plan.body_summary = format!(
         "{} items moved to the CCW layout `{target}`.",
@@ -114,8 +114,8 @@ pub fn plan_active(snapshot: &dyn Tree, settings: &Settings) -> Result<Outcome> 
     }
     let n = outcome.items.len();
     outcome.plan.subject = format!(
-        "workflow: move CCW sessions from sessions/ to active/ ({n} session{})",
-        plural(n)
+        "workflow: move CCW sessions from sessions/ to active/ ({})",
+        layout::count(n, "session")
     );
     outcome.plan.body_summary =
         format!("{n} sessions moved to active/, where CCW's code reads them.");
@@ -124,10 +124,6 @@ pub fn plan_active(snapshot: &dyn Tree, settings: &Settings) -> Result<Outcome> 
 
 /// `ccw-active-dir` leaves twins in the old layout to `ccw-sessions-dir`'s report.
 const OLD_REPORTED: bool = true;
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
 
 /// Where each session id (lower-cased) has a folder: the old layout, `sessions/`,
 /// `active/`, `archives/`, `.archives/`.

@@ -42,8 +42,8 @@ pub fn plan(snapshot: &dyn Tree, settings: &Settings) -> Result<Outcome> {
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     outcome.plan.subject = format!(
-        "workflow: migrate task sessions to folders ({n} session{})",
-        if n == 1 { "" } else { "s" }
+        "workflow: migrate task sessions to folders ({})",
+        crate::layout::count(n, "session")
     );
     outcome.plan.body_summary =
         format!("{n} task sessions in {versions} versions moved to folders.");
