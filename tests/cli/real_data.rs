@@ -467,7 +467,9 @@ fn a_description_in_chinese_gets_a_dated_id_or_the_one_asked_for() {
         .wf(&["session", "start", "x", "--id", "WFS-a/b"])
         .expect(2);
     assert!(bad.stderr.contains("--id WFS-a/b"), "{}", bad.stderr);
-    let sessions = std::fs::read_dir(repo.path().join(".workflow/active")).unwrap().count();
+    let sessions = std::fs::read_dir(repo.path().join(".workflow/active"))
+        .unwrap()
+        .count();
     assert_eq!(sessions, 3, "the refused ids wrote nothing");
 }
 
